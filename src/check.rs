@@ -1,0 +1,225 @@
+//! The entry point the CLI, tests and editor integrations share.
+//!
+//! A [`Session`] holds everything shared by the documents of one run: the
+//! source map, the loader with its cache of entity files and DTDs, compiled
+//! DTDs and the configuration. [`Session::check`] checks one document;
+//! [`Session::check_all`] checks many in parallel and returns reports in input
+//! order, so output never depends on the thread count.
+
+use crate::diag::{Diagnostic, Severity};
+use crate::load::{LoadError, Loader, read_regular};
+use crate::source::{SourceMap, Sources};
+use crate::xml::{ParseOptions, Parsed, parse_document};
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Largest document read (bigger files get a diagnostic, not an attempt).
+pub const MAX_DOCUMENT_SIZE: u64 = 256 * 1024 * 1024;
+
+/// Options for a run.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub parse: ParseOptions,
+    /// Use this DTD instead of the one the DOCTYPE names.
+    pub dtd: Option<PathBuf>,
+}
+
+/// One document to check.
+#[derive(Debug, Clone)]
+pub struct Input {
+    /// Where the document is (or is taken to be, for standard input).
+    pub path: PathBuf,
+    /// The path shown in diagnostics.
+    pub display: String,
+    /// The folder the user named, when the document was found inside it.
+    pub search_root: Option<PathBuf>,
+    /// The text, when it does not come from `path` (standard input).
+    pub bytes: Option<Vec<u8>>,
+}
+
+impl Input {
+    pub fn file(path: impl Into<PathBuf>) -> Input {
+        let path = path.into();
+        Input {
+            display: path.display().to_string(),
+            path,
+            search_root: None,
+            bytes: None,
+        }
+    }
+}
+
+/// What checking one document found.
+#[derive(Debug)]
+pub struct FileReport {
+    pub display: String,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Set when the file could not be read at all.
+    pub read_error: Option<String>,
+}
+
+impl FileReport {
+    pub fn count(&self, severity: Severity) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == severity)
+            .count()
+    }
+}
+
+/// Shared state of one run.
+#[derive(Debug)]
+pub struct Session {
+    pub sources: Arc<SourceMap>,
+    pub loader: Loader,
+    pub options: Options,
+}
+
+impl Session {
+    pub fn new(options: Options) -> Session {
+        let sources = Arc::new(SourceMap::new());
+        Session {
+            loader: Loader::new(sources.clone()),
+            sources,
+            options,
+        }
+    }
+
+    /// Parse a document (reading it from disk unless its text is given).
+    pub fn parse(&self, input: &Input) -> Result<Parsed, String> {
+        let bytes = match &input.bytes {
+            Some(b) => b.clone(),
+            None => read_regular(&input.path, MAX_DOCUMENT_SIZE).map_err(|e| match e {
+                LoadError::NotRegular => "not a regular file".to_string(),
+                other => other.reason(),
+            })?,
+        };
+        Ok(parse_document(
+            &self.loader,
+            &input.path,
+            input.display.clone(),
+            bytes,
+            input.search_root.as_deref(),
+            &self.options.parse,
+        ))
+    }
+
+    /// Check one document: every stage, diagnostics sorted by position.
+    pub fn check(&self, input: &Input) -> FileReport {
+        let parsed = match self.parse(input) {
+            Ok(p) => p,
+            Err(e) => {
+                return FileReport {
+                    display: input.display.clone(),
+                    diagnostics: Vec::new(),
+                    read_error: Some(e),
+                };
+            }
+        };
+        let mut diagnostics = parsed.diagnostics.clone();
+        self.sort(&mut diagnostics);
+        FileReport {
+            display: input.display.clone(),
+            diagnostics,
+            read_error: None,
+        }
+    }
+
+    /// Check many documents in parallel; reports come back in input order.
+    pub fn check_all(&self, inputs: &[Input]) -> Vec<FileReport> {
+        inputs.par_iter().map(|i| self.check(i)).collect()
+    }
+
+    /// Order: position (line, column) in the primary file, then rule id.
+    fn sort(&self, diagnostics: &mut [Diagnostic]) {
+        diagnostics.sort_by_cached_key(|d| {
+            let s = d.primary.span;
+            let lc = self
+                .sources
+                .get(s.file)
+                .map(|f| f.line_col(s.start as usize));
+            (
+                s.file,
+                lc.map(|l| (l.line, l.column)),
+                d.rule,
+                d.message.clone(),
+            )
+        });
+    }
+
+    pub fn snapshot(&self) -> Sources {
+        self.sources.snapshot()
+    }
+}
+
+/// Expand command-line paths: files as given, folders walked for `*.xml` in
+/// sorted order. Unreadable entries are returned as errors, in order.
+pub fn collect_inputs(paths: &[PathBuf]) -> (Vec<Input>, Vec<(String, String)>) {
+    let mut inputs = Vec::new();
+    let mut errors = Vec::new();
+    for p in paths {
+        match std::fs::metadata(p) {
+            Ok(m) if m.is_dir() => {
+                let mut visited = std::collections::HashSet::new();
+                walk(p, p, &mut inputs, &mut errors, &mut visited, 0);
+            }
+            Ok(_) => inputs.push(Input::file(p.clone())),
+            Err(e) => errors.push((p.display().to_string(), e.to_string())),
+        }
+    }
+    (inputs, errors)
+}
+
+fn walk(
+    root: &Path,
+    dir: &Path,
+    inputs: &mut Vec<Input>,
+    errors: &mut Vec<(String, String)>,
+    visited: &mut std::collections::HashSet<PathBuf>,
+    depth: usize,
+) {
+    let Ok(canon) = dir.canonicalize() else {
+        errors.push((
+            dir.display().to_string(),
+            "cannot resolve this folder".into(),
+        ));
+        return;
+    };
+    if depth > 64 || !visited.insert(canon) {
+        return; // a symbolic link loop, or absurd depth
+    }
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => {
+            errors.push((dir.display().to_string(), e.to_string()));
+            return;
+        }
+    };
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    for path in paths {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.starts_with('.') || name == "target" {
+            continue;
+        }
+        match std::fs::metadata(&path) {
+            Ok(m) if m.is_dir() => walk(root, &path, inputs, errors, visited, depth + 1),
+            Ok(_) if name.ends_with(".xml") => {
+                let mut input = Input::file(path.clone());
+                input.display = display_path(&path);
+                input.search_root = Some(root.to_path_buf());
+                inputs.push(input);
+            }
+            Ok(_) => {}
+            Err(e) if name.ends_with(".xml") => errors.push((display_path(&path), e.to_string())),
+            Err(_) => {}
+        }
+    }
+}
+
+/// `./x.xml` shown as `x.xml`.
+fn display_path(p: &Path) -> String {
+    let s = p.display().to_string();
+    s.strip_prefix("./").map(str::to_string).unwrap_or(s)
+}

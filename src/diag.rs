@@ -1,0 +1,149 @@
+//! Diagnostics: what every stage emits and every output format reads.
+
+use crate::source::Span;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// How serious a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing; legacy.
+    Info,
+    /// Likely wrong, or against a SHOULD.
+    Warning,
+    /// The document is wrong: CI must fail.
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s {
+            "info" => Some(Severity::Info),
+            "warning" | "warn" => Some(Severity::Warning),
+            "error" => Some(Severity::Error),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A span with a message saying what is there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Label {
+    pub span: Span,
+    pub message: String,
+}
+
+/// A note; it may point at a place (e.g. where an entity is defined).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    pub message: String,
+    pub span: Option<Span>,
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// Stable rule id: `xml-…` for well-formedness, `dtd-…` for validity.
+    pub rule: &'static str,
+    pub severity: Severity,
+    /// Lower case, no final period: what is wrong.
+    pub message: String,
+    /// The exact place, with what is there.
+    pub primary: Label,
+    pub secondary: Vec<Label>,
+    /// How to fix it, when known.
+    pub help: Option<String>,
+    pub notes: Vec<Note>,
+    /// A location-independent key for baselines (element path and the like).
+    pub fingerprint: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn new(
+        rule: &'static str,
+        severity: Severity,
+        span: Span,
+        message: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            rule,
+            severity,
+            message: message.into(),
+            primary: Label {
+                span,
+                message: String::new(),
+            },
+            secondary: Vec::new(),
+            help: None,
+            notes: Vec::new(),
+            fingerprint: None,
+        }
+    }
+
+    pub fn error(rule: &'static str, span: Span, message: impl Into<String>) -> Self {
+        Diagnostic::new(rule, Severity::Error, span, message)
+    }
+
+    pub fn warning(rule: &'static str, span: Span, message: impl Into<String>) -> Self {
+        Diagnostic::new(rule, Severity::Warning, span, message)
+    }
+
+    pub fn info(rule: &'static str, span: Span, message: impl Into<String>) -> Self {
+        Diagnostic::new(rule, Severity::Info, span, message)
+    }
+
+    /// What the primary span points at.
+    pub fn label(mut self, message: impl Into<String>) -> Self {
+        self.primary.message = message.into();
+        self
+    }
+
+    pub fn secondary(mut self, span: Span, message: impl Into<String>) -> Self {
+        self.secondary.push(Label {
+            span,
+            message: message.into(),
+        });
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn note(mut self, message: impl Into<String>) -> Self {
+        self.notes.push(Note {
+            message: message.into(),
+            span: None,
+        });
+        self
+    }
+
+    pub fn note_at(mut self, span: Span, message: impl Into<String>) -> Self {
+        self.notes.push(Note {
+            message: message.into(),
+            span: Some(span),
+        });
+        self
+    }
+
+    pub fn fingerprint(mut self, key: impl Into<String>) -> Self {
+        self.fingerprint = Some(key.into());
+        self
+    }
+}

@@ -1,0 +1,3 @@
+//! DTDs: declarations, compiled content models, validation.
+
+pub mod decl;

@@ -1,0 +1,10 @@
+//! xeplint: parse and validate XMPP Extension Protocol (XEP) sources.
+
+pub mod check;
+pub mod diag;
+pub mod dtd;
+pub mod load;
+pub mod report;
+pub mod source;
+pub mod suggest;
+pub mod xml;

@@ -1,0 +1,346 @@
+//! Loading external files (entity files, DTDs) safely, once per run.
+//!
+//! A SYSTEM id is resolved against the folder of the file that names it, as
+//! xmllint does. It is refused when it is a URI with a scheme (nothing is
+//! fetched over a network), an absolute path, or a relative path that leaves
+//! the project root; only regular files are read, up to a size limit.
+//! Every file is read and parsed once per run and shared by all documents.
+
+use crate::diag::Diagnostic;
+use crate::dtd::decl::{Decl, Decls, Subset, parse_decls};
+use crate::source::{FileId, SourceFile, SourceMap};
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// Largest entity file or DTD read.
+pub const MAX_EXTERNAL_SIZE: u64 = 16 * 1024 * 1024;
+
+/// A parsed file of declarations (an entity file or a DTD).
+#[derive(Debug)]
+pub struct ExtFile {
+    pub file: FileId,
+    pub path: PathBuf,
+    pub decls: Decls,
+    /// General entities by name, first declaration wins: index into `decls.decls`.
+    pub general: HashMap<String, usize>,
+    /// Parameter entities by name, first declaration wins.
+    pub parameter: HashMap<String, usize>,
+}
+
+impl ExtFile {
+    fn new(file: FileId, path: PathBuf, decls: Decls) -> ExtFile {
+        let mut general = HashMap::new();
+        let mut parameter = HashMap::new();
+        for (i, d) in decls.decls.iter().enumerate() {
+            if let Decl::Entity(e) = d {
+                let map = if e.parameter {
+                    &mut parameter
+                } else {
+                    &mut general
+                };
+                map.entry(e.name.clone()).or_insert(i);
+            }
+        }
+        ExtFile {
+            file,
+            path,
+            decls,
+            general,
+            parameter,
+        }
+    }
+
+    pub fn entity(&self, name: &str, parameter: bool) -> Option<&crate::dtd::decl::EntityDecl> {
+        let map = if parameter {
+            &self.parameter
+        } else {
+            &self.general
+        };
+        match self.decls.decls.get(*map.get(name)?) {
+            Some(Decl::Entity(e)) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// Why a SYSTEM id was not followed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// `http://…`, `file://…` and any other URI scheme.
+    Uri(String),
+    Absolute,
+    OutsideRoot,
+}
+
+impl Refusal {
+    pub fn reason(&self) -> String {
+        match self {
+            Refusal::Uri(scheme) => format!("`{scheme}:` URIs are never fetched"),
+            Refusal::Absolute => "absolute paths are not followed".into(),
+            Refusal::OutsideRoot => "the path leaves the project root".into(),
+        }
+    }
+}
+
+/// Why a file could not be loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoadError {
+    NotFound,
+    NotRegular,
+    TooLarge(u64),
+    Io(String),
+    Encoding(String),
+}
+
+impl LoadError {
+    pub fn reason(&self) -> String {
+        match self {
+            LoadError::NotFound => "no such file".into(),
+            LoadError::NotRegular => "not a regular file".into(),
+            LoadError::TooLarge(n) => {
+                format!("it is {n} bytes, over the {MAX_EXTERNAL_SIZE}-byte limit")
+            }
+            LoadError::Io(e) => e.clone(),
+            LoadError::Encoding(e) => e.clone(),
+        }
+    }
+}
+
+type Slot = Arc<OnceLock<Result<Arc<ExtFile>, LoadError>>>;
+
+/// Loads and caches external files for one run.
+#[derive(Debug)]
+pub struct Loader {
+    pub sources: Arc<SourceMap>,
+    cache: Mutex<HashMap<PathBuf, Slot>>,
+    roots: Mutex<HashMap<PathBuf, Option<PathBuf>>>,
+}
+
+impl Loader {
+    pub fn new(sources: Arc<SourceMap>) -> Loader {
+        Loader {
+            sources,
+            cache: Mutex::new(HashMap::new()),
+            roots: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The project root for a document folder: the nearest ancestor holding
+    /// `.git` or `xeplint.toml`; else the folder the user named (`search_root`)
+    /// when the document lies below it; else the document's folder. Canonical.
+    pub fn project_root(&self, dir: &Path, search_root: Option<&Path>) -> PathBuf {
+        let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+        let marked = {
+            let mut roots = self.roots.lock().unwrap_or_else(|e| e.into_inner());
+            match roots.get(&dir) {
+                Some(r) => r.clone(),
+                None => {
+                    let found = dir
+                        .ancestors()
+                        .find(|a| a.join(".git").exists() || a.join("xeplint.toml").is_file())
+                        .map(Path::to_path_buf);
+                    roots.insert(dir.clone(), found.clone());
+                    found
+                }
+            }
+        };
+        if let Some(root) = marked {
+            return root;
+        }
+        if let Some(sr) = search_root.and_then(|s| s.canonicalize().ok())
+            && dir.starts_with(&sr)
+        {
+            return sr;
+        }
+        dir
+    }
+
+    /// Resolve a SYSTEM id named by a file in `base_dir`, under `root`.
+    pub fn resolve(system: &str, base_dir: &Path, root: &Path) -> Result<PathBuf, Refusal> {
+        if let Some(scheme) = uri_scheme(system) {
+            return Err(Refusal::Uri(scheme.to_string()));
+        }
+        let rel = Path::new(system);
+        if rel.is_absolute() || system.starts_with('\\') || system.starts_with('/') {
+            return Err(Refusal::Absolute);
+        }
+        let joined = lexical_normalize(&base_dir.join(rel));
+        let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+        let base = base_dir
+            .canonicalize()
+            .unwrap_or_else(|_| base_dir.to_path_buf());
+        let lexical = lexical_normalize(&base.join(rel));
+        if !lexical.starts_with(&root) {
+            return Err(Refusal::OutsideRoot);
+        }
+        // Symbolic links may point anywhere: check where the file really is.
+        if let Ok(real) = lexical.canonicalize()
+            && !real.starts_with(&root)
+        {
+            return Err(Refusal::OutsideRoot);
+        }
+        Ok(joined)
+    }
+
+    /// Read and parse a file of declarations, once per run.
+    pub fn load(&self, path: &Path, display: String) -> Result<Arc<ExtFile>, LoadError> {
+        let key = path.canonicalize().map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => LoadError::NotFound,
+            _ => LoadError::Io(e.to_string()),
+        })?;
+        let slot = {
+            let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+            cache.entry(key.clone()).or_default().clone()
+        };
+        slot.get_or_init(|| self.read(&key, display)).clone()
+    }
+
+    fn read(&self, path: &Path, display: String) -> Result<Arc<ExtFile>, LoadError> {
+        let text = read_regular(path, MAX_EXTERNAL_SIZE)?;
+        let text = decode(text).map_err(|(_, msg)| LoadError::Encoding(msg))?;
+        let len = text.len();
+        let start = if text.starts_with('\u{FEFF}') { 3 } else { 0 };
+        let arc: Arc<str> = text.into();
+        let file = self
+            .sources
+            .add(SourceFile::new(path.to_path_buf(), display, arc.clone()));
+        let body = arc.get(start..len).unwrap_or("");
+        // An external entity may begin with a text declaration `<?xml …?>`.
+        let decls = parse_decls(body, file, start, Subset::External);
+        Ok(Arc::new(ExtFile::new(file, path.to_path_buf(), decls)))
+    }
+
+    /// Parse a DTD given by the user or bundled (no path checks).
+    pub fn load_text(&self, path: PathBuf, display: String, text: &str) -> Arc<ExtFile> {
+        let file = self
+            .sources
+            .add(SourceFile::new(path.clone(), display, text.into()));
+        let decls = parse_decls(text, file, 0, Subset::External);
+        Arc::new(ExtFile::new(file, path, decls))
+    }
+}
+
+/// Read a regular file of at most `limit` bytes.
+pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>, LoadError> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => LoadError::NotFound,
+        _ => LoadError::Io(e.to_string()),
+    })?;
+    if !meta.is_file() {
+        return Err(LoadError::NotRegular);
+    }
+    if meta.len() > limit {
+        return Err(LoadError::TooLarge(meta.len()));
+    }
+    let f = std::fs::File::open(path).map_err(|e| LoadError::Io(e.to_string()))?;
+    let mut buf = Vec::with_capacity(meta.len() as usize);
+    f.take(limit + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| LoadError::Io(e.to_string()))?;
+    if buf.len() as u64 > limit {
+        return Err(LoadError::TooLarge(buf.len() as u64));
+    }
+    Ok(buf)
+}
+
+/// Bytes to text: UTF-8 (with or without BOM) only. On failure, the byte
+/// offset of the problem and a message.
+pub fn decode(bytes: Vec<u8>) -> Result<String, (usize, String)> {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Err((0, "the file is UTF-16 (it starts with a UTF-16 byte order mark); xeplint reads UTF-8 only".into()));
+    }
+    if bytes.len() >= 4
+        && bytes.get(..4).is_some_and(|b| b[0] == 0 || b[1] == 0)
+        && bytes.get(..4) != Some(b"\0\0\0\0")
+    {
+        return Err((0, "the file looks like UTF-16 or UTF-32 (it has NUL bytes in its first characters); xeplint reads UTF-8 only".into()));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        (
+            at,
+            format!("invalid UTF-8 at byte {at}; xeplint reads UTF-8 only"),
+        )
+    })
+}
+
+fn uri_scheme(s: &str) -> Option<&str> {
+    let colon = s.find(':')?;
+    let scheme = s.get(..colon)?;
+    // `C:\…` is a drive letter, not a scheme: refuse it as absolute elsewhere.
+    if scheme.len() < 2 {
+        return if scheme.len() == 1 {
+            Some(scheme)
+        } else {
+            None
+        };
+    }
+    let mut chars = scheme.chars();
+    (chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
+    .then_some(scheme)
+}
+
+/// Remove `.` and resolve `..` without touching the file system.
+pub fn lexical_normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+/// A refusal as a diagnostic at the SYSTEM literal.
+pub fn refusal_diagnostic(span: crate::source::Span, system: &str, why: &Refusal) -> Diagnostic {
+    Diagnostic::error(
+        "xml-external-refused",
+        span,
+        format!("refusing to load `{system}`: {}", why.reason()),
+    )
+    .label("this SYSTEM id is not followed")
+    .help("name a file beside the document (e.g. `xep.ent`), or pass `--entities PATH` / `--dtd PATH`")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_uris_absolute_and_escapes() {
+        let root = std::env::temp_dir();
+        let base = root.clone();
+        assert!(
+            matches!(Loader::resolve("http://x/y.ent", &base, &root), Err(Refusal::Uri(s)) if s == "http")
+        );
+        assert!(matches!(
+            Loader::resolve("file:///etc/passwd", &base, &root),
+            Err(Refusal::Uri(_))
+        ));
+        assert_eq!(
+            Loader::resolve("/etc/passwd", &base, &root),
+            Err(Refusal::Absolute)
+        );
+        assert_eq!(
+            Loader::resolve("../../../../etc/passwd", &base, &root),
+            Err(Refusal::OutsideRoot)
+        );
+        assert!(Loader::resolve("xep.ent", &base, &root).is_ok());
+    }
+
+    #[test]
+    fn decodes_utf8_only() {
+        assert!(decode(b"<a/>".to_vec()).is_ok());
+        assert!(decode(vec![0xFF, 0xFE, b'<', 0]).is_err());
+        assert_eq!(decode(vec![b'a', 0xC3]).unwrap_err().0, 1);
+    }
+}

@@ -1,0 +1,236 @@
+//! Loaded texts and spans.
+//!
+//! Every text xeplint reads (a document, an entity file, a DTD) becomes a
+//! [`SourceFile`]. A [`Span`] is a file id and a byte range; line and column are
+//! computed only when a diagnostic is reported.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Index of a file in a [`Sources`] list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct FileId(pub u32);
+
+/// A byte range in one source file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Span {
+    pub file: FileId,
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(file: FileId, start: usize, end: usize) -> Span {
+        Span {
+            file,
+            start: clamp_u32(start),
+            end: clamp_u32(end.max(start)),
+        }
+    }
+
+    /// A zero-width span at `offset`.
+    pub fn point(file: FileId, offset: usize) -> Span {
+        Span::new(file, offset, offset)
+    }
+
+    pub fn range(&self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+
+    pub fn len(&self) -> usize {
+        (self.end - self.start) as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.end == self.start
+    }
+
+    /// The smallest span covering both (same file assumed; otherwise `self`).
+    pub fn to(&self, other: Span) -> Span {
+        if self.file != other.file {
+            return *self;
+        }
+        Span {
+            file: self.file,
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
+    }
+}
+
+fn clamp_u32(v: usize) -> u32 {
+    u32::try_from(v).unwrap_or(u32::MAX)
+}
+
+/// One loaded text with its line index.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// The path used to open the file (for a document: as the user gave it).
+    pub path: PathBuf,
+    /// The path shown in diagnostics.
+    pub display: String,
+    pub text: Arc<str>,
+    line_starts: Vec<u32>,
+}
+
+/// A 1-based line and column; the column counts characters, not bytes.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+pub struct LineCol {
+    pub line: usize,
+    pub column: usize,
+}
+
+impl SourceFile {
+    pub fn new(path: PathBuf, display: String, text: Arc<str>) -> SourceFile {
+        let mut line_starts = vec![0u32];
+        for (i, b) in text.bytes().enumerate() {
+            if b == b'\n' {
+                line_starts.push(clamp_u32(i + 1));
+            }
+        }
+        SourceFile {
+            path,
+            display,
+            text,
+            line_starts,
+        }
+    }
+
+    /// Line and column of a byte offset (clamped to the text, snapped back to a
+    /// character boundary). A `\r` before `\n` belongs to the line it ends.
+    pub fn line_col(&self, offset: usize) -> LineCol {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = match self.line_starts.binary_search(&clamp_u32(offset)) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        };
+        let start = self.line_starts.get(line).copied().unwrap_or(0) as usize;
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(0, |s| s.chars().count())
+            + 1;
+        LineCol {
+            line: line + 1,
+            column,
+        }
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
+    /// Byte offset of the start of a 1-based line, if it exists.
+    pub fn line_start(&self, line: usize) -> Option<usize> {
+        line.checked_sub(1)
+            .and_then(|l| self.line_starts.get(l))
+            .map(|&o| o as usize)
+    }
+}
+
+/// Every file loaded in a run, shared between threads. Files are only ever
+/// added, so a [`FileId`] stays valid for the whole run.
+#[derive(Debug, Default)]
+pub struct SourceMap {
+    files: std::sync::RwLock<Vec<Arc<SourceFile>>>,
+}
+
+impl SourceMap {
+    pub fn new() -> SourceMap {
+        SourceMap::default()
+    }
+
+    pub fn add(&self, file: SourceFile) -> FileId {
+        let mut files = self.files.write().unwrap_or_else(|e| e.into_inner());
+        files.push(Arc::new(file));
+        FileId(clamp_u32(files.len() - 1))
+    }
+
+    pub fn get(&self, id: FileId) -> Option<Arc<SourceFile>> {
+        let files = self.files.read().unwrap_or_else(|e| e.into_inner());
+        files.get(id.0 as usize).cloned()
+    }
+
+    /// A read-only copy of the list, for reporting.
+    pub fn snapshot(&self) -> Sources {
+        let files = self.files.read().unwrap_or_else(|e| e.into_inner());
+        Sources {
+            files: files.clone(),
+        }
+    }
+}
+
+/// A snapshot of a [`SourceMap`]: what reporting reads.
+#[derive(Debug, Default, Clone)]
+pub struct Sources {
+    files: Vec<Arc<SourceFile>>,
+}
+
+impl Sources {
+    pub fn get(&self, id: FileId) -> Option<&Arc<SourceFile>> {
+        self.files.get(id.0 as usize)
+    }
+
+    pub fn text(&self, span: Span) -> &str {
+        self.get(span.file)
+            .and_then(|f| f.text.get(span.range()))
+            .unwrap_or("")
+    }
+
+    pub fn line_col(&self, file: FileId, offset: usize) -> LineCol {
+        self.get(file)
+            .map_or(LineCol { line: 1, column: 1 }, |f| f.line_col(offset))
+    }
+
+    pub fn display(&self, file: FileId) -> &str {
+        self.get(file).map_or("<unknown>", |f| f.display.as_str())
+    }
+
+    pub fn path(&self, file: FileId) -> Option<&Path> {
+        self.get(file).map(|f| f.path.as_path())
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (FileId, &Arc<SourceFile>)> {
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (FileId(clamp_u32(i)), f))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(text: &str) -> SourceFile {
+        SourceFile::new("t.xml".into(), "t.xml".into(), text.into())
+    }
+
+    #[test]
+    fn line_col_counts_characters() {
+        let f = file("ab\nüñï<x\n");
+        assert_eq!(f.line_col(0), LineCol { line: 1, column: 1 });
+        assert_eq!(f.line_col(3), LineCol { line: 2, column: 1 });
+        // "üñï" is 6 bytes, 3 characters
+        assert_eq!(f.line_col(9), LineCol { line: 2, column: 4 });
+    }
+
+    #[test]
+    fn line_col_after_crlf() {
+        let f = file("a\r\nbc\r\nd");
+        assert_eq!(f.line_col(4), LineCol { line: 2, column: 2 });
+        assert_eq!(f.line_col(7), LineCol { line: 3, column: 1 });
+    }
+
+    #[test]
+    fn line_col_clamps_and_snaps() {
+        let f = file("é");
+        assert_eq!(f.line_col(1), LineCol { line: 1, column: 1 });
+        assert_eq!(f.line_col(99), LineCol { line: 1, column: 2 });
+    }
+}

@@ -1,0 +1,1714 @@
+//! The XML layer: quick-xml tokenizes; this module builds the [`Tree`], checks
+//! well-formedness, reads the DOCTYPE and expands entities, keeping for every
+//! node the place it came from.
+
+use super::tree::*;
+use crate::diag::{Diagnostic, Severity};
+use crate::dtd::decl::{
+    Decl, EntityDecl, EntityValue, Subset, char_ref_value, is_name, is_name_char, is_name_start,
+    is_xml_char, parse_decls,
+};
+use crate::load::{ExtFile, Loader, refusal_diagnostic};
+use crate::source::{FileId, Span};
+use quick_xml::Reader;
+use quick_xml::events::Event;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Limits that keep hostile input bounded.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Deepest element nesting.
+    pub max_depth: usize,
+    /// Deepest entity-inside-entity nesting.
+    pub max_entity_depth: usize,
+    /// Total bytes of replacement text expanded in one document.
+    pub max_expanded_bytes: usize,
+    /// Expanded bytes allowed per byte of the document (amplification), beyond
+    /// `max_expanded_bytes / 16`.
+    pub max_amplification: usize,
+    /// Well-formedness errors reported per document before giving up.
+    pub max_errors: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_depth: 1024,
+            max_entity_depth: 16,
+            max_expanded_bytes: 32 * 1024 * 1024,
+            max_amplification: 64,
+            max_errors: 50,
+        }
+    }
+}
+
+/// How the parser finds external files.
+#[derive(Debug, Clone, Default)]
+pub struct ParseOptions {
+    /// Use this file for every external parameter entity of the internal
+    /// subset (normally `%ents;` → `xep.ent`).
+    pub entities: Option<PathBuf>,
+    pub limits: Limits,
+}
+
+/// Where the document's external DTD stands.
+#[derive(Debug, Clone)]
+pub enum DtdRef {
+    /// No DOCTYPE, or no SYSTEM id in it.
+    None,
+    Loaded(Arc<ExtFile>),
+    /// Named but not loaded: the SYSTEM literal and why.
+    Missing {
+        span: Span,
+        system: String,
+        reason: String,
+    },
+}
+
+/// A general entity as found in the document's scopes.
+#[derive(Debug, Clone)]
+pub enum EntRef {
+    Local(Arc<EntityDecl>),
+    Shared(Arc<ExtFile>, usize),
+}
+
+impl EntRef {
+    pub fn decl(&self) -> Option<&EntityDecl> {
+        match self {
+            EntRef::Local(d) => Some(d),
+            EntRef::Shared(f, i) => match f.decls.decls.get(*i) {
+                Some(Decl::Entity(e)) => Some(e),
+                _ => None,
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Scope {
+    Local(HashMap<String, Arc<EntityDecl>>),
+    Shared(Arc<ExtFile>),
+}
+
+/// The result of parsing one document.
+#[derive(Debug)]
+pub struct Parsed {
+    pub file: FileId,
+    pub tree: Tree,
+    pub diagnostics: Vec<Diagnostic>,
+    /// `<!ELEMENT>` and `<!ATTLIST>` declared in the internal subset.
+    pub internal_decls: Vec<Decl>,
+    /// Files pulled in by parameter entities of the internal subset.
+    pub included: Vec<Arc<ExtFile>>,
+    pub dtd: DtdRef,
+    /// False when an entity file could not be loaded: references to unknown
+    /// entities are then not errors.
+    pub entities_complete: bool,
+    /// The document's text could not be read as UTF-8: nothing was parsed.
+    pub undecodable: bool,
+}
+
+impl Parsed {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Error)
+    }
+}
+
+/// Parse one document's bytes. `path` locates relative SYSTEM ids.
+///
+/// `search_root` is the folder the user named when the document was found by
+/// walking it: SYSTEM ids may reach anywhere below it when no `.git` or
+/// `xeplint.toml` marks a project root.
+pub fn parse_document(
+    loader: &Loader,
+    path: &Path,
+    display: String,
+    bytes: Vec<u8>,
+    search_root: Option<&Path>,
+    opts: &ParseOptions,
+) -> Parsed {
+    use crate::source::SourceFile;
+    let (text, decode_error) = match crate::load::decode(bytes) {
+        Ok(t) => (t, None),
+        Err((at, msg)) => (String::new(), Some((at, msg))),
+    };
+    let file = loader.sources.add(SourceFile::new(
+        path.to_path_buf(),
+        display,
+        Arc::from(text.as_str()),
+    ));
+    let dir = path
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let dir = if dir.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        dir
+    };
+    let root = loader.project_root(&dir, search_root);
+    let mut p = P {
+        loader,
+        opts,
+        file,
+        dir,
+        root,
+        tree: Tree::default(),
+        diags: Vec::new(),
+        errors: 0,
+        stack: Vec::new(),
+        scopes: Vec::new(),
+        internal_decls: Vec::new(),
+        included: Vec::new(),
+        dtd: DtdRef::None,
+        entities_complete: true,
+        expanded: 0,
+        doc_len: text.len(),
+        active: Vec::new(),
+        abort: false,
+        root_closed: false,
+        after_root_reported: false,
+        seen_content: false,
+        pending: None,
+        truncated: false,
+    };
+    if let Some((at, msg)) = decode_error {
+        let d = Diagnostic::error("xml-encoding", Span::point(file, 0), msg)
+            .label(format!("problem at byte {at}"))
+            .help("save the file as UTF-8");
+        p.diags.push(d);
+        return p.finish(true);
+    }
+    let frag = Frag {
+        text: &text,
+        file,
+        decl: None,
+        origin: None,
+    };
+    let start = if text.starts_with('\u{FEFF}') { 3 } else { 0 };
+    p.content(&frag, start, true);
+    if !p.abort && !p.truncated {
+        p.flush_text();
+        let end = text.len();
+        for id in p.stack.drain(..).rev().collect::<Vec<_>>() {
+            let (name, span) = p.element_name_span(id);
+            let d = Diagnostic::error(
+                "xml-unclosed-tag",
+                span,
+                format!("`<{name}>` is never closed"),
+            )
+            .label("this element has no end tag")
+            .secondary(Span::point(file, end), "the file ends here")
+            .help(format!("add `</{name}>` where the element should end"));
+            p.push(d);
+        }
+        if p.tree.root.is_none() {
+            let d = Diagnostic::error(
+                "xml-no-root",
+                Span::point(file, end),
+                "the document has no root element",
+            )
+            .label("the file ends without any element")
+            .help("an XEP is one `<xep>` element holding a `<header>` and sections");
+            p.push(d);
+        }
+    }
+    p.finish(false)
+}
+
+struct Frag<'a> {
+    text: &'a str,
+    file: FileId,
+    decl: Option<&'a EntityDecl>,
+    origin: Option<ExpId>,
+}
+
+impl Frag<'_> {
+    fn pos(&self, off: usize) -> usize {
+        match self.decl {
+            None => off,
+            Some(d) => d.source_offset(off).unwrap_or(match &d.value {
+                EntityValue::Internal { span, .. } => span.start as usize,
+                EntityValue::External { .. } => d.span.start as usize,
+            }),
+        }
+    }
+
+    fn span(&self, a: usize, b: usize) -> Span {
+        let sa = self.pos(a);
+        let sb = if b > a { self.pos(b) } else { sa };
+        Span::new(self.file, sa, sb.max(sa))
+    }
+}
+
+struct Pending {
+    text: String,
+    span: Span,
+    origin: Option<ExpId>,
+    parent: Option<NodeId>,
+}
+
+struct P<'l> {
+    loader: &'l Loader,
+    opts: &'l ParseOptions,
+    file: FileId,
+    dir: PathBuf,
+    root: PathBuf,
+    tree: Tree,
+    diags: Vec<Diagnostic>,
+    errors: usize,
+    stack: Vec<NodeId>,
+    scopes: Vec<Scope>,
+    internal_decls: Vec<Decl>,
+    included: Vec<Arc<ExtFile>>,
+    dtd: DtdRef,
+    entities_complete: bool,
+    expanded: usize,
+    doc_len: usize,
+    active: Vec<String>,
+    abort: bool,
+    root_closed: bool,
+    after_root_reported: bool,
+    seen_content: bool,
+    pending: Option<Pending>,
+    truncated: bool,
+}
+
+fn is_ws(s: &str) -> bool {
+    s.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+}
+
+const PREDEFINED: [(&str, char); 5] = [
+    ("lt", '<'),
+    ("gt", '>'),
+    ("amp", '&'),
+    ("apos", '\''),
+    ("quot", '"'),
+];
+
+impl<'l> P<'l> {
+    fn finish(self, undecodable: bool) -> Parsed {
+        Parsed {
+            file: self.file,
+            tree: self.tree,
+            diagnostics: self.diags,
+            internal_decls: self.internal_decls,
+            included: self.included,
+            dtd: self.dtd,
+            entities_complete: self.entities_complete,
+            undecodable,
+        }
+    }
+
+    fn push(&mut self, d: Diagnostic) {
+        if d.severity == Severity::Error {
+            self.errors += 1;
+            if self.errors > self.opts.limits.max_errors {
+                if !self.abort {
+                    let span = d.primary.span;
+                    self.diags.push(
+                        Diagnostic::error(
+                            "xml-too-many-errors",
+                            span,
+                            format!(
+                                "stopping after {} well-formedness errors",
+                                self.opts.limits.max_errors
+                            ),
+                        )
+                        .label("the rest of the file was not checked"),
+                    );
+                }
+                self.abort = true;
+                return;
+            }
+        }
+        self.diags.push(d);
+    }
+
+    /// Attach the expansion notes of `origin` to a diagnostic.
+    /// A finding inside an entity's text is reported at the reference in the
+    /// document, with the place in the entity's text as a secondary label.
+    fn with_origin(&self, d: Diagnostic, origin: Option<ExpId>) -> Diagnostic {
+        self.tree.in_document(d, origin)
+    }
+
+    fn element_name_span(&self, id: NodeId) -> (String, Span) {
+        match self.tree.node(id) {
+            Some(n) => match &n.kind {
+                NodeKind::Element(e) => (e.name.clone(), n.span),
+                _ => (String::new(), n.span),
+            },
+            None => (String::new(), Span::point(self.file, 0)),
+        }
+    }
+
+    fn add_node(&mut self, kind: NodeKind, span: Span, origin: Option<ExpId>) -> NodeId {
+        let id = NodeId(u32::try_from(self.tree.nodes.len()).unwrap_or(u32::MAX));
+        let parent = self.stack.last().copied();
+        self.tree.nodes.push(Node {
+            kind,
+            parent,
+            children: Vec::new(),
+            span,
+            origin,
+        });
+        match parent {
+            Some(p) => {
+                if let Some(n) = self.tree.nodes.get_mut(p.0 as usize) {
+                    n.children.push(id);
+                }
+            }
+            None => {
+                if !matches!(
+                    self.tree.nodes.last().map(|n| &n.kind),
+                    Some(NodeKind::Element(_))
+                ) {
+                    self.tree.misc.push(id);
+                }
+            }
+        }
+        id
+    }
+
+    fn flush_text(&mut self) {
+        if let Some(p) = self.pending.take() {
+            let id = NodeId(u32::try_from(self.tree.nodes.len()).unwrap_or(u32::MAX));
+            self.tree.nodes.push(Node {
+                kind: NodeKind::Text(p.text),
+                parent: p.parent,
+                children: Vec::new(),
+                span: p.span,
+                origin: p.origin,
+            });
+            if let Some(parent) = p.parent
+                && let Some(n) = self.tree.nodes.get_mut(parent.0 as usize)
+            {
+                n.children.push(id);
+            }
+        }
+    }
+
+    /// Append character data; text outside the root is checked, not kept.
+    fn add_text(&mut self, s: &str, span: Span, origin: Option<ExpId>) {
+        if s.is_empty() {
+            return;
+        }
+        let parent = self.stack.last().copied();
+        if parent.is_none() {
+            if !is_ws(s) {
+                let off = s.len() - s.trim_start().len();
+                let at = Span::new(
+                    span.file,
+                    span.start as usize + off,
+                    span.start as usize + off + 1,
+                );
+                let d = Diagnostic::error(
+                    "xml-text-outside-root",
+                    at,
+                    if self.tree.root.is_some() {
+                        "text after the root element"
+                    } else {
+                        "text before the root element"
+                    },
+                )
+                .label("only comments, processing instructions and white space may stand here")
+                .help("move the text into a section, or remove it");
+                let d = self.with_origin(d, origin);
+                self.push(d);
+            }
+            return;
+        }
+        if let Some(p) = &mut self.pending
+            && p.origin == origin
+            && p.parent == parent
+            && p.span.file == span.file
+            && p.span.end <= span.start
+        {
+            p.text.push_str(s);
+            p.span = p.span.to(span);
+            return;
+        }
+        self.flush_text();
+        self.pending = Some(Pending {
+            text: s.to_string(),
+            span,
+            origin,
+            parent,
+        });
+    }
+
+    /// Parse `frag.text[start..]` as content (or, for the document, prolog,
+    /// element and epilog).
+    fn content(&mut self, frag: &Frag<'_>, mut start: usize, is_doc: bool) {
+        let frame = self.stack.len();
+        'restart: while let Some(sub) = frag.text.get(start..) {
+            let mut r = Reader::from_str(sub);
+            {
+                let c = r.config_mut();
+                c.check_end_names = false;
+                c.allow_unmatched_ends = true;
+                c.allow_dangling_amp = true;
+                c.check_comments = true;
+                c.expand_empty_elements = false;
+                c.trim_text(false);
+            }
+            loop {
+                if self.abort {
+                    return;
+                }
+                let before = start + r.buffer_position() as usize;
+                match r.read_event() {
+                    Ok(Event::Eof) => break 'restart,
+                    Ok(ev) => {
+                        let after = start + r.buffer_position() as usize;
+                        if let Some(resume) = self.event(frag, ev, before, after, frame, is_doc) {
+                            start = resume;
+                            continue 'restart;
+                        }
+                    }
+                    Err(e) => {
+                        let at = start + r.error_position() as usize;
+                        match self.syntax_error(frag, e, at) {
+                            Some(resume) => {
+                                start = resume;
+                                continue 'restart;
+                            }
+                            None => {
+                                // The rest of the text is swallowed: what is still open is
+                                // not worth a second report.
+                                self.truncated = true;
+                                break 'restart;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if self.abort || self.truncated {
+            return;
+        }
+        // An entity must close what it opens.
+        if !is_doc {
+            self.flush_text();
+            while self.stack.len() > frame {
+                let Some(id) = self.stack.pop() else { break };
+                let (name, span) = self.element_name_span(id);
+                let d = Diagnostic::error(
+                    "xml-unclosed-tag",
+                    span,
+                    format!("`<{name}>` is not closed inside the entity that opens it"),
+                )
+                .label("this element has no end tag in the entity's text")
+                .help(format!("add `</{name}>` to the entity's replacement text"));
+                let d = self.with_origin(d, frag.origin);
+                self.push(d);
+            }
+        }
+    }
+
+    fn syntax_error(&mut self, frag: &Frag<'_>, e: quick_xml::Error, at: usize) -> Option<usize> {
+        use quick_xml::errors::{IllFormedError, SyntaxError};
+        self.flush_text();
+        let (rule, msg, label, resume): (&'static str, String, &str, Option<usize>) = match &e {
+            quick_xml::Error::Syntax(s) => {
+                let what = match s {
+                    SyntaxError::UnclosedComment => "comment is never closed",
+                    SyntaxError::UnclosedCData => "CDATA section is never closed",
+                    SyntaxError::UnclosedPI | SyntaxError::UnclosedXmlDecl => {
+                        "processing instruction is never closed"
+                    }
+                    SyntaxError::UnclosedDoctype => "DOCTYPE is never closed",
+                    SyntaxError::InvalidBangMarkup => {
+                        "`<!` must start a comment, a CDATA section or the DOCTYPE"
+                    }
+                    SyntaxError::UnclosedTag
+                    | SyntaxError::UnclosedSingleQuotedAttributeValue
+                    | SyntaxError::UnclosedDoubleQuotedAttributeValue => {
+                        "tag is never closed with `>`"
+                    }
+                };
+                let resume = matches!(s, SyntaxError::InvalidBangMarkup).then_some(at + 2);
+                ("xml-unterminated", what.to_string(), "starts here", resume)
+            }
+            quick_xml::Error::IllFormed(IllFormedError::DoubleHyphenInComment) => (
+                "xml-bad-comment",
+                "`--` is not allowed inside a comment".into(),
+                "this `--` does not end the comment",
+                frag.text
+                    .get(at..)
+                    .and_then(|r| r.find("-->"))
+                    .map(|i| at + i + 3),
+            ),
+            other => ("xml-syntax", other.to_string(), "here", Some(at + 1)),
+        };
+        let end = at
+            + frag
+                .text
+                .get(at..)
+                .and_then(|r| r.chars().next())
+                .map_or(0, char::len_utf8);
+        let end = if rule == "xml-bad-comment" {
+            at + 2
+        } else {
+            end
+        };
+        let d = Diagnostic::error(rule, frag.span(at, end), msg).label(label);
+        let d = self.with_origin(d, frag.origin);
+        self.push(d);
+        resume.filter(|&r| r <= frag.text.len())
+    }
+
+    /// Handle one event; `Some(offset)` asks to restart tokenizing there.
+    fn event(
+        &mut self,
+        frag: &Frag<'_>,
+        ev: Event<'_>,
+        before: usize,
+        after: usize,
+        frame: usize,
+        is_doc: bool,
+    ) -> Option<usize> {
+        let raw = frag.text.get(before..after).unwrap_or("");
+        match ev {
+            Event::Start(_) | Event::Empty(_) => {
+                let empty = matches!(ev, Event::Empty(_));
+                self.start_tag(frag, raw, before, empty)
+            }
+            Event::End(_) => {
+                self.end_tag(frag, raw, before, frame);
+                None
+            }
+            Event::Text(_) => {
+                self.text(frag, raw, before);
+                None
+            }
+            Event::GeneralRef(_) => {
+                self.reference(frag, raw, before);
+                None
+            }
+            Event::CData(_) => {
+                self.flush_text();
+                let inner = raw.get(9..raw.len().saturating_sub(3)).unwrap_or("");
+                self.check_chars(frag, inner, before + 9);
+                if self.stack.is_empty() {
+                    let d = Diagnostic::error(
+                        "xml-text-outside-root",
+                        frag.span(before, after),
+                        "CDATA section outside the root element",
+                    )
+                    .label("only comments, processing instructions and white space may stand here");
+                    let d = self.with_origin(d, frag.origin);
+                    self.push(d);
+                } else {
+                    self.add_node(
+                        NodeKind::CData(inner.to_string()),
+                        frag.span(before, after),
+                        frag.origin,
+                    );
+                }
+                None
+            }
+            Event::Comment(_) => {
+                self.flush_text();
+                let inner = raw.get(4..raw.len().saturating_sub(3)).unwrap_or("");
+                self.check_chars(frag, inner, before + 4);
+                if inner.ends_with('-') {
+                    let d = Diagnostic::error(
+                        "xml-bad-comment",
+                        frag.span(after - 4, after),
+                        "a comment may not end with `--->`",
+                    )
+                    .label("`-` before `-->`");
+                    self.push(d);
+                }
+                self.add_node(
+                    NodeKind::Comment(inner.to_string()),
+                    frag.span(before, after),
+                    frag.origin,
+                );
+                None
+            }
+            Event::PI(_) => {
+                self.flush_text();
+                let inner = raw.get(2..raw.len().saturating_sub(2)).unwrap_or("");
+                let target_len: usize = inner
+                    .chars()
+                    .take_while(|&c| is_name_char(c))
+                    .map(char::len_utf8)
+                    .sum();
+                let target = inner.get(..target_len).unwrap_or("");
+                let data = inner.get(target_len..).unwrap_or("").trim_start();
+                if !is_name(target) {
+                    let d = Diagnostic::error(
+                        "xml-bad-name",
+                        frag.span(before + 2, before + 2 + target_len.max(1)),
+                        "processing instruction has no valid target name",
+                    )
+                    .label("a name must follow `<?`");
+                    self.push(d);
+                } else if target.eq_ignore_ascii_case("xml") {
+                    let d = Diagnostic::error(
+                        "xml-misplaced-declaration",
+                        frag.span(before, after),
+                        "the XML declaration may only stand at the very start of the file",
+                    )
+                    .label("misplaced `<?xml …?>`")
+                    .help("remove it, or move it to the first line with nothing before it");
+                    self.push(d);
+                }
+                self.add_node(
+                    NodeKind::Pi {
+                        target: target.to_string(),
+                        data: data.to_string(),
+                    },
+                    frag.span(before, after),
+                    frag.origin,
+                );
+                None
+            }
+            Event::Decl(_) => {
+                if !is_doc || before != 0 && !(before == 3 && frag.text.starts_with('\u{FEFF}')) {
+                    let d = Diagnostic::error(
+                        "xml-misplaced-declaration",
+                        frag.span(before, after),
+                        "the XML declaration may only stand at the very start of the file",
+                    )
+                    .label("misplaced `<?xml …?>`")
+                    .help("remove it, or move it to the first line with nothing before it");
+                    self.push(d);
+                } else {
+                    self.xml_decl(frag, raw, before);
+                }
+                None
+            }
+            Event::DocType(_) => {
+                if !is_doc || self.seen_content || self.tree.doctype.is_some() {
+                    let d = Diagnostic::error(
+                        "xml-misplaced-declaration",
+                        frag.span(before, after),
+                        "a DOCTYPE may only stand before the root element, once",
+                    )
+                    .label("misplaced `<!DOCTYPE …>`");
+                    self.push(d);
+                } else {
+                    self.doctype(raw, before);
+                }
+                None
+            }
+            Event::Eof => None,
+        }
+    }
+
+    fn xml_decl(&mut self, frag: &Frag<'_>, raw: &str, before: usize) {
+        let Some(i) = raw.find("encoding") else {
+            return;
+        };
+        let rest = raw.get(i + 8..).unwrap_or("");
+        let rest_t = rest
+            .trim_start()
+            .strip_prefix('=')
+            .unwrap_or("")
+            .trim_start();
+        let Some(q) = rest_t.chars().next().filter(|c| *c == '"' || *c == '\'') else {
+            return;
+        };
+        let val_start = raw.len() - rest_t.len() + 1;
+        let Some(len) = raw.get(val_start..).and_then(|r| r.find(q)) else {
+            return;
+        };
+        let enc = raw.get(val_start..val_start + len).unwrap_or("");
+        if !enc.eq_ignore_ascii_case("utf-8") && !enc.eq_ignore_ascii_case("utf8") {
+            let d = Diagnostic::error(
+                "xml-encoding",
+                frag.span(before + val_start, before + val_start + len),
+                format!("encoding `{enc}` is not supported"),
+            )
+            .label("declared here")
+            .help("xeplint reads UTF-8 only: convert the file and declare encoding='UTF-8'");
+            self.push(d);
+        }
+    }
+
+    fn check_chars(&mut self, frag: &Frag<'_>, s: &str, base: usize) {
+        if s.bytes()
+            .all(|b| b >= 0x20 || matches!(b, b'\t' | b'\n' | b'\r'))
+            && !s.contains(['\u{FFFE}', '\u{FFFF}'])
+        {
+            return;
+        }
+        for (i, c) in s.char_indices() {
+            if !is_xml_char(c) {
+                let at = base + i;
+                let d = Diagnostic::error("xml-invalid-char", frag.span(at, at + c.len_utf8()), format!("U+{:04X} is not allowed in XML", c as u32))
+                    .label("this character")
+                    .help("remove it; XML 1.0 allows no control characters but tab, line feed and carriage return");
+                let d = self.with_origin(d, frag.origin);
+                self.push(d);
+                return;
+            }
+        }
+    }
+
+    fn text(&mut self, frag: &Frag<'_>, raw: &str, before: usize) {
+        self.check_chars(frag, raw, before);
+        if let Some(i) = raw.find("]]>") {
+            let d = Diagnostic::error(
+                "xml-syntax",
+                frag.span(before + i, before + i + 3),
+                "`]]>` is not allowed in text",
+            )
+            .label("write `]]&gt;` instead");
+            let d = self.with_origin(d, frag.origin);
+            self.push(d);
+        }
+        // quick-xml hands a dangling `&` over as text.
+        let mut last = 0;
+        for (i, _) in raw.match_indices('&') {
+            let seg = raw.get(last..i).unwrap_or("");
+            self.add_text(seg, frag.span(before + last, before + i), frag.origin);
+            let d = Diagnostic::error(
+                "xml-bare-ampersand",
+                frag.span(before + i, before + i + 1),
+                "`&` must start an entity reference",
+            )
+            .label("a bare `&` in text")
+            .help("write `&amp;`");
+            let d = self.with_origin(d, frag.origin);
+            self.push(d);
+            self.add_text("&", frag.span(before + i, before + i + 1), frag.origin);
+            last = i + 1;
+        }
+        let seg = raw.get(last..).unwrap_or("");
+        self.add_text(
+            seg,
+            frag.span(before + last, before + raw.len()),
+            frag.origin,
+        );
+    }
+
+    fn start_tag(
+        &mut self,
+        frag: &Frag<'_>,
+        raw: &str,
+        before: usize,
+        empty: bool,
+    ) -> Option<usize> {
+        self.flush_text();
+        let inner_end = raw.len().saturating_sub(if empty { 2 } else { 1 });
+        let inner = raw.get(1..inner_end).unwrap_or("");
+        let first = inner.chars().next();
+        if !first.is_some_and(is_name_start) {
+            // `a < b` or `<1x>`: not a tag.
+            if first.is_some_and(is_name_char) {
+                let len: usize = inner
+                    .chars()
+                    .take_while(|&c| is_name_char(c))
+                    .map(char::len_utf8)
+                    .sum();
+                let d = Diagnostic::error(
+                    "xml-bad-name",
+                    frag.span(before, before + 1 + len),
+                    format!(
+                        "`{}` is not a valid element name",
+                        inner.get(..len).unwrap_or("")
+                    ),
+                )
+                .label("names start with a letter, `_` or `:`")
+                .help("rename the element");
+                let d = self.with_origin(d, frag.origin);
+                self.push(d);
+            } else {
+                let d = Diagnostic::error(
+                    "xml-unescaped-lt",
+                    frag.span(before, before + 1),
+                    "`<` must start a tag",
+                )
+                .label("a bare `<` in text")
+                .help("write `&lt;`");
+                let d = self.with_origin(d, frag.origin);
+                self.push(d);
+                self.add_text("<", frag.span(before, before + 1), frag.origin);
+            }
+            return Some(before + 1);
+        }
+        let name_len: usize = inner
+            .chars()
+            .take_while(|&c| is_name_char(c))
+            .map(char::len_utf8)
+            .sum();
+        let name = inner.get(..name_len).unwrap_or("").to_string();
+        let name_span = frag.span(before + 1, before + 1 + name_len);
+        let attributes = self.attributes(frag, inner, before + 1, name_len);
+        let span = frag.span(before, before + raw.len());
+        if self.stack.is_empty() && self.root_closed && !self.after_root_reported {
+            self.after_root_reported = true;
+            let d = Diagnostic::error(
+                "xml-content-after-root",
+                span,
+                format!("`<{name}>` comes after the root element has ended"),
+            )
+            .label("a document has exactly one root element")
+            .help("move this element inside the root element, or remove it");
+            let d = self.with_origin(d, frag.origin);
+            self.push(d);
+        }
+        if self.stack.len() >= self.opts.limits.max_depth {
+            let d = Diagnostic::error(
+                "xml-depth-limit",
+                span,
+                format!(
+                    "elements are nested more than {} deep",
+                    self.opts.limits.max_depth
+                ),
+            )
+            .label("too deep")
+            .note("xeplint stops here to keep time and memory bounded");
+            self.push(d);
+            self.abort = true;
+            return None;
+        }
+        self.seen_content = true;
+        let is_root = self.stack.is_empty() && self.tree.root.is_none();
+        let id = self.add_node(
+            NodeKind::Element(Element {
+                name,
+                attributes,
+                name_span,
+                end_span: None,
+            }),
+            span,
+            frag.origin,
+        );
+        if is_root {
+            self.tree.root = Some(id);
+        }
+        if !empty {
+            self.stack.push(id);
+        } else if is_root {
+            self.root_closed = true;
+        }
+        None
+    }
+
+    /// Attributes of a start tag; `inner` is the text after `<`, at `base`.
+    fn attributes(
+        &mut self,
+        frag: &Frag<'_>,
+        inner: &str,
+        base: usize,
+        name_len: usize,
+    ) -> Vec<Attribute> {
+        let b = inner.as_bytes();
+        let mut out: Vec<Attribute> = Vec::new();
+        let mut i = name_len;
+        loop {
+            let ws_start = i;
+            while b
+                .get(i)
+                .is_some_and(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'))
+            {
+                i += 1;
+            }
+            if i >= b.len() {
+                return out;
+            }
+            let bad =
+                |p: &mut Self, at: usize, len: usize, msg: String, label: &str, help: &str| {
+                    let d = Diagnostic::error(
+                        "xml-bad-attribute",
+                        frag.span(base + at, base + at + len.max(1)),
+                        msg,
+                    )
+                    .label(label)
+                    .help(help);
+                    let d = p.with_origin(d, frag.origin);
+                    p.push(d);
+                };
+            if i == ws_start {
+                bad(
+                    self,
+                    i,
+                    1,
+                    "attributes must be separated by white space".into(),
+                    "white space needed before this",
+                    "add a space",
+                );
+                return out;
+            }
+            let rest = inner.get(i..).unwrap_or("");
+            let nlen: usize = rest
+                .chars()
+                .take_while(|&c| is_name_char(c))
+                .map(char::len_utf8)
+                .sum();
+            let aname = rest.get(..nlen).unwrap_or("");
+            if !rest.chars().next().is_some_and(is_name_start) {
+                let clen = rest.chars().next().map_or(1, char::len_utf8);
+                bad(
+                    self,
+                    i,
+                    clen,
+                    format!(
+                        "unexpected `{}` in a tag",
+                        rest.chars().next().unwrap_or(' ')
+                    ),
+                    "an attribute name was expected here",
+                    "attributes are written name='value'",
+                );
+                return out;
+            }
+            let name_at = i;
+            i += nlen;
+            while b
+                .get(i)
+                .is_some_and(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'))
+            {
+                i += 1;
+            }
+            if b.get(i) != Some(&b'=') {
+                bad(
+                    self,
+                    name_at,
+                    nlen,
+                    format!("attribute `{aname}` has no value"),
+                    "expected `=` and a quoted value after this name",
+                    "write the attribute as name='value'",
+                );
+                return out;
+            }
+            i += 1;
+            while b
+                .get(i)
+                .is_some_and(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'))
+            {
+                i += 1;
+            }
+            let q = b.get(i).copied();
+            if !matches!(q, Some(b'"' | b'\'')) {
+                bad(
+                    self,
+                    name_at,
+                    nlen,
+                    format!("the value of `{aname}` is not quoted"),
+                    "this attribute's value needs quotes",
+                    "put the value in single or double quotes",
+                );
+                return out;
+            }
+            let vstart = i + 1;
+            let Some(vlen) = b
+                .get(vstart..)
+                .and_then(|r| r.iter().position(|&c| Some(c) == q))
+            else {
+                bad(
+                    self,
+                    name_at,
+                    nlen,
+                    format!("the value of `{aname}` is never closed"),
+                    "this value has no closing quote",
+                    "close the quote",
+                );
+                return out;
+            };
+            let raw_val = inner.get(vstart..vstart + vlen).unwrap_or("");
+            i = vstart + vlen + 1;
+            let value = self.attr_value(frag, raw_val, base + vstart);
+            let name_span = frag.span(base + name_at, base + name_at + nlen);
+            if let Some(first) = out.iter().find(|a| a.name == aname) {
+                let first_span = first.name_span;
+                let d = Diagnostic::error(
+                    "xml-duplicate-attribute",
+                    name_span,
+                    format!("attribute `{aname}` is given twice"),
+                )
+                .label("second occurrence")
+                .secondary(first_span, "first given here")
+                .help("remove one of them");
+                let d = self.with_origin(d, frag.origin);
+                self.push(d);
+                continue;
+            }
+            out.push(Attribute {
+                name: aname.to_string(),
+                value,
+                name_span,
+                value_span: frag.span(base + vstart, base + vstart + vlen),
+            });
+        }
+    }
+
+    /// Normalize an attribute value: references resolved, white space
+    /// characters turned into spaces.
+    fn attr_value(&mut self, frag: &Frag<'_>, raw: &str, base: usize) -> String {
+        self.check_chars(frag, raw, base);
+        let mut out = String::with_capacity(raw.len());
+        let mut rest = raw;
+        let mut off = 0;
+        while let Some(i) = rest.find(['&', '<', '\t', '\n', '\r']) {
+            out.push_str(rest.get(..i).unwrap_or(""));
+            let at = off + i;
+            let tail = rest.get(i..).unwrap_or("");
+            match tail.as_bytes().first() {
+                Some(b'<') => {
+                    let d = Diagnostic::error(
+                        "xml-unescaped-lt",
+                        frag.span(base + at, base + at + 1),
+                        "`<` is not allowed in an attribute value",
+                    )
+                    .label("a bare `<`")
+                    .help("write `&lt;`");
+                    let d = self.with_origin(d, frag.origin);
+                    self.push(d);
+                    out.push('<');
+                    rest = tail.get(1..).unwrap_or("");
+                    off = at + 1;
+                }
+                Some(b'&') => {
+                    let semi = tail.find(';').filter(|&s| {
+                        s > 1 && !tail.get(1..s).unwrap_or("").contains([' ', '&', '<'])
+                    });
+                    match semi {
+                        None => {
+                            let d = Diagnostic::error(
+                                "xml-bare-ampersand",
+                                frag.span(base + at, base + at + 1),
+                                "`&` must start an entity reference",
+                            )
+                            .label("a bare `&` in an attribute value")
+                            .help("write `&amp;`");
+                            let d = self.with_origin(d, frag.origin);
+                            self.push(d);
+                            out.push('&');
+                            rest = tail.get(1..).unwrap_or("");
+                            off = at + 1;
+                        }
+                        Some(s) => {
+                            let body = tail.get(1..s).unwrap_or("");
+                            let span = frag.span(base + at, base + at + s + 1);
+                            if let Some(v) = self.resolve_simple(frag, body, span) {
+                                out.push_str(&v);
+                            }
+                            rest = tail.get(s + 1..).unwrap_or("");
+                            off = at + s + 1;
+                        }
+                    }
+                }
+                _ => {
+                    out.push(' ');
+                    rest = tail.get(1..).unwrap_or("");
+                    off = at + 1;
+                }
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+
+    /// A reference inside an attribute value: char, predefined, or an internal
+    /// entity whose text holds no markup.
+    fn resolve_simple(&mut self, frag: &Frag<'_>, body: &str, span: Span) -> Option<String> {
+        if let Some(num) = body.strip_prefix('#') {
+            return match char_ref_value(num) {
+                Some(c) => Some(c.to_string()),
+                None => {
+                    self.bad_char_ref(frag, body, span);
+                    None
+                }
+            };
+        }
+        if let Some((_, c)) = PREDEFINED.iter().find(|(n, _)| *n == body) {
+            return Some(c.to_string());
+        }
+        match self.lookup(body) {
+            Some(ent) => {
+                let decl = ent.decl()?;
+                match &decl.value {
+                    EntityValue::Internal { text, .. } => {
+                        if text.contains('<') {
+                            let d = Diagnostic::error("xml-entity-in-attribute", span, format!("`&{body};` holds markup and cannot be used in an attribute value"))
+                                .label("this entity's text contains `<`")
+                                .note_at(decl.name_span, format!("`{body}` is declared here"));
+                            self.push(d);
+                            None
+                        } else {
+                            // Nested references inside are resolved shallowly.
+                            Some(
+                                text.replace("&amp;", "&")
+                                    .replace("&lt;", "<")
+                                    .replace("&gt;", ">")
+                                    .replace("&quot;", "\"")
+                                    .replace("&apos;", "'"),
+                            )
+                        }
+                    }
+                    EntityValue::External { .. } => {
+                        let d = Diagnostic::error(
+                            "xml-entity-in-attribute",
+                            span,
+                            format!(
+                                "external entity `&{body};` cannot be used in an attribute value"
+                            ),
+                        )
+                        .label("external entity");
+                        self.push(d);
+                        None
+                    }
+                }
+            }
+            None => {
+                self.undefined(frag, body, span);
+                None
+            }
+        }
+    }
+
+    fn bad_char_ref(&mut self, frag: &Frag<'_>, body: &str, span: Span) {
+        let d = Diagnostic::error(
+            "xml-bad-char-ref",
+            span,
+            format!("`&{body};` is not a valid character reference"),
+        )
+        .label("not a legal XML character")
+        .help("use `&#NNN;` (decimal) or `&#xHHHH;` (hexadecimal) for a character XML allows");
+        let d = self.with_origin(d, frag.origin);
+        self.push(d);
+    }
+
+    fn undefined(&mut self, frag: &Frag<'_>, name: &str, span: Span) {
+        if !self.entities_complete {
+            return;
+        }
+        let mut d = Diagnostic::error(
+            "xml-undefined-entity",
+            span,
+            format!("entity `{name}` is not defined"),
+        )
+        .label("unknown entity");
+        if let Some(best) = self.suggest_entity(name) {
+            d = d.help(format!("did you mean `&{best};`?"));
+        } else {
+            d = d.help("declare it in the DOCTYPE's internal subset, or write the text out");
+        }
+        if self.scopes.iter().all(|s| matches!(s, Scope::Local(_))) && self.tree.doctype.is_some() {
+            d = d.note(
+                "the DOCTYPE pulls in no entity file: does it declare and reference `%ents;`?",
+            );
+        }
+        let d = self.with_origin(d, frag.origin);
+        self.push(d);
+    }
+
+    fn suggest_entity(&self, name: &str) -> Option<String> {
+        let mut cands: Vec<&str> = PREDEFINED.iter().map(|(n, _)| *n).collect();
+        for s in &self.scopes {
+            match s {
+                Scope::Local(m) => cands.extend(m.keys().map(String::as_str)),
+                Scope::Shared(f) => cands.extend(f.general.keys().map(String::as_str)),
+            }
+        }
+        crate::suggest::closest(name, cands).map(str::to_string)
+    }
+
+    fn lookup(&self, name: &str) -> Option<EntRef> {
+        for s in &self.scopes {
+            match s {
+                Scope::Local(m) => {
+                    if let Some(d) = m.get(name) {
+                        return Some(EntRef::Local(d.clone()));
+                    }
+                }
+                Scope::Shared(f) => {
+                    if let Some(&i) = f.general.get(name) {
+                        return Some(EntRef::Shared(f.clone(), i));
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// `&…;` in content.
+    fn reference(&mut self, frag: &Frag<'_>, raw: &str, before: usize) {
+        let body = raw.get(1..raw.len().saturating_sub(1)).unwrap_or("");
+        let span = frag.span(before, before + raw.len());
+        if let Some(num) = body.strip_prefix('#') {
+            match char_ref_value(num) {
+                Some(c) => self.add_text(c.encode_utf8(&mut [0; 4]), span, frag.origin),
+                None => self.bad_char_ref(frag, body, span),
+            }
+            return;
+        }
+        if let Some((_, c)) = PREDEFINED.iter().find(|(n, _)| *n == body) {
+            self.add_text(c.encode_utf8(&mut [0; 4]), span, frag.origin);
+            return;
+        }
+        if !is_name(body) {
+            let d = Diagnostic::error(
+                "xml-bare-ampersand",
+                frag.span(before, before + 1),
+                "`&` must start an entity reference",
+            )
+            .label(format!("`{raw}` is not a reference"))
+            .help("write `&amp;`");
+            let d = self.with_origin(d, frag.origin);
+            self.push(d);
+            self.add_text(raw, span, frag.origin);
+            return;
+        }
+        let Some(ent) = self.lookup(body) else {
+            self.undefined(frag, body, span);
+            return;
+        };
+        if self.stack.is_empty() {
+            let d = Diagnostic::error(
+                "xml-text-outside-root",
+                span,
+                format!("entity reference `&{body};` outside the root element"),
+            )
+            .label("references may only stand inside elements");
+            self.push(d);
+            return;
+        }
+        let Some(decl) = ent.decl() else { return };
+        let EntityValue::Internal { text, .. } = &decl.value else {
+            let d = Diagnostic::warning(
+                "xml-external-entity",
+                span,
+                format!("external entity `&{body};` is not loaded"),
+            )
+            .label("xeplint does not read external general entities")
+            .note_at(decl.name_span, format!("`{body}` is declared here"));
+            self.push(d);
+            return;
+        };
+        if self.active.iter().any(|a| a == body) {
+            let d = Diagnostic::error(
+                "xml-recursive-entity",
+                span,
+                format!("entity `{body}` refers to itself"),
+            )
+            .label("this reference never ends")
+            .note_at(decl.name_span, format!("`{body}` is declared here"));
+            let d = self.with_origin(d, frag.origin);
+            self.push(d);
+            return;
+        }
+        let limits = &self.opts.limits;
+        let budget = limits.max_expanded_bytes.min(
+            (limits.max_expanded_bytes / 16)
+                .max(self.doc_len.saturating_mul(limits.max_amplification)),
+        );
+        if self.active.len() >= limits.max_entity_depth || self.expanded + text.len() > budget {
+            let why = if self.active.len() >= limits.max_entity_depth {
+                format!(
+                    "entities are nested more than {} deep",
+                    limits.max_entity_depth
+                )
+            } else {
+                format!("entity expansion exceeds {budget} bytes for this document")
+            };
+            let d = Diagnostic::error("xml-entity-limit", span, why)
+                .label("expansion stopped here")
+                .note("this protects against entity bombs (\"billion laughs\"); the rest of the file was not checked");
+            let d = self.with_origin(d, frag.origin);
+            self.push(d);
+            self.abort = true;
+            return;
+        }
+        self.expanded += text.len();
+        self.flush_text();
+        let exp = ExpId(u32::try_from(self.tree.expansions.len()).unwrap_or(u32::MAX));
+        self.tree.expansions.push(Expansion {
+            name: body.to_string(),
+            reference: span,
+            definition: decl.name_span,
+            parent: frag.origin,
+        });
+        self.active.push(body.to_string());
+        let inner = Frag {
+            text,
+            file: decl.name_span.file,
+            decl: Some(decl),
+            origin: Some(exp),
+        };
+        self.content(&inner, 0, false);
+        self.flush_text();
+        self.active.pop();
+    }
+
+    fn end_tag(&mut self, frag: &Frag<'_>, raw: &str, before: usize, frame: usize) {
+        self.flush_text();
+        let inner = raw.get(2..raw.len().saturating_sub(1)).unwrap_or("");
+        let name = inner.trim_end();
+        let span = frag.span(before, before + raw.len());
+        if !is_name(name) {
+            let d = Diagnostic::error(
+                "xml-bad-name",
+                span,
+                format!("`</{name}>` is not a valid end tag"),
+            )
+            .label("an element name must follow `</`");
+            let d = self.with_origin(d, frag.origin);
+            self.push(d);
+            return;
+        }
+        let open: Vec<(usize, String)> = self.stack[frame..]
+            .iter()
+            .enumerate()
+            .map(|(i, &id)| (frame + i, self.element_name_span(id).0))
+            .collect();
+        match open.iter().rposition(|(_, n)| n == name) {
+            Some(k) => {
+                let idx = open.get(k).map_or(frame, |(i, _)| *i);
+                // Everything above the match is unclosed.
+                if idx + 1 < self.stack.len() {
+                    let top = self.stack.last().copied();
+                    if let Some(top) = top {
+                        let (tname, tspan) = self.element_name_span(top);
+                        let d = Diagnostic::error(
+                            "xml-mismatched-tag",
+                            span,
+                            format!("expected `</{tname}>`, found `</{name}>`"),
+                        )
+                        .label(format!(
+                            "this closes `<{name}>` while `<{tname}>` is still open"
+                        ))
+                        .secondary(tspan, format!("`<{tname}>` opened here"))
+                        .help(format!("add `</{tname}>` before this end tag"));
+                        let d = self.with_origin(d, frag.origin);
+                        self.push(d);
+                    }
+                }
+                while self.stack.len() > idx + 1 {
+                    self.stack.pop();
+                }
+                if let Some(id) = self.stack.pop() {
+                    if let Some(Node {
+                        kind: NodeKind::Element(e),
+                        ..
+                    }) = self.tree.nodes.get_mut(id.0 as usize)
+                    {
+                        e.end_span = Some(span);
+                    }
+                    if self.stack.is_empty() && self.tree.root == Some(id) {
+                        self.root_closed = true;
+                    }
+                }
+            }
+            None => {
+                let mut d = Diagnostic::error(
+                    "xml-unexpected-end-tag",
+                    span,
+                    format!("`</{name}>` closes nothing"),
+                )
+                .label(format!("no `<{name}>` is open here"));
+                if let Some(&top) = self.stack.get(frame..).and_then(|s| s.last()) {
+                    let (tname, tspan) = self.element_name_span(top);
+                    d = d
+                        .secondary(tspan, format!("the innermost open element is `<{tname}>`"))
+                        .help(format!("remove it, or did you mean `</{tname}>`?"));
+                } else if self.stack.len() > frame || frame > 0 {
+                    d = d.help("an entity may only close elements it opened itself");
+                } else {
+                    d = d.help("remove it");
+                }
+                let d = self.with_origin(d, frag.origin);
+                self.push(d);
+            }
+        }
+    }
+
+    // ----- DOCTYPE -----
+
+    fn doctype(&mut self, raw: &str, before: usize) {
+        let file = self.file;
+        let sp = |a: usize, b: usize| Span::new(file, before + a, before + b);
+        let b = raw.as_bytes();
+        let mut i = "<!DOCTYPE".len();
+        let skip_ws = |i: &mut usize| {
+            while b
+                .get(*i)
+                .is_some_and(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'))
+            {
+                *i += 1;
+            }
+        };
+        skip_ws(&mut i);
+        let rest = raw.get(i..).unwrap_or("");
+        let nlen: usize = rest
+            .chars()
+            .take_while(|&c| is_name_char(c))
+            .map(char::len_utf8)
+            .sum();
+        let name = rest.get(..nlen).unwrap_or("").to_string();
+        if !is_name(&name) {
+            self.push(
+                Diagnostic::error(
+                    "xml-bad-doctype",
+                    sp(i, i + 1),
+                    "the DOCTYPE has no valid document type name",
+                )
+                .label("a name such as `xep` was expected here"),
+            );
+        }
+        i += nlen;
+        skip_ws(&mut i);
+        let mut system = None;
+        let mut public = None;
+        let mut system_span = None;
+        let quoted = |i: &mut usize| -> Option<(usize, usize)> {
+            let q = *b.get(*i)?;
+            if q != b'"' && q != b'\'' {
+                return None;
+            }
+            let len = b.get(*i + 1..)?.iter().position(|&c| c == q)?;
+            let r = (*i + 1, *i + 1 + len);
+            *i += len + 2;
+            Some(r)
+        };
+        let kw = raw.get(i..).unwrap_or("");
+        if kw.starts_with("SYSTEM") || kw.starts_with("PUBLIC") {
+            let is_public = kw.starts_with("PUBLIC");
+            i += 6;
+            skip_ws(&mut i);
+            if is_public {
+                match quoted(&mut i) {
+                    Some((a, e)) => public = Some(raw.get(a..e).unwrap_or("").to_string()),
+                    None => self.push(
+                        Diagnostic::error(
+                            "xml-bad-doctype",
+                            sp(i, i + 1),
+                            "expected a quoted public identifier",
+                        )
+                        .label("here"),
+                    ),
+                }
+                skip_ws(&mut i);
+            }
+            match quoted(&mut i) {
+                Some((a, e)) => {
+                    system = Some(raw.get(a..e).unwrap_or("").to_string());
+                    system_span = Some(sp(a, e));
+                }
+                None => self.push(
+                    Diagnostic::error(
+                        "xml-bad-doctype",
+                        sp(i, i + 1),
+                        "expected a quoted system identifier",
+                    )
+                    .label("here"),
+                ),
+            }
+            skip_ws(&mut i);
+        }
+        self.tree.doctype = Some(Doctype {
+            name,
+            system: system.clone(),
+            public,
+            span: sp(0, raw.len()),
+            system_span,
+        });
+        // Internal subset.
+        if b.get(i) == Some(&b'[') {
+            let close = raw
+                .rfind(']')
+                .unwrap_or(raw.len().saturating_sub(1))
+                .max(i + 1);
+            let subset = raw.get(i + 1..close).unwrap_or("");
+            let decls = parse_decls(subset, file, before + i + 1, Subset::Internal);
+            for e in decls.errors {
+                self.push(e);
+            }
+            let dir = self.dir.clone();
+            self.walk_decls(decls.decls, &dir, 0);
+        }
+        // External subset: the DTD.
+        if let (Some(sys), Some(span)) = (system, system_span) {
+            self.dtd = self.load_dtd(&sys, span);
+            if let DtdRef::Loaded(f) = &self.dtd {
+                let f = f.clone();
+                self.scopes.push(Scope::Shared(f));
+            }
+        }
+    }
+
+    fn load_dtd(&mut self, system: &str, span: Span) -> DtdRef {
+        let path = match Loader::resolve(system, &self.dir, &self.root) {
+            Ok(p) => p,
+            Err(why) => {
+                let reason = why.reason();
+                self.push(
+                    refusal_diagnostic(span, system, &why)
+                        .help("xeplint will use its bundled DTD; pass `--dtd PATH` to choose one"),
+                );
+                return DtdRef::Missing {
+                    span,
+                    system: system.to_string(),
+                    reason,
+                };
+            }
+        };
+        match self.loader.load(&path, path.display().to_string()) {
+            Ok(f) => {
+                for e in &f.decls.errors {
+                    self.push(e.clone());
+                }
+                DtdRef::Loaded(f)
+            }
+            Err(e) => DtdRef::Missing {
+                span,
+                system: system.to_string(),
+                reason: e.reason(),
+            },
+        }
+    }
+
+    /// Take in declarations in order: entities into scopes, parameter
+    /// references spliced.
+    fn walk_decls(&mut self, decls: Vec<Decl>, dir: &Path, depth: usize) {
+        let mut local: HashMap<String, Arc<EntityDecl>> = HashMap::new();
+        let mut local_pe: HashMap<String, EntityDecl> = HashMap::new();
+        for d in decls {
+            match d {
+                Decl::Entity(e) => {
+                    if e.parameter {
+                        local_pe.entry(e.name.clone()).or_insert(e);
+                    } else if self.lookup(&e.name).is_none() {
+                        local.entry(e.name.clone()).or_insert_with(|| Arc::new(e));
+                    }
+                }
+                Decl::PeRef { name, span } => {
+                    if !local.is_empty() {
+                        self.scopes.push(Scope::Local(std::mem::take(&mut local)));
+                    }
+                    let pe = local_pe.get(&name).cloned().or_else(|| {
+                        self.included
+                            .iter()
+                            .find_map(|f| f.entity(&name, true).cloned())
+                    });
+                    self.pe_reference(&name, span, pe, dir, depth);
+                }
+                other => self.internal_decls.push(other),
+            }
+        }
+        if !local.is_empty() {
+            self.scopes.push(Scope::Local(local));
+        }
+    }
+
+    fn pe_reference(
+        &mut self,
+        name: &str,
+        span: Span,
+        pe: Option<EntityDecl>,
+        dir: &Path,
+        depth: usize,
+    ) {
+        let Some(pe) = pe else {
+            self.push(
+                Diagnostic::error(
+                    "xml-undefined-entity",
+                    span,
+                    format!("parameter entity `%{name};` is not declared"),
+                )
+                .label("unknown parameter entity")
+                .help(format!(
+                    "declare it first, e.g. <!ENTITY % {name} SYSTEM 'xep.ent'>"
+                )),
+            );
+            return;
+        };
+        if depth > 8 {
+            self.push(
+                Diagnostic::error(
+                    "xml-entity-limit",
+                    span,
+                    "parameter entities are nested too deeply",
+                )
+                .label("stopped here"),
+            );
+            return;
+        }
+        match &pe.value {
+            EntityValue::Internal {
+                text, span: vspan, ..
+            } => {
+                let decls = parse_decls(text, vspan.file, vspan.start as usize, Subset::External);
+                for e in decls.errors {
+                    self.push(e);
+                }
+                self.walk_decls(decls.decls, dir, depth + 1);
+            }
+            EntityValue::External {
+                system,
+                system_span,
+                ..
+            } => {
+                let (path, given) = match &self.opts.entities {
+                    Some(p) => (Ok(p.clone()), true),
+                    None => (Loader::resolve(system, dir, &self.root), false),
+                };
+                let path = match path {
+                    Ok(p) => p,
+                    Err(why) => {
+                        self.entities_complete = false;
+                        self.push(refusal_diagnostic(*system_span, system, &why));
+                        return;
+                    }
+                };
+                match self.loader.load(&path, path.display().to_string()) {
+                    Ok(f) => {
+                        for e in &f.decls.errors {
+                            self.push(e.clone());
+                        }
+                        if self.included.iter().any(|g| Arc::ptr_eq(g, &f)) {
+                            return;
+                        }
+                        self.included.push(f.clone());
+                        let sub_dir = path
+                            .parent()
+                            .map_or_else(|| dir.to_path_buf(), Path::to_path_buf);
+                        let nested: Vec<(String, Span)> = f
+                            .decls
+                            .decls
+                            .iter()
+                            .filter_map(|d| match d {
+                                Decl::PeRef { name, span } => Some((name.clone(), *span)),
+                                _ => None,
+                            })
+                            .collect();
+                        self.scopes.push(Scope::Shared(f.clone()));
+                        for (n, s) in nested {
+                            let inner = f.entity(&n, true).cloned();
+                            self.pe_reference(&n, s, inner, &sub_dir, depth + 1);
+                        }
+                    }
+                    Err(e) => {
+                        self.entities_complete = false;
+                        let what = if given {
+                            "the file given by --entities"
+                        } else {
+                            "entity file"
+                        };
+                        let d = Diagnostic::warning(
+                            "xml-entity-file-missing",
+                            *system_span,
+                            format!(
+                                "{what} `{}` could not be read: {}",
+                                path.display(),
+                                e.reason()
+                            ),
+                        )
+                        .label(format!("`%{name};` names this file"))
+                        .help("pass `--entities PATH` to use another entity file")
+                        .note("references to the entities it would define are not reported");
+                        self.push(d);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,237 @@
+//! The document tree: an arena of nodes, each with a span and, when it came
+//! from an entity expansion, the expansion that produced it.
+
+use crate::source::Span;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NodeId(pub u32);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ExpId(pub u32);
+
+/// One expansion of a general entity reference.
+#[derive(Debug, Clone)]
+pub struct Expansion {
+    /// Entity name, without `&` and `;`.
+    pub name: String,
+    /// The `&name;` reference (in the document, or in an outer entity's text).
+    pub reference: Span,
+    /// The entity's name in its `<!ENTITY>` declaration.
+    pub definition: Span,
+    /// The expansion whose text holds `reference`, for nested entities.
+    pub parent: Option<ExpId>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Attribute {
+    pub name: String,
+    pub value: String,
+    pub name_span: Span,
+    /// The value between the quotes.
+    pub value_span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct Element {
+    pub name: String,
+    pub attributes: Vec<Attribute>,
+    /// The name in the start tag.
+    pub name_span: Span,
+    /// The end tag (`None` for `<x/>` or when it never came).
+    pub end_span: Option<Span>,
+}
+
+impl Element {
+    pub fn attr(&self, name: &str) -> Option<&Attribute> {
+        self.attributes.iter().find(|a| a.name == name)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum NodeKind {
+    Element(Element),
+    /// Character data with references resolved.
+    Text(String),
+    CData(String),
+    Comment(String),
+    Pi {
+        target: String,
+        data: String,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub kind: NodeKind,
+    pub parent: Option<NodeId>,
+    pub children: Vec<NodeId>,
+    /// For an element, its start tag; for others, the whole node.
+    pub span: Span,
+    /// The innermost entity expansion this node came from.
+    pub origin: Option<ExpId>,
+}
+
+/// The DOCTYPE declaration as written.
+#[derive(Debug, Clone)]
+pub struct Doctype {
+    pub name: String,
+    pub system: Option<String>,
+    pub public: Option<String>,
+    /// The whole `<!DOCTYPE …>`.
+    pub span: Span,
+    /// The SYSTEM literal (between quotes), when there is one.
+    pub system_span: Option<Span>,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct Tree {
+    pub nodes: Vec<Node>,
+    pub expansions: Vec<Expansion>,
+    /// The document element.
+    pub root: Option<NodeId>,
+    /// Comments and PIs outside the document element, in order.
+    pub misc: Vec<NodeId>,
+    pub doctype: Option<Doctype>,
+}
+
+impl Tree {
+    pub fn node(&self, id: NodeId) -> Option<&Node> {
+        self.nodes.get(id.0 as usize)
+    }
+
+    pub fn element(&self, id: NodeId) -> Option<&Element> {
+        match &self.node(id)?.kind {
+            NodeKind::Element(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    pub fn expansion(&self, id: ExpId) -> Option<&Expansion> {
+        self.expansions.get(id.0 as usize)
+    }
+
+    /// The expansion chain of a node, innermost first.
+    pub fn origin_chain(&self, origin: Option<ExpId>) -> Vec<&Expansion> {
+        let mut out = Vec::new();
+        let mut cur = origin;
+        while let Some(e) = cur.and_then(|id| self.expansion(id)) {
+            out.push(e);
+            cur = e.parent;
+            if out.len() > 64 {
+                break;
+            }
+        }
+        out
+    }
+
+    /// The outermost reference in the document for a node from an expansion:
+    /// where a reader of the document sees it.
+    pub fn document_span(&self, id: NodeId) -> Option<Span> {
+        let node = self.node(id)?;
+        Some(match self.origin_chain(node.origin).last() {
+            Some(e) => e.reference,
+            None => node.span,
+        })
+    }
+
+    /// Element children of a node.
+    pub fn child_elements(&self, id: NodeId) -> impl Iterator<Item = (NodeId, &Element)> + '_ {
+        self.node(id)
+            .map(|n| n.children.as_slice())
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(move |&c| self.element(c).map(|e| (c, e)))
+    }
+
+    /// The first child element with this name.
+    pub fn child(&self, id: NodeId, name: &str) -> Option<(NodeId, &Element)> {
+        self.child_elements(id).find(|(_, e)| e.name == name)
+    }
+
+    /// All text below a node (text and CDATA), concatenated.
+    pub fn text(&self, id: NodeId) -> String {
+        let mut out = String::new();
+        self.collect_text(id, &mut out, 0);
+        out
+    }
+
+    fn collect_text(&self, id: NodeId, out: &mut String, depth: usize) {
+        let Some(node) = self.node(id) else { return };
+        match &node.kind {
+            NodeKind::Text(t) | NodeKind::CData(t) => out.push_str(t),
+            NodeKind::Element(_) => {
+                if depth > 4096 {
+                    return;
+                }
+                for &c in &node.children {
+                    self.collect_text(c, out, depth + 1);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Every node in document order, depth first, without recursion.
+    pub fn descendants(&self, id: NodeId) -> Descendants<'_> {
+        Descendants {
+            tree: self,
+            stack: vec![id],
+        }
+    }
+}
+
+pub struct Descendants<'a> {
+    tree: &'a Tree,
+    stack: Vec<NodeId>,
+}
+
+impl Iterator for Descendants<'_> {
+    type Item = NodeId;
+    fn next(&mut self) -> Option<NodeId> {
+        let id = self.stack.pop()?;
+        if let Some(n) = self.tree.node(id) {
+            self.stack.extend(n.children.iter().rev().copied());
+        }
+        Some(id)
+    }
+}
+
+impl Tree {
+    /// Re-target a finding about something that came from an entity expansion:
+    /// the primary label moves to the outermost `&name;` reference in the
+    /// document, the original place becomes a secondary label, and a note per
+    /// expansion level says where the entity is defined.
+    pub fn in_document(
+        &self,
+        mut d: crate::diag::Diagnostic,
+        origin: Option<ExpId>,
+    ) -> crate::diag::Diagnostic {
+        let chain = self.origin_chain(origin);
+        let Some(outer) = chain.last() else { return d };
+        let inner = d.primary.clone();
+        d.primary.span = outer.reference;
+        if inner.span != outer.reference {
+            let msg = if inner.message.is_empty() {
+                "here".to_string()
+            } else {
+                inner.message.clone()
+            };
+            d.primary.message = if inner.message.is_empty() {
+                format!("in the expansion of `&{};`", outer.name)
+            } else {
+                format!("{} (in the expansion of `&{};`)", inner.message, outer.name)
+            };
+            d.secondary.insert(
+                0,
+                crate::diag::Label {
+                    span: inner.span,
+                    message: msg,
+                },
+            );
+        }
+        for e in chain.iter() {
+            d = d.note_at(e.definition, format!("`&{};` is defined here", e.name));
+        }
+        d
+    }
+}
