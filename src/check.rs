@@ -74,6 +74,7 @@ pub struct Session {
     pub sources: Arc<SourceMap>,
     pub loader: Loader,
     pub options: Options,
+    pub dtds: crate::dtd::validate::DtdCache,
 }
 
 impl Session {
@@ -83,6 +84,7 @@ impl Session {
             loader: Loader::new(sources.clone()),
             sources,
             options,
+            dtds: Default::default(),
         }
     }
 
@@ -118,6 +120,7 @@ impl Session {
             }
         };
         let mut diagnostics = parsed.diagnostics.clone();
+        diagnostics.extend(self.dtds.validate(&self.loader, &self.options, &parsed));
         self.sort(&mut diagnostics);
         FileReport {
             display: input.display.clone(),

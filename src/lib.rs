@@ -5,6 +5,7 @@ pub mod diag;
 pub mod dtd;
 pub mod load;
 pub mod report;
+pub mod rules;
 pub mod source;
 pub mod suggest;
 pub mod xml;

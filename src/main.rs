@@ -21,6 +21,13 @@ enum Command {
     Check(CheckArgs),
     /// Print a document's metadata and section tree as JSON
     Meta(MetaArgs),
+    /// List every rule with its default severity
+    Rules,
+    /// Explain a rule: what it checks, why, and an example
+    Explain {
+        /// A rule id, as shown in brackets in the output (e.g. `revision-order`)
+        rule: String,
+    },
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,6 +76,50 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => check(args),
         Command::Meta(args) => meta(args),
+        Command::Rules => rules(),
+        Command::Explain { rule } => explain(&rule),
+    }
+}
+
+fn rules() -> ExitCode {
+    let all = xeplint::rules::registry();
+    let width = all.iter().map(|r| r.id.len()).max().unwrap_or(0);
+    let mut out = String::new();
+    for r in all {
+        out.push_str(&format!(
+            "{:<width$}  {:<7}  {}\n",
+            r.id,
+            r.severity.as_str(),
+            r.summary
+        ));
+    }
+    let _ = std::io::stdout().lock().write_all(out.as_bytes());
+    ExitCode::SUCCESS
+}
+
+fn explain(id: &str) -> ExitCode {
+    match xeplint::rules::lookup(id) {
+        Some(r) => {
+            let text = format!(
+                "# {} ({})\n\n{}\n\n{}\n",
+                r.id,
+                r.severity,
+                r.summary,
+                r.doc.trim()
+            );
+            let _ = std::io::stdout().lock().write_all(text.as_bytes());
+            ExitCode::SUCCESS
+        }
+        None => {
+            let ids = xeplint::rules::registry().into_iter().map(|r| r.id);
+            match xeplint::suggest::closest(id, ids) {
+                Some(s) => eprintln!(
+                    "xeplint: no rule `{id}`; did you mean `{s}`? (`xeplint rules` lists them all)"
+                ),
+                None => eprintln!("xeplint: no rule `{id}` (`xeplint rules` lists them all)"),
+            }
+            ExitCode::from(2)
+        }
     }
 }
 

@@ -1,3 +1,5 @@
 //! DTDs: declarations, compiled content models, validation.
 
 pub mod decl;
+pub mod rules;
+pub mod validate;
