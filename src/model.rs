@@ -1,0 +1,534 @@
+//! The typed XEP: header, authors, revisions, sections, anchors, links and
+//! examples, each with its span, built from the tree in one pass.
+
+use crate::source::{LineCol, SourceMap, Span};
+use crate::xml::{ExpId, NodeId, NodeKind, Tree};
+use serde::Serialize;
+
+/// A position as `meta` prints it.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct Pos {
+    pub line: usize,
+    pub column: usize,
+}
+
+impl From<LineCol> for Pos {
+    fn from(l: LineCol) -> Pos {
+        Pos {
+            line: l.line,
+            column: l.column,
+        }
+    }
+}
+
+/// A text value and where it stands.
+#[derive(Debug, Clone, Serialize)]
+pub struct Field {
+    pub value: String,
+    /// Where a reader of the document sees it (the `&entity;` reference when
+    /// the value came from an entity).
+    #[serde(skip)]
+    pub span: Span,
+    #[serde(skip)]
+    pub node: Option<NodeId>,
+    /// The element's content, for values that sit in an element.
+    #[serde(skip)]
+    pub origin: Option<ExpId>,
+    pub pos: Pos,
+    /// The entity the value came from, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entity: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Author {
+    pub firstname: Option<Field>,
+    pub surname: Option<Field>,
+    pub org: Option<Field>,
+    pub email: Option<Field>,
+    pub jid: Option<Field>,
+    pub uri: Option<Field>,
+    #[serde(skip)]
+    pub span: Span,
+    #[serde(skip)]
+    pub node: NodeId,
+    pub pos: Pos,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entity: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Revision {
+    pub version: Option<Field>,
+    pub date: Option<Field>,
+    pub initials: Option<Field>,
+    pub remark: Option<Field>,
+    #[serde(skip)]
+    pub span: Span,
+    #[serde(skip)]
+    pub node: NodeId,
+    pub pos: Pos,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SchemaLoc {
+    pub ns: Option<Field>,
+    pub url: Option<Field>,
+}
+
+/// The `<legal>` block.
+#[derive(Debug, Clone, Serialize)]
+pub struct Legal {
+    #[serde(skip)]
+    pub span: Span,
+    pub pos: Pos,
+    /// The entity it came from (normally `LEGALNOTICE`).
+    pub entity: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Header {
+    pub title: Option<Field>,
+    #[serde(rename = "abstract")]
+    pub abstract_: Option<Field>,
+    pub legal: Option<Legal>,
+    pub number: Option<Field>,
+    pub status: Option<Field>,
+    pub lastcall: Vec<Field>,
+    pub interim: Vec<Pos>,
+    #[serde(rename = "type")]
+    pub type_: Option<Field>,
+    pub sig: Option<Field>,
+    pub approvers: Vec<Field>,
+    pub dependencies: Vec<Field>,
+    pub supersedes: Vec<Field>,
+    pub supersededby: Vec<Field>,
+    pub shortname: Option<Field>,
+    pub tags: Vec<Field>,
+    pub schemaloc: Vec<SchemaLoc>,
+    pub registry: bool,
+    pub discuss: Option<Field>,
+    pub expires: Option<Field>,
+    pub authors: Vec<Author>,
+    pub revisions: Vec<Revision>,
+    pub councilnote: Option<Field>,
+    #[serde(skip)]
+    pub span: Span,
+    #[serde(skip)]
+    pub node: Option<NodeId>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Section {
+    pub level: u8,
+    pub topic: Option<Field>,
+    pub anchor: Option<Field>,
+    #[serde(skip)]
+    pub span: Span,
+    #[serde(skip)]
+    pub node: NodeId,
+    pub pos: Pos,
+    pub children: Vec<Section>,
+}
+
+/// An `anchor` attribute anywhere in the document.
+#[derive(Debug, Clone)]
+pub struct Anchor {
+    pub name: String,
+    pub span: Span,
+    pub node: NodeId,
+}
+
+/// A `<link url='…'>`.
+#[derive(Debug, Clone)]
+pub struct Link {
+    pub url: String,
+    pub span: Span,
+    pub node: NodeId,
+}
+
+/// An `<example>` (or `<code>`) element.
+#[derive(Debug, Clone)]
+pub struct Example {
+    pub node: NodeId,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Xep {
+    /// The document's file name (`xep-0002.xml`).
+    pub file_name: String,
+    pub header: Header,
+    pub sections: Vec<Section>,
+    /// `href` of the `<?xml-stylesheet?>` PI, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stylesheet: Option<String>,
+    #[serde(skip)]
+    pub stylesheet_span: Option<Span>,
+    #[serde(skip)]
+    pub anchors: Vec<Anchor>,
+    #[serde(skip)]
+    pub links: Vec<Link>,
+    #[serde(skip)]
+    pub examples: Vec<Example>,
+    /// Whether the root element is `<xep>`.
+    #[serde(skip)]
+    pub is_xep: bool,
+    #[serde(skip)]
+    pub root_span: Span,
+}
+
+impl Xep {
+    pub fn status(&self) -> Option<&str> {
+        self.header.status.as_ref().map(|f| f.value.as_str())
+    }
+
+    pub fn doc_type(&self) -> Option<&str> {
+        self.header.type_.as_ref().map(|f| f.value.as_str())
+    }
+
+    /// Every section in document order, with its depth-first parents flattened.
+    pub fn all_sections(&self) -> Vec<&Section> {
+        fn walk<'a>(s: &'a [Section], out: &mut Vec<&'a Section>) {
+            for x in s {
+                out.push(x);
+                walk(&x.children, out);
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.sections, &mut out);
+        out
+    }
+}
+
+struct Builder<'a> {
+    tree: &'a Tree,
+    sources: &'a SourceMap,
+}
+
+impl Builder<'_> {
+    fn pos(&self, span: Span) -> Pos {
+        self.sources
+            .get(span.file)
+            .map_or(Pos { line: 1, column: 1 }, |f| {
+                f.line_col(span.start as usize).into()
+            })
+    }
+
+    fn entity_of(&self, node: NodeId) -> Option<String> {
+        let n = self.tree.node(node)?;
+        self.tree
+            .origin_chain(n.origin)
+            .last()
+            .map(|e| e.name.clone())
+    }
+
+    fn field(&self, node: NodeId) -> Field {
+        let value = self.tree.text(node).trim().to_string();
+        let span = self.tree.document_span(node).unwrap_or_default();
+        // For a plain element, point at its content when there is some.
+        let n = self.tree.node(node);
+        let span = match n {
+            Some(n) if n.origin.is_none() => self.content_span(node).unwrap_or(span),
+            _ => span,
+        };
+        Field {
+            value,
+            span,
+            node: Some(node),
+            origin: n.and_then(|n| n.origin),
+            pos: self.pos(span),
+            entity: self.entity_of(node),
+        }
+    }
+
+    /// The span of an element's trimmed text content (or of its first child
+    /// reference), when it lies in the document.
+    fn content_span(&self, node: NodeId) -> Option<Span> {
+        let n = self.tree.node(node)?;
+        let mut first: Option<Span> = None;
+        let mut last: Option<Span> = None;
+        for &c in &n.children {
+            let cn = self.tree.node(c)?;
+            let s = match &cn.kind {
+                NodeKind::Text(t) if t.trim().is_empty() => continue,
+                NodeKind::Text(_) | NodeKind::CData(_) | NodeKind::Element(_) => {
+                    self.tree.document_span(c)?
+                }
+                _ => continue,
+            };
+            first.get_or_insert(s);
+            last = Some(s);
+        }
+        let (a, b) = (first?, last?);
+        let mut span = a.to(b);
+        // Trim white space inside the span.
+        if let Some(f) = self.sources.get(span.file) {
+            let text = f.text.get(span.range()).unwrap_or("");
+            let lead = text.len() - text.trim_start().len();
+            let trail = text.len() - text.trim_end().len();
+            if lead + trail < text.len() {
+                span.start += lead as u32;
+                span.end -= trail as u32;
+            }
+        }
+        Some(span)
+    }
+
+    fn opt(&self, parent: NodeId, name: &str) -> Option<Field> {
+        self.tree.child(parent, name).map(|(id, _)| self.field(id))
+    }
+
+    fn author(&self, id: NodeId) -> Author {
+        let span = self.tree.document_span(id).unwrap_or_default();
+        Author {
+            firstname: self.opt(id, "firstname"),
+            surname: self.opt(id, "surname"),
+            org: self.opt(id, "org"),
+            email: self.opt(id, "email"),
+            jid: self.opt(id, "jid"),
+            uri: self.opt(id, "uri"),
+            span,
+            node: id,
+            pos: self.pos(span),
+            entity: self.entity_of(id),
+        }
+    }
+
+    fn revision(&self, id: NodeId) -> Revision {
+        let span = self.tree.document_span(id).unwrap_or_default();
+        Revision {
+            version: self.opt(id, "version"),
+            date: self.opt(id, "date"),
+            initials: self.opt(id, "initials"),
+            remark: self.opt(id, "remark"),
+            span,
+            node: id,
+            pos: self.pos(span),
+        }
+    }
+
+    fn specs(&self, parent: Option<NodeId>) -> Vec<Field> {
+        parent
+            .map(|p| {
+                self.tree
+                    .child_elements(p)
+                    .filter(|(_, e)| e.name == "spec")
+                    .map(|(id, _)| self.field(id))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn attr_field(&self, node: NodeId, name: &str) -> Option<Field> {
+        let n = self.tree.node(node)?;
+        let NodeKind::Element(e) = &n.kind else {
+            return None;
+        };
+        let a = e.attr(name)?;
+        let span = if n.origin.is_some() {
+            self.tree.document_span(node).unwrap_or(a.value_span)
+        } else {
+            a.value_span
+        };
+        Some(Field {
+            value: a.value.clone(),
+            span,
+            node: Some(node),
+            origin: n.origin,
+            pos: self.pos(span),
+            entity: self.entity_of(node),
+        })
+    }
+
+    fn section(&self, id: NodeId, level: u8, depth: usize) -> Section {
+        let span = self.tree.document_span(id).unwrap_or_default();
+        let child_name = format!("section{}", level + 1);
+        let children = if depth < 8 {
+            self.tree
+                .child_elements(id)
+                .filter(|(_, e)| e.name == child_name)
+                .map(|(c, _)| self.section(c, level + 1, depth + 1))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Section {
+            level,
+            topic: self.attr_field(id, "topic"),
+            anchor: self.attr_field(id, "anchor"),
+            span,
+            node: id,
+            pos: self.pos(span),
+            children,
+        }
+    }
+}
+
+/// Build the model. `file_name` is the document's file name.
+pub fn build(tree: &Tree, sources: &SourceMap, file_name: &str) -> Xep {
+    let b = Builder { tree, sources };
+    let mut xep = Xep {
+        file_name: file_name.to_string(),
+        header: Header::default(),
+        sections: Vec::new(),
+        stylesheet: None,
+        stylesheet_span: None,
+        anchors: Vec::new(),
+        links: Vec::new(),
+        examples: Vec::new(),
+        is_xep: false,
+        root_span: Span::default(),
+    };
+    for &m in &tree.misc {
+        if let Some(n) = tree.node(m)
+            && let NodeKind::Pi { target, data } = &n.kind
+            && target == "xml-stylesheet"
+            && xep.stylesheet.is_none()
+        {
+            xep.stylesheet = Some(pseudo_attr(data, "href").unwrap_or_default());
+            xep.stylesheet_span = Some(n.span);
+        }
+    }
+    let Some(root) = tree.root else { return xep };
+    let Some(root_el) = tree.element(root) else {
+        return xep;
+    };
+    xep.is_xep = root_el.name == "xep";
+    xep.root_span = tree.node(root).map(|n| n.span).unwrap_or_default();
+    if let Some((h, _)) = tree.child(root, "header") {
+        let hd = &mut xep.header;
+        hd.node = Some(h);
+        hd.span = tree.document_span(h).unwrap_or_default();
+        for (id, e) in tree.child_elements(h) {
+            match e.name.as_str() {
+                "title" => hd.title = Some(b.field(id)),
+                "abstract" => hd.abstract_ = Some(b.field(id)),
+                "legal" => {
+                    let span = tree.document_span(id).unwrap_or_default();
+                    hd.legal = Some(Legal {
+                        span,
+                        pos: b.pos(span),
+                        entity: b.entity_of(id),
+                    });
+                }
+                "number" => hd.number = Some(b.field(id)),
+                "status" => hd.status = Some(b.field(id)),
+                "lastcall" => hd.lastcall.push(b.field(id)),
+                "interim" => hd
+                    .interim
+                    .push(b.pos(tree.document_span(id).unwrap_or_default())),
+                "type" => hd.type_ = Some(b.field(id)),
+                "sig" => hd.sig = Some(b.field(id)),
+                "approver" => hd.approvers.push(b.field(id)),
+                "dependencies" => hd.dependencies = b.specs(Some(id)),
+                "supersedes" => hd.supersedes = b.specs(Some(id)),
+                "supersededby" => hd.supersededby = b.specs(Some(id)),
+                "shortname" => hd.shortname = Some(b.field(id)),
+                "tags" => {
+                    hd.tags = tree
+                        .child_elements(id)
+                        .filter(|(_, e)| e.name == "tag")
+                        .map(|(t, _)| b.field(t))
+                        .collect()
+                }
+                "schemaloc" => hd.schemaloc.push(SchemaLoc {
+                    ns: b.opt(id, "ns"),
+                    url: b.opt(id, "url"),
+                }),
+                "registry" => hd.registry = true,
+                "discuss" => hd.discuss = Some(b.field(id)),
+                "expires" => hd.expires = Some(b.field(id)),
+                "author" => hd.authors.push(b.author(id)),
+                "revision" => hd.revisions.push(b.revision(id)),
+                "councilnote" => hd.councilnote = Some(b.field(id)),
+                _ => {}
+            }
+        }
+    }
+    xep.sections = tree
+        .child_elements(root)
+        .filter(|(_, e)| e.name == "section1")
+        .map(|(id, _)| b.section(id, 1, 0))
+        .collect();
+    // Anchors, links and examples anywhere.
+    for id in tree.descendants(root) {
+        let Some(n) = tree.node(id) else { continue };
+        let NodeKind::Element(e) = &n.kind else {
+            continue;
+        };
+        if let Some(a) = e.attr("anchor")
+            && !a.value.is_empty()
+        {
+            let span = if n.origin.is_some() {
+                tree.document_span(id).unwrap_or(a.value_span)
+            } else {
+                a.value_span
+            };
+            xep.anchors.push(Anchor {
+                name: a.value.clone(),
+                span,
+                node: id,
+            });
+        }
+        match e.name.as_str() {
+            "link" => {
+                if let Some(a) = e.attr("url") {
+                    let span = if n.origin.is_some() {
+                        tree.document_span(id).unwrap_or(a.value_span)
+                    } else {
+                        a.value_span
+                    };
+                    xep.links.push(Link {
+                        url: a.value.clone(),
+                        span,
+                        node: id,
+                    });
+                }
+            }
+            "example" => xep.examples.push(Example {
+                node: id,
+                span: tree.document_span(id).unwrap_or(n.span),
+            }),
+            _ => {}
+        }
+    }
+    xep
+}
+
+/// A pseudo-attribute of a processing instruction (`href='xep.xsl'`).
+pub fn pseudo_attr(data: &str, name: &str) -> Option<String> {
+    let mut rest = data;
+    while let Some(i) = rest.find(name) {
+        let before_ok = i == 0 || rest[..i].ends_with(|c: char| c.is_whitespace());
+        let after = rest[i + name.len()..].trim_start();
+        if before_ok && let Some(v) = after.strip_prefix('=') {
+            let v = v.trim_start();
+            let q = v.chars().next()?;
+            if q == '"' || q == '\'' {
+                let end = v[1..].find(q)?;
+                return Some(v[1..1 + end].to_string());
+            }
+        }
+        rest = &rest[i + name.len()..];
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pseudo_attr;
+
+    #[test]
+    fn pi_pseudo_attributes() {
+        assert_eq!(
+            pseudo_attr("type='text/xsl' href='xep.xsl'", "href").as_deref(),
+            Some("xep.xsl")
+        );
+        assert_eq!(
+            pseudo_attr("href=\"a.xsl\"", "href").as_deref(),
+            Some("a.xsl")
+        );
+        assert_eq!(pseudo_attr("xhref='x'", "href"), None);
+    }
+}

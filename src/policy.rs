@@ -1,0 +1,131 @@
+//! Policy as data: `schemas/policy.toml`, compiled into the binary.
+
+use crate::diag::Severity;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    pub statuses: Vec<String>,
+    pub closed_statuses: Vec<String>,
+    #[serde(default)]
+    pub status_aliases: BTreeMap<String, String>,
+    pub proto: Proto,
+    pub types: Types,
+    pub approvers: Approvers,
+    #[serde(default)]
+    pub version_status: Vec<VersionStatus>,
+    #[serde(default)]
+    pub closed_severity: BTreeMap<String, Severity>,
+    #[serde(default)]
+    pub profiles: Vec<Profile>,
+    pub files: Files,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Proto {
+    pub status: String,
+    pub numbers: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Types {
+    pub allowed: Vec<String>,
+    /// Legacy type → the numbers of the documents allowed to keep it.
+    #[serde(default)]
+    pub legacy: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Approvers {
+    pub allowed: Vec<String>,
+    /// Approver → the types it may approve.
+    #[serde(default)]
+    pub types: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VersionStatus {
+    pub statuses: Vec<String>,
+    pub below: Option<String>,
+    pub from: Option<String>,
+    pub describe: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    pub name: String,
+    #[serde(default)]
+    pub types: Vec<String>,
+    #[serde(default)]
+    pub title_types: Vec<String>,
+    #[serde(default)]
+    pub title_words: Vec<String>,
+    pub rule: String,
+    pub required: Vec<String>,
+    #[serde(default)]
+    pub recommended: Vec<String>,
+    /// Other topics that satisfy a section (its older names).
+    #[serde(default)]
+    pub aliases: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Files {
+    pub stylesheet: String,
+    pub legal_entity: String,
+}
+
+/// The policy bundled with xeplint.
+pub const BUNDLED: &str = include_str!("../schemas/policy.toml");
+
+impl Policy {
+    pub fn parse(text: &str) -> Result<Policy, String> {
+        toml::from_str(text).map_err(|e| e.to_string())
+    }
+
+    /// The bundled policy (checked by a test, so this cannot fail in a release).
+    pub fn bundled() -> &'static Policy {
+        static POLICY: std::sync::OnceLock<Policy> = std::sync::OnceLock::new();
+        POLICY.get_or_init(|| {
+            Policy::parse(BUNDLED).unwrap_or_else(|e| {
+                // Unreachable in a tested build: the bundled file is parsed by a unit test.
+                eprintln!("xeplint: the bundled policy is broken: {e}");
+                std::process::exit(70)
+            })
+        })
+    }
+
+    pub fn is_closed(&self, status: Option<&str>) -> bool {
+        status.is_some_and(|s| self.closed_statuses.iter().any(|c| c == s))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bundled_policy_parses() {
+        let p = Policy::parse(BUNDLED).expect("bundled policy");
+        assert!(p.statuses.iter().any(|s| s == "ProtoXEP"));
+        assert_eq!(
+            p.status_aliases.get("Stable").map(String::as_str),
+            Some("Draft")
+        );
+        assert!(p.profiles.iter().any(|x| x.rule == "sig-sections"));
+        for rule in p.closed_severity.keys() {
+            assert!(
+                crate::rules::lookup(rule).is_some(),
+                "closed_severity names unknown rule {rule}"
+            );
+        }
+    }
+}

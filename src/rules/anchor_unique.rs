@@ -1,0 +1,51 @@
+use super::{Context, Rule, RuleInfo};
+use crate::diag::Diagnostic;
+
+declare_rule! {
+    /// ## What it checks
+    /// Every `anchor` attribute value (on sections and anywhere else, including elements that
+    /// come from entities) is used once in the document.
+    ///
+    /// ## Why it matters
+    /// Anchors become the fragment identifiers of the published HTML (XEP-0143, "XEP XML
+    /// Format"); a duplicate makes links such as `xep-0429.html#membership` land on the wrong
+    /// section, and the DTD cannot catch it (anchors are plain CDATA there).
+    ///
+    /// ## Example
+    /// Bad: two sections with `anchor='intro'`; good: `anchor='intro'` and `anchor='intro-terms'`.
+    AnchorUnique { id: "anchor-unique", severity: Error, summary: "section anchors are unique in a document" }
+}
+
+impl Rule for AnchorUnique {
+    fn info(&self) -> &'static RuleInfo {
+        &Self::INFO
+    }
+
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+        let mut seen: std::collections::HashMap<&str, &crate::model::Anchor> =
+            std::collections::HashMap::new();
+        for a in &cx.xep.anchors {
+            match seen.get(a.name.as_str()) {
+                Some(first) => {
+                    let origin = cx.tree.node(a.node).and_then(|n| n.origin);
+                    out.push(
+                        cx.with_entity(
+                            cx.diag(
+                                &Self::INFO,
+                                a.span,
+                                format!("anchor `{}` is used twice", a.name),
+                            )
+                            .label("second use")
+                            .secondary(first.span, "first used here")
+                            .help("give each section its own anchor"),
+                            origin,
+                        ),
+                    );
+                }
+                None => {
+                    seen.insert(&a.name, a);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,40 @@
+use super::{Context, Rule, RuleInfo};
+use crate::diag::Diagnostic;
+use crate::rules::revision_date::date_problem;
+
+declare_rule! {
+    /// ## What it checks
+    /// `<lastcall>` and `<expires>` hold real calendar dates written `YYYY-MM-DD`.
+    ///
+    /// ## Why it matters
+    /// XEP-0001 ("Proposal Process", "Expiration Dates"): a Last Call ends on a date, and an
+    /// Experimental XEP expires on one; the XSF's tools announce and act on both.
+    ///
+    /// ## Example
+    /// Bad: `<lastcall>2024-06-31</lastcall>`; good: `<lastcall>2024-06-30</lastcall>`.
+    DateFormat { id: "date-format", severity: Error, summary: "<lastcall> and <expires> are real YYYY-MM-DD dates" }
+}
+
+impl Rule for DateFormat {
+    fn info(&self) -> &'static RuleInfo {
+        &Self::INFO
+    }
+
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+        let h = &cx.xep.header;
+        for (what, f) in h
+            .lastcall
+            .iter()
+            .map(|f| ("lastcall", f))
+            .chain(h.expires.iter().map(|f| ("expires", f)))
+        {
+            if let Some(msg) = date_problem(&f.value) {
+                out.push(
+                    cx.at_field(&Self::INFO, f, format!("<{what}>: {msg}"))
+                        .label("not a calendar date")
+                        .help("write the date as YYYY-MM-DD, e.g. 2024-03-01"),
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,62 @@
+use super::{Context, Rule, RuleInfo};
+use crate::diag::Diagnostic;
+
+declare_rule! {
+    /// ## What it checks
+    /// Every internal link, `<link url='#name'>`, points at an `anchor` that exists in the
+    /// document (anchors that come from entities count), or at `#example-N`, the anchor the
+    /// XSF's stylesheet gives the N-th example.
+    ///
+    /// ## Why it matters
+    /// A broken internal link sends readers of the published XEP nowhere; XEP-0143 asks
+    /// authors to link sections by their anchors, and nothing else checks that they exist.
+    ///
+    /// ## Example
+    /// Bad: `<link url='#memebrship'>` with `anchor='membership'`; good: `<link url='#membership'>`.
+    InternalLink { id: "internal-link", severity: Error, summary: "internal links point at existing anchors" }
+}
+
+/// The XSF's stylesheet gives the n-th example the anchor `example-n`.
+fn is_example_anchor(target: &str, examples: usize) -> bool {
+    target
+        .strip_prefix("example-")
+        .and_then(|n| n.parse::<usize>().ok())
+        .is_some_and(|n| n >= 1 && n <= examples)
+}
+
+impl Rule for InternalLink {
+    fn info(&self) -> &'static RuleInfo {
+        &Self::INFO
+    }
+
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+        let anchors: std::collections::HashSet<&str> =
+            cx.xep.anchors.iter().map(|a| a.name.as_str()).collect();
+        for l in &cx.xep.links {
+            let Some(target) = l.url.strip_prefix('#') else {
+                continue;
+            };
+            if target.is_empty()
+                || anchors.contains(target)
+                || is_example_anchor(target, cx.xep.examples.len())
+            {
+                continue;
+            }
+            let origin = cx.tree.node(l.node).and_then(|n| n.origin);
+            let mut d = cx
+                .diag(
+                    &Self::INFO,
+                    l.span,
+                    format!("no anchor `{target}` in this document"),
+                )
+                .label("this link leads nowhere");
+            d = match crate::suggest::closest(target, anchors.iter().copied()) {
+                Some(best) => d.help(format!("did you mean `#{best}`?")),
+                None => d.help(format!(
+                    "add anchor='{target}' to the section this link means"
+                )),
+            };
+            out.push(cx.with_entity(d, origin));
+        }
+    }
+}

@@ -1,0 +1,78 @@
+use super::{Context, Rule, RuleInfo};
+use crate::diag::Diagnostic;
+use crate::values::{Date, DateError};
+
+declare_rule! {
+    /// ## What it checks
+    /// Every revision date is a real calendar date written `YYYY-MM-DD`, and dates do not
+    /// increase going down the list of revisions.
+    ///
+    /// ## Why it matters
+    /// XEP-0001 ("Publication Process") dates each revision; the XSF's tools parse these dates
+    /// to show history and to expire Experimental XEPs after twelve months of inactivity.
+    /// `2011-1-23` or `2023-02-30` break those tools; a newer date below an older one means
+    /// the list is out of order.
+    ///
+    /// ## Example
+    /// Bad: `<date>2023-2-30</date>`; good: `<date>2023-03-02</date>`.
+    RevisionDate { id: "revision-date", severity: Error, summary: "revision dates are real YYYY-MM-DD dates, newest first" }
+}
+
+/// The problem with a date string, as a message, if any.
+pub fn date_problem(value: &str) -> Option<String> {
+    match Date::parse(value) {
+        Ok(_) => None,
+        Err(DateError::Format) => Some(format!("`{value}` is not a date of the form YYYY-MM-DD")),
+        Err(DateError::Month) => Some(format!("`{value}` has no such month")),
+        Err(DateError::Day { max }) => Some(format!(
+            "`{value}` has no such day: that month has {max} days"
+        )),
+    }
+}
+
+impl Rule for RevisionDate {
+    fn info(&self) -> &'static RuleInfo {
+        &Self::INFO
+    }
+
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+        let mut above: Option<(Date, &crate::model::Field, String)> = None;
+        for rev in &cx.xep.header.revisions {
+            let Some(f) = &rev.date else { continue };
+            if let Some(msg) = date_problem(&f.value) {
+                out.push(
+                    cx.at_field(&Self::INFO, f, msg)
+                        .label("not a calendar date")
+                        .help("write the date as YYYY-MM-DD, e.g. 2024-03-01"),
+                );
+                continue;
+            }
+            let Ok(d) = Date::parse(&f.value) else {
+                continue;
+            };
+            let version = rev
+                .version
+                .as_ref()
+                .map_or("?", |v| v.value.as_str())
+                .to_string();
+            if let Some((prev, pf, pv)) = &above
+                && d > *prev
+            {
+                out.push(
+                    cx.at_field(
+                        &Self::INFO,
+                        f,
+                        format!(
+                            "revision {version} is dated {}, after revision {pv} above it ({})",
+                            f.value, pf.value
+                        ),
+                    )
+                    .label("this date is newer than the one above")
+                    .secondary(pf.span, "the revision above")
+                    .help("list revisions newest first; check both dates"),
+                );
+            }
+            above = Some((d, f, version));
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! Matching section topics against a profile of required sections.
+
+use super::{Context, RuleInfo};
+use crate::diag::{Diagnostic, Severity};
+use crate::policy::Profile;
+
+/// A topic in comparable form: lower case, single spaces, no "considerations".
+fn normalize(s: &str) -> String {
+    let lower = s.to_lowercase();
+    let words: Vec<&str> = lower.split_whitespace().collect();
+    let mut s = words.join(" ");
+    if let Some(x) = s.strip_suffix(" considerations") {
+        s = x.to_string();
+    }
+    s
+}
+
+/// Whether a section topic satisfies a required name: equal, or the required
+/// words followed by more ("Scope and Role of the SIG").
+pub fn topic_matches(topic: &str, required: &str) -> bool {
+    let (t, r) = (normalize(topic), normalize(required));
+    t == r || t.strip_prefix(&r).is_some_and(|rest| rest.starts_with(' '))
+}
+
+/// Whether `words` occurs in `text` as whole words (case-insensitive).
+fn has_phrase(text: &str, phrase: &str) -> bool {
+    let t = text.to_lowercase();
+    let p = phrase.to_lowercase();
+    t.match_indices(&p).any(|(i, _)| {
+        let before = t[..i].chars().next_back();
+        let after = t[i + p.len()..].chars().next();
+        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+    })
+}
+
+/// Whether a profile applies to the document.
+pub fn applies(cx: &Context<'_>, p: &Profile) -> bool {
+    let Some(t) = cx.xep.doc_type() else {
+        return false;
+    };
+    if p.types.iter().any(|x| x == t) {
+        return true;
+    }
+    if p.title_types.iter().any(|x| x == t) {
+        let title = cx
+            .xep
+            .header
+            .title
+            .as_ref()
+            .map_or("", |f| f.value.as_str());
+        return p.title_words.iter().any(|w| has_phrase(title, w));
+    }
+    false
+}
+
+/// Report each required (and, as warnings, recommended) top-level section the
+/// document lacks, once, at the last section (or the `<xep>` element).
+pub fn check_profile(cx: &Context<'_>, info: &RuleInfo, out: &mut Vec<Diagnostic>) {
+    for p in cx.policy.profiles.iter().filter(|p| p.rule == info.id) {
+        if !applies(cx, p) {
+            continue;
+        }
+        let topics: Vec<&str> = cx
+            .xep
+            .sections
+            .iter()
+            .filter_map(|s| s.topic.as_ref().map(|t| t.value.as_str()))
+            .collect();
+        let (span, label) = match cx.xep.sections.last() {
+            Some(s) => (s.span, "the last section"),
+            None => (cx.xep.root_span, "this document has no sections"),
+        };
+        let missing = |name: &String| {
+            let names = std::iter::once(name).chain(p.aliases.get(name).into_iter().flatten());
+            !names
+                .into_iter()
+                .any(|n| topics.iter().any(|t| topic_matches(t, n)))
+        };
+        for (name, recommended) in p
+            .required
+            .iter()
+            .map(|n| (n, false))
+            .chain(p.recommended.iter().map(|n| (n, true)))
+        {
+            if !missing(name) {
+                continue;
+            }
+            let mut d = cx.diag(
+                info,
+                span,
+                format!("{} document has no \"{name}\" section", article(&p.name)),
+            );
+            if recommended && d.severity > Severity::Warning {
+                d.severity = Severity::Warning;
+            }
+            let anchor = name
+                .to_lowercase()
+                .split_whitespace()
+                .next()
+                .unwrap_or("section")
+                .to_string();
+            out.push(
+                d.label(label)
+                    .help(format!(
+                        "add <section1 topic='{name}' anchor='{anchor}'>…</section1>"
+                    ))
+                    .note(format!(
+                        "XEP-0143 lists the sections a {} document needs",
+                        p.name
+                    )),
+            );
+        }
+    }
+}
+
+fn article(name: &str) -> String {
+    let first = name.chars().next().unwrap_or('x').to_ascii_lowercase();
+    if "aeiou".contains(first) {
+        format!("an {name}")
+    } else {
+        format!("a {name}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tolerant_topics() {
+        assert!(topic_matches(
+            "Security Considerations",
+            "Security Considerations"
+        ));
+        assert!(topic_matches("security", "Security Considerations"));
+        assert!(topic_matches("IANA  considerations", "IANA Considerations"));
+        assert!(topic_matches("Scope and Role of the SIG", "Scope and Role"));
+        assert!(!topic_matches("Scoped", "Scope"));
+        assert!(!topic_matches("Introductions", "Introduction"));
+    }
+
+    #[test]
+    fn whole_word_phrases() {
+        assert!(has_phrase(
+            "Internet of Things Special Interest Group (IoT SIG)",
+            "SIG"
+        ));
+        assert!(has_phrase(
+            "Special Interests Group End to End Encryption",
+            "Special Interests Group"
+        ));
+        assert!(!has_phrase("Special Interest Groups (SIGs)", "SIG"));
+        assert!(!has_phrase(
+            "Special Interest Groups (SIGs)",
+            "Special Interest Group"
+        ));
+        assert!(!has_phrase("Streamlining the SIGs", "SIG"));
+        assert!(!has_phrase("Signing", "SIG"));
+    }
+}
