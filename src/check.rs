@@ -23,6 +23,10 @@ pub struct Options {
     pub parse: ParseOptions,
     /// Use this DTD instead of the one the DOCTYPE names.
     pub dtd: Option<PathBuf>,
+    /// `xeplint.toml` and `--rule` settings (applied by `config::apply`).
+    pub config: Arc<crate::config::Config>,
+    /// Accepted findings, dropped from reports (`--baseline`).
+    pub baseline: Option<Arc<crate::baseline::Baseline>>,
 }
 
 /// One document to check.
@@ -122,6 +126,8 @@ impl Session {
         let mut diagnostics = parsed.diagnostics.clone();
         diagnostics.extend(self.dtds.validate(&self.loader, &self.options, &parsed));
         self.sort(&mut diagnostics);
+        // Suppressions, configuration, baseline: keep this the last step.
+        crate::config::apply(self, input, &parsed, &mut diagnostics);
         FileReport {
             display: input.display.clone(),
             diagnostics,

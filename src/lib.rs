@@ -1,6 +1,8 @@
 //! xeplint: parse and validate XMPP Extension Protocol (XEP) sources.
 
+pub mod baseline;
 pub mod check;
+pub mod config;
 pub mod diag;
 pub mod dtd;
 pub mod load;
@@ -8,4 +10,5 @@ pub mod report;
 pub mod rules;
 pub mod source;
 pub mod suggest;
+pub mod suppress;
 pub mod xml;

@@ -1,9 +1,52 @@
 //! Output formats: pure functions of the reports and the sources.
+//!
+//! - [`human`]: miette snippets with labels, help and notes, then a summary
+//! - [`short`]: `path:line:column: severity[rule]: message`
+//! - [`json`]: one document per run (schema: `docs/json-schema.json`)
+//! - [`sarif`]: SARIF 2.1.0, for code scanning
+//! - [`github`]: GitHub Actions workflow commands (annotations)
 
+pub mod github;
+pub mod human;
+pub mod json;
+pub mod sarif;
 pub mod short;
 
 use crate::check::FileReport;
 use crate::diag::Severity;
+use crate::source::{Sources, Span};
+
+/// Where a span is, in every unit an output format may want. Lines and
+/// columns are 1-based, columns count characters; the end is exclusive (the
+/// position just after the span), so a zero-width span has end = start.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Location {
+    /// The file as displayed (documents: as given; entity files, DTDs: their path).
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    /// Byte offsets in the file.
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Location {
+    pub fn of(sources: &Sources, span: Span) -> Location {
+        let start = sources.line_col(span.file, span.start as usize);
+        let end = sources.line_col(span.file, span.end as usize);
+        Location {
+            file: sources.display(span.file).to_string(),
+            line: start.line,
+            column: start.column,
+            end_line: end.line,
+            end_column: end.column,
+            start: span.start as usize,
+            end: span.end as usize,
+        }
+    }
+}
 
 /// Counts over a run.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

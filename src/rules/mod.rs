@@ -21,6 +21,7 @@ pub fn registry() -> Vec<&'static RuleInfo> {
     let mut all: Vec<&'static RuleInfo> = Vec::new();
     all.extend(crate::xml::rules::RULES.iter());
     all.extend(crate::dtd::rules::RULES.iter());
+    all.extend(crate::suppress::RULES.iter());
     all
 }
 

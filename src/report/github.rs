@@ -1,0 +1,89 @@
+//! `--format github`: GitHub Actions workflow commands, one per finding,
+//! which GitHub shows as annotations on the pull request's diff:
+//!
+//! ```text
+//! ::error file=PATH,line=L,col=C,endLine=L2,endColumn=C2,title=RULE::MESSAGE
+//! ```
+//!
+//! `warning` findings become `::warning`, `info` findings `::notice`.
+
+use super::Location;
+use crate::check::FileReport;
+use crate::diag::Severity;
+use crate::source::Sources;
+use std::fmt::Write;
+
+/// Escape the message part of a workflow command.
+pub fn escape_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escape a property value (`file=…`, `title=…`).
+pub fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+fn command(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "notice",
+    }
+}
+
+pub fn render(reports: &[FileReport], sources: &Sources) -> String {
+    let mut out = String::new();
+    for r in reports {
+        if let Some(e) = &r.read_error {
+            let _ = writeln!(
+                out,
+                "::error file={},title=io::{}",
+                escape_property(&r.display),
+                escape_data(&format!("cannot read: {e}"))
+            );
+        }
+        for d in &r.diagnostics {
+            let at = Location::of(sources, d.primary.span);
+            let mut message = d.message.clone();
+            if !d.primary.message.is_empty() {
+                let _ = write!(message, "\n{}", d.primary.message);
+            }
+            if let Some(help) = &d.help {
+                let _ = write!(message, "\nhelp: {help}");
+            }
+            for n in &d.notes {
+                let _ = write!(message, "\nnote: {}", n.message);
+                if let Some(s) = n.span {
+                    let l = Location::of(sources, s);
+                    let _ = write!(message, " ({}:{}:{})", l.file, l.line, l.column);
+                }
+            }
+            let _ = writeln!(
+                out,
+                "::{} file={},line={},col={},endLine={},endColumn={},title={}::{}",
+                command(d.severity),
+                escape_property(&at.file),
+                at.line,
+                at.column,
+                at.end_line,
+                at.end_column,
+                escape_property(d.rule),
+                escape_data(&message)
+            );
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_as_github_does() {
+        assert_eq!(escape_data("100% a:b,c\r\nd"), "100%25 a:b,c%0D%0Ad");
+        assert_eq!(escape_property("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
+    }
+}

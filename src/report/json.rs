@@ -1,0 +1,132 @@
+//! `--format json`: one JSON document for the whole run.
+//!
+//! The shape is described by the JSON Schema in `docs/json-schema.json`; the
+//! structs below serialize and deserialize it, so a Rust consumer can read the
+//! output back with `serde_json::from_str::<JsonReport>`.
+
+use super::{Location, Summary};
+use crate::check::FileReport;
+use crate::diag::Severity;
+use crate::source::Sources;
+use serde::{Deserialize, Serialize};
+
+/// Bumped on any incompatible change of the format.
+pub const VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JsonReport {
+    /// Format version: [`VERSION`].
+    pub version: u32,
+    pub tool: Tool,
+    /// Every document checked, in input order.
+    pub files: Vec<FileEntry>,
+    /// Every finding: by document in input order, then position, then rule.
+    pub diagnostics: Vec<JsonDiagnostic>,
+    pub summary: Summary,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileEntry {
+    pub file: String,
+    /// Findings in this document.
+    pub diagnostics: usize,
+    /// Why the document could not be read (nothing was checked).
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JsonDiagnostic {
+    pub rule: String,
+    pub severity: Severity,
+    pub message: String,
+    /// The document being checked (`file` may be an entity file it uses).
+    pub document: String,
+    /// The primary position.
+    #[serde(flatten)]
+    pub location: Location,
+    /// What is at the primary position (may be empty).
+    pub label: String,
+    pub help: Option<String>,
+    pub notes: Vec<JsonNote>,
+    pub secondary: Vec<JsonLabel>,
+    /// Location-independent key used by baselines.
+    pub fingerprint: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JsonNote {
+    pub message: String,
+    /// Where the note points, if anywhere (often an entity file).
+    pub location: Option<Location>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JsonLabel {
+    pub message: String,
+    #[serde(flatten)]
+    pub location: Location,
+}
+
+/// The report as data.
+pub fn build(reports: &[FileReport], sources: &Sources) -> JsonReport {
+    let mut files = Vec::with_capacity(reports.len());
+    let mut diagnostics = Vec::new();
+    for r in reports {
+        files.push(FileEntry {
+            file: r.display.clone(),
+            diagnostics: r.diagnostics.len(),
+            error: r.read_error.clone(),
+        });
+        for d in &r.diagnostics {
+            diagnostics.push(JsonDiagnostic {
+                rule: d.rule.to_string(),
+                severity: d.severity,
+                message: d.message.clone(),
+                document: r.display.clone(),
+                location: Location::of(sources, d.primary.span),
+                label: d.primary.message.clone(),
+                help: d.help.clone(),
+                notes: d
+                    .notes
+                    .iter()
+                    .map(|n| JsonNote {
+                        message: n.message.clone(),
+                        location: n.span.map(|s| Location::of(sources, s)),
+                    })
+                    .collect(),
+                secondary: d
+                    .secondary
+                    .iter()
+                    .map(|l| JsonLabel {
+                        message: l.message.clone(),
+                        location: Location::of(sources, l.span),
+                    })
+                    .collect(),
+                fingerprint: d.fingerprint.clone(),
+            });
+        }
+    }
+    JsonReport {
+        version: VERSION,
+        tool: Tool {
+            name: env!("CARGO_PKG_NAME").into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
+        files,
+        diagnostics,
+        summary: Summary::of(reports),
+    }
+}
+
+/// The report as pretty-printed JSON, ending with a newline.
+pub fn render(reports: &[FileReport], sources: &Sources) -> String {
+    let mut s = serde_json::to_string_pretty(&build(reports, sources)).unwrap_or_default();
+    s.push('\n');
+    s
+}
