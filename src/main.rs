@@ -1,8 +1,11 @@
 use clap::{Parser, Subcommand, ValueEnum};
-use std::io::Write;
+use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use xeplint::check::{Input, Options, Session, collect_inputs};
+use std::sync::Arc;
+use xeplint::baseline::Baseline;
+use xeplint::check::{FileReport, Input, Options, Session, collect_inputs};
+use xeplint::config::Config;
 use xeplint::diag::Severity;
 use xeplint::report::{self, Summary};
 
@@ -36,6 +39,30 @@ enum Format {
     Human,
     /// `path:line:column: severity[rule]: message`, one line each
     Short,
+    /// One JSON document for the run (schema: docs/json-schema.json)
+    Json,
+    /// SARIF 2.1.0, for code scanning
+    Sarif,
+    /// GitHub Actions annotations (`::error file=…::message`)
+    Github,
+}
+
+/// The lowest severity that makes the exit status 1.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum ErrorOn {
+    Info,
+    Warning,
+    Error,
+}
+
+impl ErrorOn {
+    fn severity(self) -> Severity {
+        match self {
+            ErrorOn::Info => Severity::Info,
+            ErrorOn::Warning => Severity::Warning,
+            ErrorOn::Error => Severity::Error,
+        }
+    }
 }
 
 #[derive(clap::Args, Debug, Clone)]
@@ -61,6 +88,24 @@ struct CheckArgs {
     /// Worker threads (default: all cores)
     #[arg(long, short = 'j', value_name = "N")]
     jobs: Option<usize>,
+    /// Configuration file (default: xeplint.toml in this folder or the nearest ancestor)
+    #[arg(long, value_name = "PATH")]
+    config: Option<PathBuf>,
+    /// Set a rule's level, over the configuration: off, info, warning or error (repeatable)
+    #[arg(long = "rule", value_name = "ID=LEVEL")]
+    rules: Vec<String>,
+    /// Exit with status 1 when a finding is at or above this level
+    #[arg(long, value_enum, value_name = "LEVEL", default_value_t = ErrorOn::Error)]
+    error_on: ErrorOn,
+    /// Path standard input (`-`) stands for: names it in output, locates its entity file and DTD
+    #[arg(long, value_name = "PATH")]
+    stdin_filename: Option<PathBuf>,
+    /// Report only findings not recorded in this baseline file
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Record every current finding in this baseline file (and report none)
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
+    write_baseline: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -130,35 +175,162 @@ fn options(load: &LoadArgs) -> Options {
     o
 }
 
+/// A usage error: message on standard error, exit status 2.
+fn usage(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("xeplint: {message}");
+    ExitCode::from(2)
+}
+
 fn check(args: CheckArgs) -> ExitCode {
+    // Configuration: the file, then the command line over it.
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let config_path = args.config.clone().or_else(|| Config::discover(&cwd));
+    let mut config = match &config_path {
+        Some(p) => match Config::load(p) {
+            Ok(c) => c,
+            Err(e) => return usage(e),
+        },
+        None => Config::empty(&cwd),
+    };
+    for r in &args.rules {
+        if let Err(e) = config.set_rule_arg(r) {
+            return usage(e);
+        }
+    }
+    let mut opts = options(&args.load);
+    if opts.parse.entities.is_none() {
+        opts.parse.entities = config.entities.clone();
+    }
+    if opts.dtd.is_none() {
+        opts.dtd = config.dtd.clone();
+    }
+    if let Some(path) = &args.baseline {
+        match Baseline::load(path) {
+            Ok(b) => opts.baseline = Some(Arc::new(b)),
+            Err(e) => return usage(format!("cannot use baseline {}: {e}", path.display())),
+        }
+    }
+    let config = Arc::new(config);
+    opts.config = config.clone();
     if let Some(n) = args.jobs {
         let _ = rayon::ThreadPoolBuilder::new()
             .num_threads(n.max(1))
             .build_global();
     }
-    let session = Session::new(options(&args.load));
-    let (inputs, walk_errors) = collect_inputs(&args.paths);
-    let reports = session.check_all(&inputs);
+
+    // Inputs: files and folders, `-` for standard input; `ignore` applied.
+    let stdin_count = args.paths.iter().filter(|p| p.as_os_str() == "-").count();
+    if stdin_count > 1 {
+        return usage("`-` (standard input) may be given only once");
+    }
+    if args.stdin_filename.is_some() && stdin_count == 0 {
+        return usage("--stdin-filename needs `-` among the paths");
+    }
+    let mut inputs = Vec::new();
+    let mut walk_errors = Vec::new();
+    for p in &args.paths {
+        if p.as_os_str() == "-" {
+            let mut bytes = Vec::new();
+            if let Err(e) = std::io::stdin().lock().read_to_end(&mut bytes) {
+                return usage(format!("cannot read standard input: {e}"));
+            }
+            let path = args
+                .stdin_filename
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("<stdin>"));
+            let mut input = Input::file(path);
+            input.bytes = Some(bytes);
+            inputs.push(input);
+        } else {
+            let (found, errors) = collect_inputs(std::slice::from_ref(p));
+            inputs.extend(found);
+            walk_errors.extend(errors);
+        }
+    }
+    inputs.retain(|i| !config.is_ignored(&i.path));
+
+    let session = Session::new(opts);
+    let reports = run(&session, &inputs);
     let sources = session.snapshot();
-    let mut out = std::io::stdout().lock();
-    let text = match args.format {
-        Format::Short | Format::Human => report::short::render(&reports, &sources),
-    };
-    let _ = out.write_all(text.as_bytes());
     for (path, e) in &walk_errors {
         eprintln!("xeplint: cannot read {path}: {e}");
     }
     let summary = Summary::of(&reports);
-    if args.format == Format::Human {
+    let unreadable = !walk_errors.is_empty() || summary.unreadable > 0;
+
+    if let Some(path) = &args.write_baseline {
+        let baseline = Baseline::from_reports(&reports);
+        if let Err(e) = std::fs::write(path, baseline.to_json()) {
+            return usage(format!("cannot write baseline {}: {e}", path.display()));
+        }
+        eprintln!(
+            "xeplint: wrote {} finding(s) in {} entries to {}",
+            baseline.findings(),
+            baseline.entries.len(),
+            path.display()
+        );
+        return if unreadable {
+            ExitCode::from(2)
+        } else {
+            ExitCode::SUCCESS
+        };
+    }
+
+    let text = match args.format {
+        Format::Human => {
+            let color = std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+            let mut t = report::human::render(&reports, &sources, color);
+            t.push_str(&summary.line());
+            t.push('\n');
+            t
+        }
+        Format::Short => report::short::render(&reports, &sources),
+        Format::Json => report::json::render(&reports, &sources),
+        Format::Sarif => report::sarif::render(&reports, &sources),
+        Format::Github => report::github::render(&reports, &sources),
+    };
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    if args.format == Format::Github {
         eprintln!("{}", summary.line());
     }
-    if !walk_errors.is_empty() || summary.unreadable > 0 {
+    let threshold = args.error_on.severity();
+    if unreadable {
         ExitCode::from(2)
-    } else if reports.iter().any(|r| r.count(Severity::Error) > 0) {
+    } else if reports
+        .iter()
+        .flat_map(|r| &r.diagnostics)
+        .any(|d| d.severity >= threshold)
+    {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// Check every input; a progress counter on standard error for long runs in
+/// a terminal. Reports come back in input order whatever the thread count.
+fn run(session: &Session, inputs: &[Input]) -> Vec<FileReport> {
+    use rayon::prelude::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let total = inputs.len();
+    if total <= 200 || !std::io::stderr().is_terminal() {
+        return session.check_all(inputs);
+    }
+    let done = AtomicUsize::new(0);
+    let reports = inputs
+        .par_iter()
+        .map(|i| {
+            let r = session.check(i);
+            let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+            if n.is_multiple_of(16) || n == total {
+                eprint!("\rchecking {n}/{total}");
+            }
+            r
+        })
+        .collect();
+    eprint!("\r{:width$}\r", "", width = 30);
+    reports
 }
 
 fn meta(args: MetaArgs) -> ExitCode {
