@@ -1,5 +1,6 @@
 //! DTDs: declarations, compiled content models, validation.
 
+pub mod compile;
 pub mod decl;
 pub mod rules;
 pub mod validate;

@@ -1,0 +1,831 @@
+//! Compiled DTDs: element types with their content models as automata and
+//! their attribute lists, ready for a linear validation pass.
+//!
+//! A content model such as `(title, abstract, (a | b)*, c?)` becomes a
+//! Glushkov (position) automaton: one state per occurrence of an element
+//! name in the model plus a start state. XML requires content models to be
+//! deterministic; such a model yields a deterministic automaton directly, so
+//! validating a child is one table lookup. A non-deterministic model (a
+//! validity error of the DTD, reported when the element is used) is still
+//! run correctly, by tracking a set of states.
+
+use crate::diag::Diagnostic;
+use crate::dtd::decl::{
+    AttDefault, AttType, ContentSpec, Decl, Occur, Particle, ParticleKind, is_name, is_nmtoken,
+};
+use crate::source::Span;
+use std::collections::HashMap;
+
+/// Index of an element name in a [`CompiledDtd`].
+pub type Sym = u32;
+
+/// A state of a content-model automaton.
+pub type State = u32;
+
+/// Largest number of name occurrences compiled in one content model.
+const MAX_POSITIONS: usize = 10_000;
+
+/// A content model as a position automaton.
+#[derive(Debug, Clone)]
+pub struct Automaton {
+    /// The element name at each position (state `p + 1` is "just read position `p`").
+    syms: Vec<Sym>,
+    /// Transition lists, shared between states with equal lists; each sorted
+    /// by symbol: `(symbol, target state)`.
+    tables: Vec<Vec<(Sym, State)>>,
+    /// For each state, its index in `tables`.
+    state_table: Vec<u32>,
+    /// Whether the content may end in each state.
+    accept: Vec<bool>,
+    /// A symbol that makes the model ambiguous (two positions reachable from
+    /// one state on the same name), if any.
+    ambiguous: Option<Sym>,
+    /// The model in DTD syntax.
+    pub model: String,
+}
+
+/// Glushkov construction data for one particle.
+struct Glu {
+    nullable: bool,
+    first: Vec<u32>,
+    last: Vec<u32>,
+}
+
+struct Builder<'a> {
+    syms: Vec<Sym>,
+    follow: Vec<Vec<u32>>,
+    intern: &'a mut dyn FnMut(&str) -> Sym,
+    too_big: bool,
+}
+
+impl Builder<'_> {
+    fn particle(&mut self, p: &Particle) -> Glu {
+        let mut g = match &p.kind {
+            ParticleKind::Name(n) => {
+                if self.syms.len() >= MAX_POSITIONS {
+                    self.too_big = true;
+                    return Glu {
+                        nullable: true,
+                        first: Vec::new(),
+                        last: Vec::new(),
+                    };
+                }
+                let pos = self.syms.len() as u32;
+                let sym = (self.intern)(n);
+                self.syms.push(sym);
+                self.follow.push(Vec::new());
+                Glu {
+                    nullable: false,
+                    first: vec![pos],
+                    last: vec![pos],
+                }
+            }
+            ParticleKind::Seq(items) => {
+                let mut acc = Glu {
+                    nullable: true,
+                    first: Vec::new(),
+                    last: Vec::new(),
+                };
+                for item in items {
+                    let g = self.particle(item);
+                    for &l in &acc.last {
+                        self.follow[l as usize].extend_from_slice(&g.first);
+                    }
+                    if acc.nullable {
+                        acc.first.extend_from_slice(&g.first);
+                    }
+                    if g.nullable {
+                        acc.last.extend_from_slice(&g.last);
+                    } else {
+                        acc.last = g.last;
+                    }
+                    acc.nullable &= g.nullable;
+                }
+                acc
+            }
+            ParticleKind::Choice(items) => {
+                let mut acc = Glu {
+                    nullable: items.is_empty(),
+                    first: Vec::new(),
+                    last: Vec::new(),
+                };
+                for item in items {
+                    let g = self.particle(item);
+                    acc.nullable |= g.nullable;
+                    acc.first.extend(g.first);
+                    acc.last.extend(g.last);
+                }
+                acc
+            }
+        };
+        match p.occur {
+            Occur::One => {}
+            Occur::Opt => g.nullable = true,
+            Occur::Star | Occur::Plus => {
+                for &l in &g.last {
+                    self.follow[l as usize].extend_from_slice(&g.first);
+                }
+                if p.occur == Occur::Star {
+                    g.nullable = true;
+                }
+            }
+        }
+        g
+    }
+}
+
+impl Automaton {
+    /// Compile a content model; `intern` gives the symbol of an element name.
+    pub fn compile(particle: &Particle, intern: &mut dyn FnMut(&str) -> Sym) -> (Automaton, bool) {
+        let mut b = Builder {
+            syms: Vec::new(),
+            follow: Vec::new(),
+            intern,
+            too_big: false,
+        };
+        let g = b.particle(particle);
+        let Builder {
+            syms,
+            follow,
+            too_big,
+            ..
+        } = b;
+        let n = syms.len();
+        let mut accept = vec![false; n + 1];
+        accept[0] = g.nullable;
+        for &l in &g.last {
+            accept[l as usize + 1] = true;
+        }
+        let mut tables: Vec<Vec<(Sym, State)>> = Vec::new();
+        let mut index: HashMap<Vec<(Sym, State)>, u32> = HashMap::new();
+        let mut state_table = Vec::with_capacity(n + 1);
+        let mut ambiguous = None;
+        let lists = std::iter::once(&g.first).chain(follow.iter());
+        for list in lists {
+            let mut t: Vec<(Sym, State)> =
+                list.iter().map(|&p| (syms[p as usize], p + 1)).collect();
+            t.sort_unstable();
+            t.dedup();
+            if ambiguous.is_none() {
+                ambiguous = t.windows(2).find(|w| w[0].0 == w[1].0).map(|w| w[0].0);
+            }
+            let id = match index.get(&t) {
+                Some(&id) => id,
+                None => {
+                    let id = tables.len() as u32;
+                    index.insert(t.clone(), id);
+                    tables.push(t);
+                    id
+                }
+            };
+            state_table.push(id);
+        }
+        let a = Automaton {
+            syms,
+            tables,
+            state_table,
+            accept,
+            ambiguous,
+            model: render(particle),
+        };
+        (a, too_big)
+    }
+
+    /// The start state, as a state set.
+    pub fn start(&self) -> Vec<State> {
+        vec![0]
+    }
+
+    fn table(&self, s: State) -> &[(Sym, State)] {
+        self.state_table
+            .get(s as usize)
+            .and_then(|&t| self.tables.get(t as usize))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// The states reached from `from` on `sym`, into `out` (empty: no match).
+    pub fn step(&self, from: &[State], sym: Sym, out: &mut Vec<State>) {
+        out.clear();
+        for &s in from {
+            let t = self.table(s);
+            let i = t.partition_point(|&(x, _)| x < sym);
+            out.extend(
+                t[i..]
+                    .iter()
+                    .take_while(|&&(x, _)| x == sym)
+                    .map(|&(_, t)| t),
+            );
+        }
+        if out.len() > 1 {
+            out.sort_unstable();
+            out.dedup();
+        }
+    }
+
+    /// Whether the content may end in one of `states`.
+    pub fn accepts(&self, states: &[State]) -> bool {
+        states
+            .iter()
+            .any(|&s| self.accept.get(s as usize).copied().unwrap_or(false))
+    }
+
+    /// Names allowed next, in the order they appear in the model.
+    pub fn expected(&self, states: &[State]) -> Vec<Sym> {
+        let mut targets: Vec<State> = states
+            .iter()
+            .flat_map(|&s| self.table(s).iter().map(|&(_, t)| t))
+            .collect();
+        targets.sort_unstable();
+        let mut out: Vec<Sym> = Vec::new();
+        for t in targets {
+            let sym = self.syms[t as usize - 1];
+            if !out.contains(&sym) {
+                out.push(sym);
+            }
+        }
+        out
+    }
+
+    /// Of the names allowed next, those that every way to a complete content
+    /// goes through (e.g. `type` after `status` in the XEP header).
+    pub fn required(&self, states: &[State]) -> Vec<Sym> {
+        self.expected(states)
+            .into_iter()
+            .filter(|&sym| !self.can_finish_without(states, sym))
+            .collect()
+    }
+
+    fn can_finish_without(&self, states: &[State], avoid: Sym) -> bool {
+        let mut seen = vec![false; self.accept.len()];
+        let mut stack: Vec<State> = states.to_vec();
+        while let Some(s) = stack.pop() {
+            if std::mem::replace(&mut seen[s as usize], true) {
+                continue;
+            }
+            if self.accept[s as usize] {
+                return true;
+            }
+            for &(x, t) in self.table(s) {
+                if x != avoid && !seen[t as usize] {
+                    stack.push(t);
+                }
+            }
+        }
+        false
+    }
+
+    /// Recovery after a mismatch: the states reached on `sym` from any state
+    /// reachable from `states` (as if the missing elements were there).
+    pub fn resync(&self, states: &[State], sym: Sym) -> Vec<State> {
+        let mut seen = vec![false; self.accept.len()];
+        let mut stack: Vec<State> = states.to_vec();
+        let mut reach = Vec::new();
+        while let Some(s) = stack.pop() {
+            if std::mem::replace(&mut seen[s as usize], true) {
+                continue;
+            }
+            reach.push(s);
+            for &(_, t) in self.table(s) {
+                if !seen[t as usize] {
+                    stack.push(t);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        self.step(&reach, sym, &mut out);
+        out
+    }
+
+    /// Whether `sym` occurs anywhere in the model.
+    pub fn mentions(&self, sym: Sym) -> bool {
+        self.syms.contains(&sym)
+    }
+
+    /// A name on which the model is not deterministic, if any.
+    pub fn ambiguous(&self) -> Option<Sym> {
+        self.ambiguous
+    }
+
+    /// Whether the whole sequence matches (for tests and simple callers).
+    pub fn matches(&self, seq: &[Sym]) -> bool {
+        let mut cur = self.start();
+        let mut next = Vec::new();
+        for &s in seq {
+            self.step(&cur, s, &mut next);
+            if next.is_empty() {
+                return false;
+            }
+            std::mem::swap(&mut cur, &mut next);
+        }
+        self.accepts(&cur)
+    }
+
+    /// Number of states (positions plus the start state).
+    pub fn states(&self) -> usize {
+        self.accept.len()
+    }
+}
+
+/// A content model in DTD syntax: `(a, b?, (c | d)*)`.
+pub fn render(p: &Particle) -> String {
+    let mut out = String::new();
+    render_into(p, &mut out);
+    out
+}
+
+fn render_into(p: &Particle, out: &mut String) {
+    match &p.kind {
+        ParticleKind::Name(n) => out.push_str(n),
+        ParticleKind::Seq(items) | ParticleKind::Choice(items) => {
+            let sep = if matches!(p.kind, ParticleKind::Seq(_)) {
+                ", "
+            } else {
+                " | "
+            };
+            out.push('(');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(sep);
+                }
+                render_into(item, out);
+            }
+            out.push(')');
+        }
+    }
+    out.push_str(match p.occur {
+        Occur::One => "",
+        Occur::Opt => "?",
+        Occur::Star => "*",
+        Occur::Plus => "+",
+    });
+}
+
+/// What an element may contain.
+#[derive(Debug, Clone)]
+pub enum Content {
+    /// Named in a content model or used, but never declared.
+    Undeclared,
+    Empty,
+    Any,
+    /// Text and these elements, in any order (`(#PCDATA)` when empty).
+    Mixed(Vec<Sym>),
+    Children(Automaton),
+}
+
+/// One declared attribute.
+#[derive(Debug, Clone)]
+pub struct AttInfo {
+    pub name: String,
+    pub name_span: Span,
+    pub ty: AttType,
+    pub default: AttDefault,
+}
+
+/// An element type with its declaration.
+#[derive(Debug, Clone)]
+pub struct ElementType {
+    pub name: String,
+    /// The name in `<!ELEMENT name …>`, when declared.
+    pub decl: Option<Span>,
+    pub content: Content,
+    /// Declared attributes; the first definition of a name wins.
+    pub attributes: Vec<AttInfo>,
+    /// Set when the content model is not deterministic (a validity error of
+    /// the DTD, reported where the element is used).
+    pub ambiguous: Option<String>,
+}
+
+impl ElementType {
+    pub fn attribute(&self, name: &str) -> Option<&AttInfo> {
+        self.attributes.iter().find(|a| a.name == name)
+    }
+}
+
+/// A DTD ready for validation.
+#[derive(Debug, Clone, Default)]
+pub struct CompiledDtd {
+    names: HashMap<String, Sym>,
+    pub elements: Vec<ElementType>,
+    /// Validity errors in the declarations themselves (`dtd-declaration`).
+    pub errors: Vec<Diagnostic>,
+    /// Whether any attribute is of type ID, IDREF or IDREFS.
+    pub has_ids: bool,
+}
+
+impl CompiledDtd {
+    /// Compile declarations, in order of precedence (the internal subset
+    /// first, then the external DTD): the first declaration of an element or
+    /// attribute is the one used.
+    pub fn build<'a>(decls: impl IntoIterator<Item = &'a Decl>) -> CompiledDtd {
+        let mut dtd = CompiledDtd::default();
+        let mut attlists = Vec::new();
+        for d in decls {
+            match d {
+                Decl::Element(e) => {
+                    let sym = dtd.intern(&e.name);
+                    if let Some(first) = dtd.elements[sym as usize].decl {
+                        dtd.errors.push(
+                            Diagnostic::error(
+                                "dtd-declaration",
+                                e.name_span,
+                                format!("<{}> is declared twice", e.name),
+                            )
+                            .label("second declaration")
+                            .secondary(first, "first declared here; this one is used")
+                            .help("keep one `<!ELEMENT>` declaration per element"),
+                        );
+                        continue;
+                    }
+                    let content = dtd.content(&e.name, e.name_span, &e.content);
+                    let ambiguous = match &content {
+                        Content::Children(a) => a.ambiguous().map(|s| dtd.name(s).to_string()),
+                        _ => None,
+                    };
+                    let slot = &mut dtd.elements[sym as usize];
+                    slot.decl = Some(e.name_span);
+                    slot.ambiguous = ambiguous;
+                    slot.content = content;
+                }
+                Decl::Attlist(a) => attlists.push(a),
+                Decl::Entity(_) | Decl::PeRef { .. } => {}
+            }
+        }
+        for a in attlists {
+            let sym = dtd.intern(&a.element);
+            for def in &a.attributes {
+                dtd.attribute(sym, def);
+            }
+        }
+        dtd
+    }
+
+    fn intern(&mut self, name: &str) -> Sym {
+        intern(&mut self.names, &mut self.elements, name)
+    }
+
+    fn content(&mut self, name: &str, name_span: Span, spec: &ContentSpec) -> Content {
+        match spec {
+            ContentSpec::Empty => Content::Empty,
+            ContentSpec::Any => Content::Any,
+            ContentSpec::Mixed(names) => {
+                let mut syms = Vec::new();
+                for n in names {
+                    let s = self.intern(n);
+                    if syms.contains(&s) {
+                        self.errors.push(
+                            Diagnostic::error(
+                                "dtd-declaration",
+                                name_span,
+                                format!("the mixed content of <{name}> lists <{n}> twice"),
+                            )
+                            .label("declared here")
+                            .help(format!("name <{n}> once in `(#PCDATA | …)*`")),
+                        );
+                    } else {
+                        syms.push(s);
+                    }
+                }
+                syms.sort_unstable();
+                Content::Mixed(syms)
+            }
+            ContentSpec::Children(p) => {
+                let names = &mut self.names;
+                let elements = &mut self.elements;
+                let (a, too_big) = Automaton::compile(p, &mut |n| intern(names, elements, n));
+                if too_big {
+                    self.errors.push(
+                        Diagnostic::error(
+                            "dtd-declaration",
+                            name_span,
+                            format!("the content model of <{name}> is too large to check"),
+                        )
+                        .label(format!("more than {MAX_POSITIONS} element names"))
+                        .help("split the model with intermediate elements"),
+                    );
+                    return Content::Any;
+                }
+                Content::Children(a)
+            }
+        }
+    }
+
+    fn attribute(&mut self, sym: Sym, def: &crate::dtd::decl::AttDef) {
+        let el = &self.elements[sym as usize];
+        if el.attribute(&def.name).is_some() {
+            return; // the first definition wins
+        }
+        let ename = el.name.clone();
+        if def.ty == AttType::Id {
+            if let Some(other) = el.attributes.iter().find(|a| a.ty == AttType::Id) {
+                self.errors.push(
+                    Diagnostic::error(
+                        "dtd-declaration",
+                        def.name_span,
+                        format!(
+                            "<{ename}> has two ID attributes, `{}` and `{}`",
+                            other.name, def.name
+                        ),
+                    )
+                    .label("second ID attribute")
+                    .secondary(other.name_span, "first ID attribute")
+                    .help("an element type may have only one attribute of type ID"),
+                );
+            }
+            if matches!(def.default, AttDefault::Fixed(_) | AttDefault::Value(_)) {
+                self.errors.push(
+                    Diagnostic::error(
+                        "dtd-declaration",
+                        def.name_span,
+                        format!(
+                            "ID attribute `{}` of <{ename}> has a default value",
+                            def.name
+                        ),
+                    )
+                    .label("an ID attribute cannot have a default")
+                    .help("declare it #IMPLIED or #REQUIRED"),
+                );
+            }
+        }
+        if let AttDefault::Fixed(v) | AttDefault::Value(v) = &def.default
+            && def.ty != AttType::Id
+            && let Err(why) = check_value(&def.ty, v)
+        {
+            self.errors.push(
+                Diagnostic::error(
+                    "dtd-declaration",
+                    def.name_span,
+                    format!(
+                        "the default value `{v}` of attribute `{}` of <{ename}> is not valid",
+                        def.name
+                    ),
+                )
+                .label(why),
+            );
+        }
+        if matches!(def.ty, AttType::Id | AttType::Idref | AttType::Idrefs) {
+            self.has_ids = true;
+        }
+        self.elements[sym as usize].attributes.push(AttInfo {
+            name: def.name.clone(),
+            name_span: def.name_span,
+            ty: def.ty.clone(),
+            default: def.default.clone(),
+        });
+    }
+
+    /// The symbol of an element name, if the DTD mentions it.
+    pub fn symbol(&self, name: &str) -> Option<Sym> {
+        self.names.get(name).copied()
+    }
+
+    pub fn element(&self, sym: Sym) -> &ElementType {
+        &self.elements[sym as usize]
+    }
+
+    pub fn name(&self, sym: Sym) -> &str {
+        &self.elements[sym as usize].name
+    }
+
+    /// Names of every declared element.
+    pub fn declared(&self) -> impl Iterator<Item = &str> {
+        self.elements
+            .iter()
+            .filter(|e| e.decl.is_some())
+            .map(|e| e.name.as_str())
+    }
+}
+
+fn intern(names: &mut HashMap<String, Sym>, elements: &mut Vec<ElementType>, name: &str) -> Sym {
+    if let Some(&s) = names.get(name) {
+        return s;
+    }
+    let s = elements.len() as Sym;
+    names.insert(name.to_string(), s);
+    elements.push(ElementType {
+        name: name.to_string(),
+        decl: None,
+        content: Content::Undeclared,
+        attributes: Vec::new(),
+        ambiguous: None,
+    });
+    s
+}
+
+/// XML white space.
+pub fn is_ws(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\r')
+}
+
+/// The value of a tokenized attribute after normalization: leading and
+/// trailing spaces dropped, runs of spaces collapsed.
+pub fn normalize(v: &str) -> String {
+    v.split(is_ws)
+        .filter(|t| !t.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Check a value (normalized for tokenized types) against its type; on
+/// failure, what was expected.
+pub fn check_value(ty: &AttType, value: &str) -> Result<(), String> {
+    let v = normalize(value);
+    let tokens = || v.split(' ').filter(|t| !t.is_empty());
+    match ty {
+        AttType::Cdata => Ok(()),
+        AttType::Id | AttType::Idref | AttType::Entity => {
+            if is_name(&v) {
+                Ok(())
+            } else {
+                Err("expected an XML name (a letter or `_` first, no spaces)".into())
+            }
+        }
+        AttType::Idrefs | AttType::Entities => {
+            if !v.is_empty() && tokens().all(is_name) {
+                Ok(())
+            } else {
+                Err("expected one or more XML names separated by spaces".into())
+            }
+        }
+        AttType::Nmtoken => {
+            if is_nmtoken(&v) {
+                Ok(())
+            } else {
+                Err("expected a name token (letters, digits, `.-_:`, no spaces)".into())
+            }
+        }
+        AttType::Nmtokens => {
+            if !v.is_empty() && tokens().all(is_nmtoken) {
+                Ok(())
+            } else {
+                Err("expected one or more name tokens separated by spaces".into())
+            }
+        }
+        AttType::Notation(list) | AttType::Enumeration(list) => {
+            if list.contains(&v) {
+                Ok(())
+            } else {
+                Err(format!("expected one of: {}", list.join(", ")))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dtd::decl::{Subset, parse_decls};
+    use crate::source::FileId;
+
+    fn dtd(text: &str) -> CompiledDtd {
+        let decls = parse_decls(text, FileId(0), 0, Subset::External);
+        assert!(decls.errors.is_empty(), "{:?}", decls.errors);
+        CompiledDtd::build(&decls.decls)
+    }
+
+    /// Whether `<root>` may hold the children named (space-separated).
+    fn ok(d: &CompiledDtd, root: &str, children: &str) -> bool {
+        let sym = d.symbol(root).expect("declared");
+        let Content::Children(a) = &d.element(sym).content else {
+            panic!("not element content")
+        };
+        let seq: Option<Vec<Sym>> = children
+            .split_whitespace()
+            .map(|n| d.symbol(n).or(Some(u32::MAX)))
+            .collect();
+        a.matches(&seq.unwrap_or_default())
+    }
+
+    #[test]
+    fn sequence() {
+        let d = dtd("<!ELEMENT r (a, b, c)>");
+        assert!(ok(&d, "r", "a b c"));
+        assert!(!ok(&d, "r", "a b"));
+        assert!(!ok(&d, "r", "a c b"));
+        assert!(!ok(&d, "r", "a b c c"));
+        assert!(!ok(&d, "r", ""));
+        assert!(!ok(&d, "r", "a b x"));
+    }
+
+    #[test]
+    fn choice() {
+        let d = dtd("<!ELEMENT r (a | b | c)>");
+        assert!(ok(&d, "r", "a"));
+        assert!(ok(&d, "r", "c"));
+        assert!(!ok(&d, "r", "a b"));
+        assert!(!ok(&d, "r", ""));
+    }
+
+    #[test]
+    fn occurrences() {
+        let d = dtd("<!ELEMENT r (a?, b*, c+)>");
+        assert!(ok(&d, "r", "c"));
+        assert!(ok(&d, "r", "a c c c"));
+        assert!(ok(&d, "r", "b b c"));
+        assert!(ok(&d, "r", "a b c"));
+        assert!(!ok(&d, "r", "a a c"));
+        assert!(!ok(&d, "r", "a b"));
+        assert!(!ok(&d, "r", "c b"));
+    }
+
+    #[test]
+    fn nested_groups() {
+        let d = dtd("<!ELEMENT r ((a, b)* | (c, (d | e)+))>");
+        assert!(ok(&d, "r", ""));
+        assert!(ok(&d, "r", "a b a b"));
+        assert!(ok(&d, "r", "c d e d"));
+        assert!(!ok(&d, "r", "a b c d"));
+        assert!(!ok(&d, "r", "c"));
+        assert!(!ok(&d, "r", "a"));
+        let d = dtd("<!ELEMENT r ((a?, b?)+, c)>");
+        assert!(ok(&d, "r", "c"));
+        assert!(ok(&d, "r", "b a b c"));
+    }
+
+    #[test]
+    fn header_model() {
+        let d = dtd(include_str!("../../schemas/xep.dtd"));
+        let base = "title abstract legal number status";
+        let tail = "type sig dependencies supersedes supersededby shortname author revision";
+        assert!(ok(&d, "header", &format!("{base} {tail}")));
+        assert!(ok(
+            &d,
+            "header",
+            &format!(
+                "{base} lastcall lastcall interim type sig approver approver dependencies supersedes supersededby shortname tags schemaloc schemaloc registry discuss expires author author revision revision councilnote"
+            )
+        ));
+        // `type` missing after `status`.
+        assert!(!ok(
+            &d,
+            "header",
+            &format!("{base} sig dependencies supersedes supersededby shortname author revision")
+        ));
+        // Two `tags`.
+        assert!(!ok(
+            &d,
+            "header",
+            &format!(
+                "{base} type sig dependencies supersedes supersededby shortname tags tags author revision"
+            )
+        ));
+        // What is expected, and required, after `status`.
+        let h = d.symbol("header").unwrap();
+        let Content::Children(a) = &d.element(h).content else {
+            panic!()
+        };
+        let mut cur = a.start();
+        let mut next = Vec::new();
+        for n in base.split(' ') {
+            a.step(&cur, d.symbol(n).unwrap(), &mut next);
+            std::mem::swap(&mut cur, &mut next);
+        }
+        let names = |v: Vec<Sym>| v.into_iter().map(|s| d.name(s)).collect::<Vec<_>>();
+        assert_eq!(names(a.expected(&cur)), ["lastcall", "interim", "type"]);
+        assert_eq!(names(a.required(&cur)), ["type"]);
+        // Recovery: `sig` found where `type` was due.
+        assert!(!a.resync(&cur, d.symbol("sig").unwrap()).is_empty());
+        assert!(a.resync(&cur, d.symbol("title").unwrap()).is_empty());
+        assert!(a.ambiguous().is_none());
+        assert!(a.model.starts_with("(title, abstract, legal,"));
+    }
+
+    #[test]
+    fn ambiguity_and_declaration_errors() {
+        let d = dtd(
+            "<!ELEMENT r ((a, b) | (a, c))> <!ELEMENT a EMPTY> <!ELEMENT a ANY>
+             <!ELEMENT m (#PCDATA | a | a)*>
+             <!ATTLIST a x ID #IMPLIED y ID #IMPLIED z NMTOKEN 'a b'>",
+        );
+        let r = d.symbol("r").unwrap();
+        assert_eq!(d.element(r).ambiguous.as_deref(), Some("a"));
+        // Still validated correctly.
+        assert!(ok(&d, "r", "a c"));
+        assert!(ok(&d, "r", "a b"));
+        assert!(!ok(&d, "r", "a"));
+        assert_eq!(d.errors.len(), 4, "{:#?}", d.errors);
+        assert!(d.errors.iter().all(|e| e.rule == "dtd-declaration"));
+        assert!(d.has_ids);
+    }
+
+    #[test]
+    fn shared_tables_for_starred_choices() {
+        let d = dtd("<!ELEMENT r (a | b | c | d)*>");
+        let Content::Children(a) = &d.element(d.symbol("r").unwrap()).content else {
+            panic!()
+        };
+        assert_eq!(a.states(), 5);
+        assert_eq!(a.tables.len(), 1);
+        assert!(ok(&d, "r", "d c b a a"));
+    }
+
+    #[test]
+    fn values() {
+        assert!(check_value(&AttType::Nmtoken, " x ").is_ok());
+        assert!(check_value(&AttType::Nmtoken, "x y").is_err());
+        assert!(check_value(&AttType::Nmtokens, "x  y").is_ok());
+        assert!(check_value(&AttType::Id, "1x").is_err());
+        assert!(check_value(&AttType::Enumeration(vec!["a".into(), "b".into()]), " b").is_ok());
+        assert!(check_value(&AttType::Enumeration(vec!["a".into()]), "c").is_err());
+        assert!(check_value(&AttType::Idrefs, "").is_err());
+    }
+}
