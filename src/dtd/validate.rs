@@ -1,23 +1,1035 @@
 //! Validation of a parsed document against its DTD.
+//!
+//! Which DTD: the one given with `--dtd`; else the one the DOCTYPE names;
+//! else (missing, refused, or no DOCTYPE at all) the DTD bundled with
+//! xeplint, with one `dtd-bundled` note saying so. A DTD is compiled once per
+//! run ([`DtdCache`]) and shared by every document and thread; a document
+//! whose internal subset declares elements or attributes gets its own
+//! compilation (rare).
+//!
+//! Validation is one pass over the tree, without recursion, that goes on
+//! after errors (up to [`MAX_ERRORS`] per document). Every finding about a
+//! node that came from an entity expansion is moved to the `&name;`
+//! reference the reader sees ([`Tree::in_document`]).
 
 use crate::check::Options;
-use crate::diag::Diagnostic;
-use crate::load::Loader;
-use crate::xml::Parsed;
+use crate::diag::{Diagnostic, Severity};
+use crate::dtd::compile::{CompiledDtd, Content, Sym, check_value, is_ws, normalize};
+use crate::dtd::decl::{AttDefault, AttType, Decl, EntityValue, Subset, parse_decls};
+use crate::load::{ExtFile, Loader};
+use crate::source::Span;
+use crate::xml::{ExpId, NodeId, NodeKind, Parsed, Tree};
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// The DTD shipped with xeplint, used when a document's own is missing.
+pub const BUNDLED_DTD: &str = include_str!("../../schemas/xep.dtd");
+
+/// How the bundled DTD is shown in diagnostics.
+pub const BUNDLED_DISPLAY: &str = "<bundled xep.dtd>";
+
+/// Validity errors reported per document before giving up.
+pub const MAX_ERRORS: usize = 100;
+
+/// The document type of the bundled DTD.
+const BUNDLED_ROOT: &str = "xep";
+
+type Cell = Arc<OnceLock<Arc<CompiledDtd>>>;
 
 /// Compiled DTDs of a run, shared by every document.
 #[derive(Debug, Default)]
-pub struct DtdCache {}
+pub struct DtdCache {
+    /// Keyed by the address of the loaded file; the `Arc` kept beside the
+    /// slot keeps that address from being reused.
+    compiled: Mutex<HashMap<usize, (Arc<ExtFile>, Cell)>>,
+    bundled: OnceLock<Arc<ExtFile>>,
+}
 
 impl DtdCache {
     /// Validate `parsed` against the DTD it names (or `--dtd`, or the bundled
     /// one) and return the `dtd-…` diagnostics.
-    pub fn validate(
+    pub fn validate(&self, loader: &Loader, options: &Options, parsed: &Parsed) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        if parsed.undecodable {
+            return out;
+        }
+        let Some(root) = parsed.tree.root else {
+            return out;
+        };
+        let Some(choice) = self.choose(loader, options, parsed, &mut out) else {
+            return out;
+        };
+        // Declarations that come before the external DTD: the internal
+        // subset and any file of declarations it pulled in.
+        let local: Vec<&Decl> = parsed
+            .internal_decls
+            .iter()
+            .chain(parsed.included.iter().flat_map(|f| f.decls.decls.iter()))
+            .filter(|d| matches!(d, Decl::Element(_) | Decl::Attlist(_)))
+            .collect();
+        let dtd = match (&choice, local.is_empty()) {
+            (Some(ext), true) => self.compiled(ext),
+            (Some(ext), false) => {
+                let external = gather(ext);
+                Arc::new(CompiledDtd::build(
+                    local.iter().copied().chain(external.decls.iter()),
+                ))
+            }
+            (None, _) => Arc::new(CompiledDtd::build(local.iter().copied())),
+        };
+        let tree_damaged = parsed.diagnostics.iter().any(|d| {
+            d.severity == Severity::Error
+                && d.rule.starts_with("xml-")
+                && d.rule != "xml-external-refused"
+        });
+        let mut v = Validator {
+            dtd: &dtd,
+            tree: &parsed.tree,
+            out,
+            errors: 0,
+            capped: false,
+            content_checks: parsed.entities_complete && !tree_damaged,
+            ids: HashMap::new(),
+            idrefs: Vec::new(),
+            ambiguous_reported: HashSet::new(),
+        };
+        for d in &dtd.errors {
+            v.emit(d.clone(), None);
+        }
+        v.root(root, parsed, loader);
+        v.walk(root);
+        v.check_idrefs();
+        v.out
+    }
+
+    /// Pick the DTD. `None` inside: only the internal subset declares
+    /// anything. Outer `None`: nothing to validate against.
+    fn choose(
         &self,
-        _loader: &Loader,
-        _options: &Options,
-        _parsed: &Parsed,
-    ) -> Vec<Diagnostic> {
-        Vec::new()
+        loader: &Loader,
+        options: &Options,
+        parsed: &Parsed,
+        out: &mut Vec<Diagnostic>,
+    ) -> Option<Option<Arc<ExtFile>>> {
+        let doctype = parsed.tree.doctype.as_ref();
+        if let Some(path) = &options.dtd {
+            return match loader.load(path, path.display().to_string()) {
+                Ok(f) => {
+                    let already =
+                        matches!(&parsed.dtd, crate::xml::DtdRef::Loaded(g) if Arc::ptr_eq(g, &f));
+                    if !already {
+                        out.extend(f.decls.errors.iter().cloned());
+                    }
+                    Some(Some(f))
+                }
+                Err(e) => {
+                    let span = doctype
+                        .map(|d| d.system_span.unwrap_or(d.span))
+                        .unwrap_or(Span::point(parsed.file, 0));
+                    out.push(
+                        Diagnostic::error(
+                            "dtd-unreadable",
+                            span,
+                            format!(
+                                "the DTD given by --dtd, `{}`, could not be read: {}",
+                                path.display(),
+                                e.reason()
+                            ),
+                        )
+                        .label("not validated")
+                        .help("check the path given to --dtd"),
+                    );
+                    None
+                }
+            };
+        }
+        let (span, why) = match &parsed.dtd {
+            crate::xml::DtdRef::Loaded(f) => return Some(Some(f.clone())),
+            crate::xml::DtdRef::Missing {
+                span,
+                system,
+                reason,
+            } => (
+                *span,
+                format!(
+                    "the DTD `{system}` was not loaded ({reason}); validated against the DTD bundled with xeplint"
+                ),
+            ),
+            crate::xml::DtdRef::None => match doctype {
+                Some(d) => {
+                    if parsed
+                        .internal_decls
+                        .iter()
+                        .any(|d| matches!(d, Decl::Element(_)))
+                    {
+                        return Some(None);
+                    }
+                    (
+                        d.span,
+                        "the DOCTYPE names no DTD; validated against the DTD bundled with xeplint"
+                            .to_string(),
+                    )
+                }
+                None => {
+                    let span = parsed
+                        .tree
+                        .root
+                        .and_then(|r| parsed.tree.element(r))
+                        .map_or(Span::point(parsed.file, 0), |e| e.name_span);
+                    (
+                        span,
+                        "the document has no DOCTYPE; validated against the DTD bundled with xeplint"
+                            .to_string(),
+                    )
+                }
+            },
+        };
+        out.push(
+            Diagnostic::info("dtd-bundled", span, why)
+                .label("the bundled XEP DTD stands in for this")
+                .help("restore the DTD beside the document (`<!DOCTYPE xep SYSTEM 'xep.dtd' …>`), or choose one with `--dtd PATH`"),
+        );
+        Some(Some(self.bundled(loader)))
+    }
+
+    fn bundled(&self, loader: &Loader) -> Arc<ExtFile> {
+        self.bundled
+            .get_or_init(|| {
+                loader.load_text(
+                    PathBuf::from(BUNDLED_DISPLAY),
+                    BUNDLED_DISPLAY.to_string(),
+                    BUNDLED_DTD,
+                )
+            })
+            .clone()
+    }
+
+    /// The compiled form of a loaded DTD, built once per run.
+    fn compiled(&self, ext: &Arc<ExtFile>) -> Arc<CompiledDtd> {
+        let cell = {
+            let mut map = self.compiled.lock().unwrap_or_else(|e| e.into_inner());
+            map.entry(Arc::as_ptr(ext) as usize)
+                .or_insert_with(|| (ext.clone(), Cell::default()))
+                .1
+                .clone()
+        };
+        cell.get_or_init(|| {
+            let g = gather(ext);
+            let mut dtd = CompiledDtd::build(g.decls.iter());
+            dtd.errors.extend(g.errors);
+            Arc::new(dtd)
+        })
+        .clone()
+    }
+}
+
+/// A DTD's declarations with its internal parameter entities spliced in.
+struct Gathered {
+    decls: Vec<Decl>,
+    errors: Vec<Diagnostic>,
+}
+
+fn gather(ext: &ExtFile) -> Gathered {
+    let mut g = Gathered {
+        decls: Vec::new(),
+        errors: Vec::new(),
+    };
+    splice(ext, &ext.decls.decls, &mut g, 0);
+    g
+}
+
+fn splice(ext: &ExtFile, decls: &[Decl], g: &mut Gathered, depth: usize) {
+    for d in decls {
+        match d {
+            Decl::PeRef { name, .. } => {
+                // Parameter entities holding declarations; external ones
+                // (other files) are not followed from a DTD.
+                if depth < 8
+                    && let Some(pe) = ext.entity(name, true)
+                    && let EntityValue::Internal { text, span, .. } = &pe.value
+                {
+                    let inner = parse_decls(text, span.file, span.start as usize, Subset::External);
+                    g.errors.extend(inner.errors);
+                    splice(ext, &inner.decls, g, depth + 1);
+                }
+            }
+            Decl::Element(_) | Decl::Attlist(_) => g.decls.push(d.clone()),
+            Decl::Entity(_) => {}
+        }
+    }
+}
+
+struct Validator<'a> {
+    dtd: &'a CompiledDtd,
+    tree: &'a Tree,
+    out: Vec<Diagnostic>,
+    errors: usize,
+    capped: bool,
+    /// Off when the tree may be missing content (an entity file was not
+    /// read, or the document is not well-formed).
+    content_checks: bool,
+    ids: HashMap<String, Span>,
+    idrefs: Vec<(String, Span, Option<ExpId>)>,
+    ambiguous_reported: HashSet<Sym>,
+}
+
+/// `<a>`, `<a> or <b>`, `<a>, <b> or <c>`; long lists are cut.
+fn list(items: &[String], conj: &str) -> String {
+    const MAX: usize = 8;
+    let mut items: Vec<String> = items.to_vec();
+    if items.len() > MAX {
+        let more = items.len() - (MAX - 1);
+        items.truncate(MAX - 1);
+        items.push(format!("{more} more"));
+    }
+    match items.len() {
+        0 => String::new(),
+        1 => items[0].clone(),
+        n => format!("{} {conj} {}", items[..n - 1].join(", "), items[n - 1]),
+    }
+}
+
+fn tag(name: &str) -> String {
+    format!("<{name}>")
+}
+
+impl<'a> Validator<'a> {
+    /// Record a finding (moved to the document when it came from an
+    /// entity); its index in `out`, unless the cap was reached.
+    fn emit(&mut self, d: Diagnostic, origin: Option<ExpId>) -> Option<usize> {
+        if d.severity == Severity::Error {
+            if self.capped {
+                return None;
+            }
+            self.errors += 1;
+            if self.errors > MAX_ERRORS {
+                self.capped = true;
+                let span = self.tree.in_document(d, origin).primary.span;
+                self.out.push(
+                    Diagnostic::error(
+                        "dtd-too-many-errors",
+                        span,
+                        format!("stopping after {MAX_ERRORS} validity errors"),
+                    )
+                    .label("the rest of the document was not validated")
+                    .help("fix the errors above first; often one mistake causes many"),
+                );
+                return None;
+            }
+        }
+        let d = self.tree.in_document(d, origin);
+        self.out.push(d);
+        Some(self.out.len() - 1)
+    }
+
+    fn root(&mut self, root: NodeId, parsed: &Parsed, loader: &Loader) {
+        let Some(el) = self.tree.element(root) else {
+            return;
+        };
+        let origin = self.tree.node(root).and_then(|n| n.origin);
+        let (expected, at) = match &self.tree.doctype {
+            Some(d) => (d.name.clone(), Some(d)),
+            None if matches!(parsed.dtd, crate::xml::DtdRef::None) => {
+                (BUNDLED_ROOT.to_string(), None)
+            }
+            None => return,
+        };
+        if expected.is_empty() || el.name == expected {
+            return;
+        }
+        let mut d = Diagnostic::error(
+            "dtd-root-mismatch",
+            el.name_span,
+            format!(
+                "the root element is <{}> but the document type is <{expected}>",
+                el.name
+            ),
+        )
+        .label("root element");
+        if let Some(dt) = at {
+            // The name in `<!DOCTYPE name`.
+            let name_span = loader
+                .sources
+                .get(dt.span.file)
+                .and_then(|f| {
+                    let text = f.text.get(dt.span.range())?;
+                    let after = text.get("<!DOCTYPE".len()..)?;
+                    let ws = after.len() - after.trim_start().len();
+                    let start = dt.span.start as usize + "<!DOCTYPE".len() + ws;
+                    Some(Span::new(dt.span.file, start, start + dt.name.len()))
+                })
+                .unwrap_or(dt.span);
+            d = d.secondary(name_span, format!("the DOCTYPE says <{expected}>"));
+        }
+        d = d.help(format!(
+            "rename the root element to <{expected}>, or correct the DOCTYPE"
+        ));
+        self.emit(d, origin);
+    }
+
+    fn walk(&mut self, root: NodeId) {
+        let tree = self.tree;
+        for id in tree.descendants(root) {
+            if self.capped {
+                return;
+            }
+            let Some(node) = tree.node(id) else { continue };
+            let NodeKind::Element(el) = &node.kind else {
+                continue;
+            };
+            let sym = self.dtd.symbol(&el.name);
+            let declared = sym.filter(|&s| self.dtd.element(s).decl.is_some());
+            let Some(sym) = declared else {
+                let mut d = Diagnostic::error(
+                    "dtd-undeclared-element",
+                    el.name_span,
+                    format!("<{}> is not declared in the DTD", el.name),
+                )
+                .label("unknown element");
+                if let Some(s) = crate::suggest::closest(&el.name, self.dtd.declared()) {
+                    d = d.help(format!("did you mean <{s}>?"));
+                } else {
+                    d = d.help("use one of the elements the XEP format defines");
+                }
+                self.emit(d, node.origin);
+                continue;
+            };
+            self.attributes(id, sym);
+            let et = self.dtd.element(sym);
+            if let Some(witness) = &et.ambiguous
+                && self.ambiguous_reported.insert(sym)
+            {
+                let mut d = Diagnostic::error(
+                    "dtd-declaration",
+                    el.name_span,
+                    format!("the content model of <{}> is not deterministic", el.name),
+                )
+                .label(format!("<{}> is used here", el.name))
+                .help(format!(
+                    "a <{witness}> child can match two places of the model; rewrite it so each child matches one place, e.g. `(a, (b | c))` instead of `((a, b) | (a, c))`"
+                ));
+                if let Some(decl) = et.decl {
+                    d = d.note_at(decl, format!("<{}> is declared here", el.name));
+                }
+                self.emit(d, node.origin);
+            }
+            if self.content_checks {
+                self.content(id, sym);
+            }
+        }
+    }
+
+    // ----- attributes -----
+
+    fn attributes(&mut self, id: NodeId, sym: Sym) {
+        let tree = self.tree;
+        let dtd = self.dtd;
+        let Some(node) = tree.node(id) else { return };
+        let NodeKind::Element(el) = &node.kind else {
+            return;
+        };
+        let et = dtd.element(sym);
+        for a in &el.attributes {
+            let Some(info) = et.attribute(&a.name) else {
+                let names: Vec<&str> = et.attributes.iter().map(|x| x.name.as_str()).collect();
+                let mut d = Diagnostic::error(
+                    "dtd-undeclared-attribute",
+                    a.name_span,
+                    format!("attribute `{}` is not declared for <{}>", a.name, el.name),
+                )
+                .label("unknown attribute");
+                d = match crate::suggest::closest(&a.name, names.iter().copied()) {
+                    Some(s) => d.help(format!("did you mean `{s}`?")),
+                    None if names.is_empty() => {
+                        d.help(format!("<{}> takes no attributes", el.name))
+                    }
+                    None => d.help(format!(
+                        "<{}> takes: {}",
+                        el.name,
+                        names
+                            .iter()
+                            .map(|n| format!("`{n}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+                };
+                self.emit(d, node.origin);
+                continue;
+            };
+            if let Err(why) = check_value(&info.ty, &a.value) {
+                let what = match &info.ty {
+                    AttType::Enumeration(_) | AttType::Notation(_) => "an allowed value",
+                    AttType::Id => "a valid ID",
+                    AttType::Idref => "a valid IDREF",
+                    AttType::Idrefs => "a valid IDREFS list",
+                    AttType::Nmtoken => "a valid NMTOKEN",
+                    AttType::Nmtokens => "a valid NMTOKENS list",
+                    AttType::Entity => "a valid ENTITY name",
+                    AttType::Entities => "a valid ENTITIES list",
+                    AttType::Cdata => "valid",
+                };
+                let mut d = Diagnostic::error(
+                    "dtd-attribute-value",
+                    a.value_span,
+                    format!(
+                        "`{}` is not {what} for attribute `{}` of <{}>",
+                        a.value, a.name, el.name
+                    ),
+                )
+                .label(why);
+                if let AttType::Enumeration(list) | AttType::Notation(list) = &info.ty
+                    && let Some(s) =
+                        crate::suggest::closest(a.value.trim(), list.iter().map(String::as_str))
+                {
+                    d = d.help(format!("did you mean `{s}`?"));
+                }
+                self.emit(d, node.origin);
+                continue;
+            }
+            if let AttDefault::Fixed(fixed) = &info.default {
+                let value = if info.ty == AttType::Cdata {
+                    a.value.clone()
+                } else {
+                    normalize(&a.value)
+                };
+                if &value != fixed {
+                    let d = Diagnostic::error(
+                        "dtd-fixed-attribute",
+                        a.value_span,
+                        format!("attribute `{}` of <{}> must be `{fixed}`", a.name, el.name),
+                    )
+                    .label(format!("the DTD fixes this value to `{fixed}`"))
+                    .help(format!(
+                        "write {}='{fixed}', or leave the attribute out",
+                        a.name
+                    ));
+                    self.emit(d, node.origin);
+                    continue;
+                }
+            }
+            match info.ty {
+                AttType::Id => {
+                    let v = normalize(&a.value);
+                    let here =
+                        tree.in_document(Diagnostic::error("", a.value_span, ""), node.origin);
+                    if let Some(&first) = self.ids.get(&v) {
+                        let d = Diagnostic::error(
+                            "dtd-duplicate-id",
+                            a.value_span,
+                            format!("the ID `{v}` is used twice"),
+                        )
+                        .label("second use")
+                        .secondary(first, "first used here")
+                        .help("every ID attribute in a document needs a different value");
+                        self.emit(d, node.origin);
+                    } else {
+                        self.ids.insert(v, here.primary.span);
+                    }
+                }
+                AttType::Idref | AttType::Idrefs => {
+                    for t in a.value.split(is_ws).filter(|t| !t.is_empty()) {
+                        self.idrefs.push((t.to_string(), a.value_span, node.origin));
+                    }
+                }
+                _ => {}
+            }
+        }
+        for info in &et.attributes {
+            if info.default == AttDefault::Required && el.attr(&info.name).is_none() {
+                let example = match &info.ty {
+                    AttType::Enumeration(l) | AttType::Notation(l) => {
+                        l.first().cloned().unwrap_or_default()
+                    }
+                    _ => "…".to_string(),
+                };
+                let d = Diagnostic::error(
+                    "dtd-missing-attribute",
+                    el.name_span,
+                    format!("<{}> needs the attribute `{}`", el.name, info.name),
+                )
+                .label(format!("`{}` is #REQUIRED", info.name))
+                .help(format!("add {}='{example}'", info.name));
+                self.emit(d, node.origin);
+            }
+        }
+    }
+
+    fn check_idrefs(&mut self) {
+        let refs = std::mem::take(&mut self.idrefs);
+        for (v, span, origin) in refs {
+            if !self.ids.contains_key(&v) {
+                let mut d = Diagnostic::error(
+                    "dtd-unknown-idref",
+                    span,
+                    format!("no element has the ID `{v}`"),
+                )
+                .label("this reference points nowhere");
+                if let Some(s) = crate::suggest::closest(&v, self.ids.keys().map(String::as_str)) {
+                    d = d.help(format!("did you mean `{s}`?"));
+                }
+                self.emit(d, origin);
+            }
+        }
+    }
+
+    // ----- content -----
+
+    fn content(&mut self, id: NodeId, sym: Sym) {
+        let et = self.dtd.element(sym);
+        match &et.content {
+            Content::Any | Content::Undeclared => {}
+            Content::Empty => self.empty(id),
+            Content::Mixed(allowed) => self.mixed(id, allowed),
+            Content::Children(_) => self.children(id, sym),
+        }
+    }
+
+    fn empty(&mut self, id: NodeId) {
+        let tree = self.tree;
+        let Some(node) = tree.node(id) else { return };
+        let (Some(&first), NodeKind::Element(el)) = (node.children.first(), &node.kind) else {
+            return;
+        };
+        let Some(child) = tree.node(first) else {
+            return;
+        };
+        let what = match &child.kind {
+            NodeKind::Element(e) => format!("<{}>", e.name),
+            NodeKind::Text(t) if t.chars().all(is_ws) => "white space".to_string(),
+            NodeKind::Text(_) => "text".to_string(),
+            NodeKind::CData(_) => "a CDATA section".to_string(),
+            NodeKind::Comment(_) => "a comment".to_string(),
+            NodeKind::Pi { .. } => "a processing instruction".to_string(),
+        };
+        let span = match &child.kind {
+            NodeKind::Element(e) => e.name_span,
+            _ => child.span,
+        };
+        let d = Diagnostic::error(
+            "dtd-not-empty",
+            span,
+            format!("<{}> is declared EMPTY but holds {what}", el.name),
+        )
+        .label(format!("{what} inside <{}>", el.name))
+        .secondary(el.name_span, "declared EMPTY")
+        .help(format!(
+            "write <{}/>, with nothing inside, not even spaces or comments",
+            el.name
+        ));
+        self.emit(d, child.origin);
+    }
+
+    /// The expansion that brought `child` into its parent: the outermost
+    /// expansion in the child's chain that the parent is not itself part of.
+    fn entering(&self, child: Option<ExpId>, parent: Option<ExpId>) -> Option<ExpId> {
+        let mut cur = child;
+        let mut last = None;
+        let mut n = 0;
+        while let Some(e) = cur {
+            if Some(e) == parent || n > 64 {
+                break;
+            }
+            last = Some(e);
+            cur = self.tree.expansion(e).and_then(|x| x.parent);
+            n += 1;
+        }
+        last
+    }
+
+    fn mixed(&mut self, id: NodeId, allowed: &[Sym]) {
+        let tree = self.tree;
+        let dtd = self.dtd;
+        let Some(node) = tree.node(id) else { return };
+        let NodeKind::Element(parent) = &node.kind else {
+            return;
+        };
+        // Disallowed children, grouped when one entity reference brought
+        // several of them in.
+        let mut groups: Vec<(Option<ExpId>, Vec<NodeId>)> = Vec::new();
+        for &c in &node.children {
+            let Some(cn) = tree.node(c) else { continue };
+            let NodeKind::Element(e) = &cn.kind else {
+                continue;
+            };
+            let Some(s) = dtd
+                .symbol(&e.name)
+                .filter(|&s| dtd.element(s).decl.is_some())
+            else {
+                continue; // reported as undeclared
+            };
+            if allowed.binary_search(&s).is_ok() {
+                continue;
+            }
+            let via = self.entering(cn.origin, node.origin);
+            match groups.last_mut() {
+                Some((g, members)) if via.is_some() && *g == via => members.push(c),
+                _ => groups.push((via, vec![c])),
+            }
+        }
+        let allowed_names: Vec<&str> = allowed.iter().map(|&s| dtd.name(s)).collect();
+        for (via, members) in groups {
+            let mut names: Vec<String> = Vec::new();
+            for &m in &members {
+                if let Some(e) = tree.element(m)
+                    && !names.contains(&tag(&e.name))
+                {
+                    names.push(tag(&e.name));
+                }
+            }
+            let Some(first) = members.first().and_then(|&m| tree.node(m)) else {
+                continue;
+            };
+            let NodeKind::Element(fe) = &first.kind else {
+                continue;
+            };
+            let verb = if names.len() == 1 { "is" } else { "are" };
+            let message = format!(
+                "{} {verb} not allowed in <{}>",
+                list(&names, "and"),
+                parent.name
+            );
+            let holds = if allowed_names.is_empty() {
+                format!("<{}> may hold only text", parent.name)
+            } else {
+                let tags: Vec<String> = allowed_names.iter().map(|n| tag(n)).collect();
+                format!("<{}> may hold text and {}", parent.name, list(&tags, "and"))
+            };
+            let mut d = Diagnostic::error("dtd-child-not-allowed", fe.name_span, message)
+                .label(format!("not allowed inside <{}>", parent.name))
+                .secondary(parent.name_span, format!("inside this <{}>", parent.name));
+            d = match via.and_then(|e| tree.expansion(e)) {
+                Some(x) => d.help(format!(
+                    "the entity `&{};` expands to {}; use it outside the <{}>, or write plain text ({holds})",
+                    x.name,
+                    list(&names, "and"),
+                    parent.name
+                )),
+                None => match crate::suggest::closest(&fe.name, allowed_names.iter().copied()) {
+                    Some(s) => d.help(format!("did you mean <{s}>? ({holds})")),
+                    None => d.help(holds),
+                },
+            };
+            self.emit(d, first.origin);
+        }
+    }
+
+    fn children(&mut self, id: NodeId, sym: Sym) {
+        let tree = self.tree;
+        let dtd = self.dtd;
+        let Content::Children(a) = &dtd.element(sym).content else {
+            return;
+        };
+        let Some(node) = tree.node(id) else { return };
+        let NodeKind::Element(parent) = &node.kind else {
+            return;
+        };
+        let pname = parent.name.as_str();
+        let help = format!("<{pname}> takes: {}", a.model);
+        let mut cur = a.start();
+        let mut next = Vec::new();
+        let mut prev: Option<&str> = None;
+        let mut seen: Vec<&str> = Vec::new();
+        let mut text_reported = false;
+        // The error about the last child that did not fit, while no child
+        // has fitted since: further misfits join it instead of piling up.
+        let mut open: Option<(usize, usize)> = None;
+        let mut misfits = false;
+        for &c in &node.children {
+            let Some(cn) = tree.node(c) else { continue };
+            match &cn.kind {
+                NodeKind::Element(e) => {
+                    let s = dtd.symbol(&e.name);
+                    let declared = s.filter(|&s| dtd.element(s).decl.is_some());
+                    if let Some(s) = s {
+                        a.step(&cur, s, &mut next);
+                        if !next.is_empty() {
+                            std::mem::swap(&mut cur, &mut next);
+                            prev = Some(&e.name);
+                            seen.push(&e.name);
+                            open = None;
+                            continue;
+                        }
+                    }
+                    if declared.is_none() {
+                        // Already reported as undeclared. Go on as if it
+                        // were the declared name it most resembles.
+                        if let Some(t) = crate::suggest::closest(&e.name, dtd.declared())
+                            .and_then(|n| dtd.symbol(n))
+                        {
+                            a.step(&cur, t, &mut next);
+                            if !next.is_empty() {
+                                std::mem::swap(&mut cur, &mut next);
+                                prev = Some(dtd.name(t));
+                            }
+                        }
+                        continue;
+                    }
+                    let s = declared.unwrap_or(u32::MAX);
+                    if let Some((idx, n)) = &mut open {
+                        *n += 1;
+                        if let (Some(d), Some(at)) = (self.out.get_mut(*idx), tree.document_span(c))
+                        {
+                            if *n <= 3 {
+                                d.secondary.push(crate::diag::Label {
+                                    span: at,
+                                    message: format!("<{}> does not fit either", e.name),
+                                });
+                            } else if *n == 4 {
+                                d.notes.push(crate::diag::Note {
+                                    message: "more children after these do not fit either".into(),
+                                    span: None,
+                                });
+                            }
+                        }
+                        seen.push(&e.name);
+                        continue;
+                    }
+                    let resynced = a.resync(&cur, s);
+                    let expected = self.expected_phrase(a, &cur, pname);
+                    let at = match prev {
+                        Some(p) => format!("after <{p}>"),
+                        None => "as the first child".to_string(),
+                    };
+                    let label = if !a.mentions(s) {
+                        format!("<{pname}> cannot hold <{}>", e.name)
+                    } else if !resynced.is_empty() {
+                        let req = a.required(&cur);
+                        if req.is_empty() {
+                            "out of place".to_string()
+                        } else {
+                            let req: Vec<String> = req.iter().map(|&r| tag(dtd.name(r))).collect();
+                            let verb = if req.len() == 1 { "is" } else { "are" };
+                            format!("{} {verb} missing before this", list(&req, "or"))
+                        }
+                    } else if seen.contains(&e.name.as_str()) {
+                        format!("<{}> cannot come again here", e.name)
+                    } else {
+                        format!("<{}> belongs earlier in <{pname}>", e.name)
+                    };
+                    // A long list of optional names says little: then just
+                    // say the child does not belong.
+                    let message = match expected {
+                        Some(expected) => {
+                            format!("<{pname}>: expected {expected} {at}, found <{}>", e.name)
+                        }
+                        None => format!("<{}> is not allowed in <{pname}>", e.name),
+                    };
+                    let d = Diagnostic::error("dtd-content", e.name_span, message)
+                        .label(label)
+                        .secondary(parent.name_span, format!("in this <{pname}>"))
+                        .help(help.clone());
+                    // Recover: skip what is missing, or skip this child.
+                    misfits = true;
+                    if resynced.is_empty() {
+                        open = self.emit(d, cn.origin).map(|i| (i, 0));
+                    } else {
+                        self.emit(d, cn.origin);
+                        cur = resynced;
+                        prev = Some(&e.name);
+                    }
+                    seen.push(&e.name);
+                }
+                NodeKind::Text(t) | NodeKind::CData(t) => {
+                    let cdata = matches!(cn.kind, NodeKind::CData(_));
+                    if text_reported || (!cdata && t.chars().all(is_ws)) {
+                        continue;
+                    }
+                    text_reported = true;
+                    let what = if cdata { "a CDATA section" } else { "text" };
+                    // Point at the first non-space character of the text.
+                    let span = if cdata {
+                        cn.span
+                    } else {
+                        let lead = t.len() - t.trim_start_matches(is_ws).len();
+                        let start = cn.span.start as usize + lead;
+                        if cn.origin.is_none() && start < cn.span.end as usize {
+                            let len = t
+                                .trim_start_matches(is_ws)
+                                .trim_end_matches(is_ws)
+                                .len()
+                                .min(cn.span.end as usize - start);
+                            Span::new(cn.span.file, start, start + len)
+                        } else {
+                            cn.span
+                        }
+                    };
+                    let d = Diagnostic::error(
+                        "dtd-text-not-allowed",
+                        span,
+                        format!("{what} is not allowed in <{pname}>"),
+                    )
+                    .label(format!("{what} here"))
+                    .secondary(parent.name_span, format!("<{pname}> holds elements only"))
+                    .help(format!("put the text inside a child element; {help}"));
+                    self.emit(d, cn.origin);
+                }
+                _ => {}
+            }
+        }
+        // After a misfit, what is missing at the end is mostly its echo.
+        if !a.accepts(&cur) && !misfits {
+            let expected = self
+                .expected_phrase(a, &cur, pname)
+                .unwrap_or_else(|| "more content".to_string());
+            let at = match prev {
+                Some(p) => format!("after <{p}>"),
+                None => "as the first child".to_string(),
+            };
+            let (span, found, label) = match parent.end_span {
+                Some(end) => (
+                    end,
+                    format!("</{pname}>"),
+                    format!("{expected} must come before </{pname}>"),
+                ),
+                None => (
+                    node.span,
+                    format!("an empty <{pname}/>"),
+                    format!("<{pname}/> has no content"),
+                ),
+            };
+            let d = Diagnostic::error(
+                "dtd-content",
+                span,
+                format!("<{pname}>: expected {expected} {at}, found {found}"),
+            )
+            .label(label)
+            .help(help);
+            self.emit(d, node.origin);
+        }
+    }
+
+    /// What may come next: the required names if any, else every name
+    /// allowed (and the end, when it is allowed); `None` when that is a long
+    /// list of options.
+    fn expected_phrase(
+        &self,
+        a: &crate::dtd::compile::Automaton,
+        cur: &[u32],
+        pname: &str,
+    ) -> Option<String> {
+        let req = a.required(cur);
+        let optional = req.is_empty();
+        let syms = if optional { a.expected(cur) } else { req };
+        let mut names: Vec<String> = syms.iter().map(|&s| tag(self.dtd.name(s))).collect();
+        if a.accepts(cur) {
+            names.push(format!("</{pname}>"));
+        }
+        if names.is_empty() || (optional && names.len() > 4) {
+            return None;
+        }
+        Some(list(&names, "or"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::{Input, Session};
+
+    fn check(text: &str) -> Vec<(String, &'static str)> {
+        let session = Session::new(Options::default());
+        let dir = std::env::temp_dir();
+        let input = Input {
+            path: dir.join("xeplint-validate-test.xml"),
+            display: "t.xml".into(),
+            search_root: None,
+            bytes: Some(text.as_bytes().to_vec()),
+        };
+        let report = session.check(&input);
+        let sources = session.snapshot();
+        report
+            .diagnostics
+            .iter()
+            .filter(|d| d.rule.starts_with("dtd-"))
+            .map(|d| {
+                let lc = sources.line_col(d.primary.span.file, d.primary.span.start as usize);
+                (format!("{}:{} {}", lc.line, lc.column, d.message), d.rule)
+            })
+            .collect()
+    }
+
+    const DTD: &str = "<!DOCTYPE r [
+<!ELEMENT r (a, b?, c+)>
+<!ELEMENT a EMPTY>
+<!ELEMENT b (#PCDATA)>
+<!ELEMENT c (#PCDATA | b)*>
+<!ATTLIST a k (x | y) #REQUIRED f CDATA #FIXED 'v' i ID #IMPLIED>
+<!ATTLIST c r IDREF #IMPLIED>
+]>
+";
+
+    #[test]
+    fn valid_document() {
+        let doc = format!("{DTD}<r><a k='x' i='n1'/><b>t</b><c r='n1'>x<b/></c></r>");
+        assert_eq!(check(&doc), []);
+    }
+
+    #[test]
+    fn each_kind_of_error() {
+        let doc = format!(
+            "{DTD}<r><a k='z' f='w' i='n1' q='1'>x</a><c r='n2'><a k='x'/></c><c>t</c><d/>text</r>"
+        );
+        let got = check(&doc);
+        let rules: Vec<&str> = got.iter().map(|g| g.1).collect();
+        for r in [
+            "dtd-attribute-value",
+            "dtd-fixed-attribute",
+            "dtd-undeclared-attribute",
+            "dtd-not-empty",
+            "dtd-unknown-idref",
+            "dtd-child-not-allowed",
+            "dtd-undeclared-element",
+            "dtd-text-not-allowed",
+        ] {
+            assert!(rules.contains(&r), "{r} missing from {got:#?}");
+        }
+    }
+
+    #[test]
+    fn sequence_messages() {
+        let doc = format!("{DTD}<r><b/><a k='x'/><c/></r>");
+        let got = check(&doc);
+        assert_eq!(
+            got[0].0, "9:5 <r>: expected <a> as the first child, found <b>",
+            "{got:#?}"
+        );
+        let doc = format!("{DTD}<r><a k='x'/><b/>\n</r>");
+        let got = check(&doc);
+        assert_eq!(
+            got,
+            [(
+                "10:1 <r>: expected <c> after <b>, found </r>".to_string(),
+                "dtd-content"
+            )]
+        );
+    }
+
+    #[test]
+    fn ids_and_root() {
+        let doc = format!("{DTD}<r><a k='x' i='n'/><c/><c><a k='y' i='n'/></c></r>");
+        let got = check(&doc);
+        assert!(got.iter().any(|g| g.1 == "dtd-duplicate-id"), "{got:#?}");
+        let doc = DTD.replace("DOCTYPE r", "DOCTYPE s") + "<r><a k='x'/><c/></r>";
+        let got = check(&doc);
+        assert_eq!(got[0].1, "dtd-root-mismatch", "{got:#?}");
+    }
+
+    #[test]
+    fn bundled_when_no_doctype() {
+        let got = check("<xep><header/></xep>");
+        assert_eq!(got[0].1, "dtd-bundled", "{got:#?}");
+        assert!(got.iter().any(|g| g.1 == "dtd-content"), "{got:#?}");
+    }
+
+    #[test]
+    fn deep_trees_do_not_overflow() {
+        let depth = 5000;
+        let doc = format!(
+            "<!DOCTYPE r [<!ELEMENT r (r?)>]>{}{}",
+            "<r>".repeat(depth),
+            "</r>".repeat(depth)
+        );
+        assert_eq!(check(&doc), []);
     }
 }
