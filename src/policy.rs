@@ -68,6 +68,8 @@ pub struct Profile {
     #[serde(default)]
     pub title_words: Vec<String>,
     pub rule: String,
+    /// The document that asks for these sections (cited in diagnostics).
+    pub source: String,
     pub required: Vec<String>,
     #[serde(default)]
     pub recommended: Vec<String>,

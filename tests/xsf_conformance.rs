@@ -113,7 +113,7 @@ fn script_failures(name: &str, text: &str) -> Vec<(&'static str, &'static [&'sta
         }
     } else {
         if status != "ProtoXEP" {
-            fails.push(("proto-status", &["proto-status"]));
+            fails.push(("proto-status", &["proto-status", "status-value"]));
         }
         if number != "XXXX" && number != "xxxx" {
             fails.push(("proto-number", &["proto-number", "number-literal"]));

@@ -41,8 +41,9 @@ impl Rule for ApproverType {
                     &Self::INFO,
                     a,
                     format!(
-                        "a {} document cannot be approved by the {}",
-                        t.value, a.value
+                        "{} document cannot be approved by the {}",
+                        super::sections::article(&t.value),
+                        a.value
                     ),
                 )
                 .label(format!(

@@ -42,13 +42,23 @@ impl Rule for AuthorDuplicate {
                 (!name.is_empty() && n2 == name) || (!email.is_empty() && e2 == email)
             });
             if let Some(b) = first {
+                let shown = [&a.firstname, &a.surname]
+                    .iter()
+                    .filter_map(|f| f.as_ref().map(|f| f.value.as_str()))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                let shown = if shown.trim().is_empty() {
+                    email.clone()
+                } else {
+                    shown
+                };
                 let origin = cx.tree.node(a.node).and_then(|n| n.origin);
                 out.push(
                     cx.with_entity(
                         cx.diag(
                             &Self::INFO,
                             a.span,
-                            format!("author {name} is listed twice"),
+                            format!("author {shown} is listed twice"),
                         )
                         .label("second listing")
                         .secondary(b.span, "first listed here")

@@ -34,6 +34,16 @@ impl Rule for AuthorFields {
                 missing.push("<surname>");
             }
             let contact = !(empty(&a.email) && empty(&a.jid) && empty(&a.uri));
+            let name = [&a.firstname, &a.surname]
+                .iter()
+                .filter_map(|f| f.as_ref().map(|f| f.value.as_str()))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let who = if name.trim().is_empty() {
+                "author".to_string()
+            } else {
+                format!("author {}", name.trim())
+            };
             if !missing.is_empty() {
                 let origin = cx.tree.node(a.node).and_then(|n| n.origin);
                 out.push(
@@ -41,7 +51,7 @@ impl Rule for AuthorFields {
                         cx.diag(
                             &Self::INFO,
                             a.span,
-                            format!("author has no {}", missing.join(" or ")),
+                            format!("{who} has no {}", missing.join(" or ")),
                         )
                         .label("this author")
                         .help("give the author's first name and surname"),
@@ -50,16 +60,6 @@ impl Rule for AuthorFields {
                 );
             }
             if !contact {
-                let name = [&a.firstname, &a.surname]
-                    .iter()
-                    .filter_map(|f| f.as_ref().map(|f| f.value.as_str()))
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                let who = if name.trim().is_empty() {
-                    "author".to_string()
-                } else {
-                    format!("author {name}")
-                };
                 let origin = cx.tree.node(a.node).and_then(|n| n.origin);
                 out.push(
                     cx.with_entity(

@@ -1,6 +1,6 @@
 use super::{Context, Rule, RuleInfo};
 use crate::diag::Diagnostic;
-use crate::rules::revision_date::date_problem;
+use crate::rules::revision_date::{date_help, date_problem};
 
 declare_rule! {
     /// ## What it checks
@@ -32,7 +32,7 @@ impl Rule for DateFormat {
                 out.push(
                     cx.at_field(&Self::INFO, f, format!("<{what}>: {msg}"))
                         .label("not a calendar date")
-                        .help("write the date as YYYY-MM-DD, e.g. 2024-03-01"),
+                        .help(date_help(&f.value)),
                 );
             }
         }

@@ -7,7 +7,7 @@ declare_rule! {
     /// ## What it checks
     /// An `<example>` whose CDATA content is XML (it starts with `<`) is well-formed, read with
     /// roxmltree inside a synthetic root. The conventions examples use are accepted: several
-    /// top-level elements, `...`, `…` and `[...]` elisions, comments, an XML declaration,
+    /// top-level elements, `...`, `…`, `[...]` and `<...>` elisions, comments, an XML declaration,
     /// namespace prefixes declared elsewhere, unknown entities, a stream opened and not closed
     /// or closed without being opened. What is reported is certainly broken: a mismatched end
     /// tag, a duplicated attribute, an unquoted or malformed attribute, a bare `&` or `<`.
@@ -153,7 +153,7 @@ fn prepare(text: &str) -> String {
             s.replace_range(from..to, &(spaces + &" ".repeat(pad)));
         }
     };
-    for pat in ["[...]", "[…]", "...", "…"] {
+    for pat in ["<...>", "<…>", "[...]", "[…]", "...", "…"] {
         while let Some(i) = s.find(pat) {
             blank(&mut s, i, i + pat.len());
         }

@@ -30,6 +30,14 @@ pub fn date_problem(value: &str) -> Option<String> {
     }
 }
 
+/// How to fix a date string that is not a date.
+pub fn date_help(value: &str) -> String {
+    match Date::parse(value) {
+        Err(DateError::Format) => "write the date as YYYY-MM-DD, e.g. 2024-03-01".to_string(),
+        _ => "the form is right but no such day exists: check the calendar".to_string(),
+    }
+}
+
 impl Rule for RevisionDate {
     fn info(&self) -> &'static RuleInfo {
         &Self::INFO
@@ -43,7 +51,7 @@ impl Rule for RevisionDate {
                 out.push(
                     cx.at_field(&Self::INFO, f, msg)
                         .label("not a calendar date")
-                        .help("write the date as YYYY-MM-DD, e.g. 2024-03-01"),
+                        .help(date_help(&f.value)),
                 );
                 continue;
             }

@@ -93,27 +93,23 @@ pub fn check_profile(cx: &Context<'_>, info: &RuleInfo, out: &mut Vec<Diagnostic
             if recommended && d.severity > Severity::Warning {
                 d.severity = Severity::Warning;
             }
-            let anchor = name
-                .to_lowercase()
-                .split_whitespace()
-                .next()
-                .unwrap_or("section")
-                .to_string();
+            let anchor = normalize(name).replace(' ', "-");
             out.push(
                 d.label(label)
                     .help(format!(
                         "add <section1 topic='{name}' anchor='{anchor}'>…</section1>"
                     ))
                     .note(format!(
-                        "XEP-0143 lists the sections a {} document needs",
-                        p.name
+                        "{} lists the sections a {} document needs",
+                        p.source, p.name
                     )),
             );
         }
     }
 }
 
-fn article(name: &str) -> String {
+/// "a Standards Track", "an Informational".
+pub fn article(name: &str) -> String {
     let first = name.chars().next().unwrap_or('x').to_ascii_lowercase();
     if "aeiou".contains(first) {
         format!("an {name}")

@@ -34,7 +34,7 @@ impl Rule for StatusValue {
             .label("unknown status");
         if let Some(real) = cx.policy.status_aliases.get(&s.value) {
             d = d
-                .label(format!("readers see `{}`, but the source says `{real}`", s.value))
+                .label(format!("readers see `{}`, but the source must say `{real}`", s.value))
                 .help(format!("write <status>{real}</status>: XEP-0001 shows the {real} state to readers as \"{}\"", s.value));
         } else if let Some(best) =
             crate::suggest::closest(&s.value, allowed.iter().map(String::as_str))
