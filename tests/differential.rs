@@ -512,7 +512,6 @@ fn mutate(text: &str, els: &[El], v: &Vocab, rng: &mut Rng) -> Option<(String, S
     // Elements below the root; and the inside of the document element.
     let inner: Vec<&El> = els.iter().filter(|e| e.parent.is_some()).collect();
     let e = *rng.pick(&inner)?;
-    let idx = els.iter().position(|x| std::ptr::eq(x, e))?;
     let whole = text.get(e.start..e.end)?.to_string();
     let rename = |to: &str| -> Vec<(usize, usize, String)> {
         let mut ed = vec![(e.start + 1, e.start + 1 + e.name.len(), to.to_string())];
@@ -612,9 +611,7 @@ fn mutate(text: &str, els: &[El], v: &Vocab, rng: &mut Rng) -> Option<(String, S
         }
         11 => {
             // Break the start tag: lose its `>`.
-            if e.etag.is_none() {
-                return None;
-            }
+            e.etag?;
             (
                 vec![(e.stag_end - 1, e.stag_end, String::new())],
                 format!("drop the `>` of <{}>", e.name),
@@ -679,7 +676,6 @@ fn mutate(text: &str, els: &[El], v: &Vocab, rng: &mut Rng) -> Option<(String, S
             }
         }
     };
-    let _ = idx;
     Some((edit(text, edits)?, what))
 }
 
