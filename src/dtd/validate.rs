@@ -290,6 +290,35 @@ fn list(items: &[String], conj: &str) -> String {
     }
 }
 
+/// HTML elements often typed in XEPs, and the XEP element meant.
+const HTML_NAMES: &[(&str, &str)] = &[
+    ("a", "link"),
+    ("b", "strong"),
+    ("i", "em"),
+    ("pre", "code"),
+    ("h1", "section1"),
+    ("h2", "section2"),
+    ("h3", "section3"),
+    ("h4", "section4"),
+    ("h5", "section5"),
+];
+
+/// The declared element an undeclared name most likely stands for.
+fn suggest_element<'d>(dtd: &'d CompiledDtd, name: &str) -> Option<&'d str> {
+    let declared = |n: &str| {
+        dtd.symbol(n)
+            .map(|s| dtd.element(s))
+            .filter(|e| e.decl.is_some())
+            .map(|e| e.name.as_str())
+    };
+    if let Some((_, to)) = HTML_NAMES.iter().find(|(h, _)| *h == name)
+        && let Some(n) = declared(to)
+    {
+        return Some(n);
+    }
+    crate::suggest::closest(name, dtd.declared())
+}
+
 fn tag(name: &str) -> String {
     format!("<{name}>")
 }
@@ -387,11 +416,10 @@ impl<'a> Validator<'a> {
                     format!("<{}> is not declared in the DTD", el.name),
                 )
                 .label("unknown element");
-                if let Some(s) = crate::suggest::closest(&el.name, self.dtd.declared()) {
-                    d = d.help(format!("did you mean <{s}>?"));
-                } else {
-                    d = d.help("use one of the elements the XEP format defines");
-                }
+                d = match suggest_element(self.dtd, &el.name) {
+                    Some(s) => d.help(format!("did you mean <{s}>?")),
+                    None => d.help("use one of the elements the DTD declares"),
+                };
                 self.emit(d, node.origin);
                 continue;
             };
@@ -565,9 +593,12 @@ impl<'a> Validator<'a> {
                     format!("no element has the ID `{v}`"),
                 )
                 .label("this reference points nowhere");
-                if let Some(s) = crate::suggest::closest(&v, self.ids.keys().map(String::as_str)) {
-                    d = d.help(format!("did you mean `{s}`?"));
-                }
+                d = match crate::suggest::closest(&v, self.ids.keys().map(String::as_str)) {
+                    Some(s) => d.help(format!("did you mean `{s}`?")),
+                    None => d.help(format!(
+                        "give the element it means an ID attribute with the value `{v}`, or correct the reference"
+                    )),
+                };
                 self.emit(d, origin);
             }
         }
@@ -754,9 +785,7 @@ impl<'a> Validator<'a> {
                     if declared.is_none() {
                         // Already reported as undeclared. Go on as if it
                         // were the declared name it most resembles.
-                        if let Some(t) = crate::suggest::closest(&e.name, dtd.declared())
-                            .and_then(|n| dtd.symbol(n))
-                        {
+                        if let Some(t) = suggest_element(dtd, &e.name).and_then(|n| dtd.symbol(n)) {
                             a.step(&cur, t, &mut next);
                             if !next.is_empty() {
                                 std::mem::swap(&mut cur, &mut next);
