@@ -49,7 +49,7 @@ impl Baseline {
         let mut index: HashMap<String, HashMap<(String, String), usize>> = HashMap::new();
         for e in &entries {
             *index
-                .entry(e.file.clone())
+                .entry(file_key(&e.file))
                 .or_default()
                 .entry((e.rule.clone(), e.fingerprint.clone()))
                 .or_default() += e.count;
@@ -68,7 +68,7 @@ impl Baseline {
             for d in &r.diagnostics {
                 let key = (
                     d.rule.to_string(),
-                    r.display.clone(),
+                    file_key(&r.display),
                     d.fingerprint.clone().unwrap_or_default(),
                 );
                 *counts.entry(key).or_default() += 1;
@@ -116,7 +116,7 @@ impl Baseline {
 
     /// Drop the diagnostics of document `file` that the baseline accepts.
     pub fn filter(&self, file: &str, diagnostics: &mut Vec<Diagnostic>) {
-        let Some(accepted) = self.index.get(file) else {
+        let Some(accepted) = self.index.get(&file_key(file)) else {
             return;
         };
         let mut left = accepted.clone();
@@ -134,6 +134,15 @@ impl Baseline {
             }
         });
     }
+}
+
+/// A file as recorded: `./a/b.xml` and `a\\b.xml` are both `a/b.xml`.
+pub fn file_key(display: &str) -> String {
+    let mut s = display.replace('\\', "/");
+    while let Some(rest) = s.strip_prefix("./") {
+        s = rest.to_string();
+    }
+    s
 }
 
 /// The location-independent key of a diagnostic without a fingerprint of its
@@ -260,6 +269,9 @@ mod tests {
         let mut ds = vec![d.clone()];
         b.filter("b.xml", &mut ds);
         assert_eq!(ds.len(), 1);
+        let mut ds = vec![d.clone()];
+        b.filter("./a.xml", &mut ds);
+        assert_eq!(ds.len(), 0);
         let back = Baseline::from_json(&b.to_json()).unwrap();
         assert_eq!(back, b);
     }

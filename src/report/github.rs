@@ -53,6 +53,16 @@ pub fn render(reports: &[FileReport], sources: &Sources) -> String {
             if let Some(help) = &d.help {
                 let _ = write!(message, "\nhelp: {help}");
             }
+            for l in &d.secondary {
+                if l.span.file != d.primary.span.file {
+                    let at = Location::of(sources, l.span);
+                    let _ = write!(
+                        message,
+                        "\nnote: {} ({}:{}:{})",
+                        l.message, at.file, at.line, at.column
+                    );
+                }
+            }
             for n in &d.notes {
                 let _ = write!(message, "\nnote: {}", n.message);
                 if let Some(s) = n.span {

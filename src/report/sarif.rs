@@ -19,6 +19,9 @@ pub const INFORMATION_URI: &str = match option_env!("CARGO_PKG_REPOSITORY") {
     _ => "https://github.com/xsf/xeplint",
 };
 
+/// `$schema` of the log (the address GitHub's documentation uses).
+pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+
 /// The key of xeplint's fingerprint in `partialFingerprints`.
 pub const FINGERPRINT_KEY: &str = "xeplint/v1";
 
@@ -225,7 +228,7 @@ pub fn build(reports: &[FileReport], sources: &Sources) -> sarif::Sarif {
         .column_kind(serde_json::Value::from("unicodeCodePoints"))
         .build();
     sarif::Sarif::builder()
-        .schema(sarif::SCHEMA_URL.to_string())
+        .schema(SCHEMA_URI.to_string())
         .version(serde_json::to_value(sarif::Version::V2_1_0).unwrap_or_default())
         .runs(vec![run])
         .build()
