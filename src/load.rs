@@ -109,12 +109,18 @@ impl LoadError {
 
 type Slot = Arc<OnceLock<Result<Arc<ExtFile>, LoadError>>>;
 
+/// A path made canonical, or why it could not be.
+type Canonical = Result<PathBuf, (std::io::ErrorKind, String)>;
+
 /// Loads and caches external files for one run.
 #[derive(Debug)]
 pub struct Loader {
     pub sources: Arc<SourceMap>,
     cache: Mutex<HashMap<PathBuf, Slot>>,
     roots: Mutex<HashMap<PathBuf, Option<PathBuf>>>,
+    /// `canonicalize` answers, once per path and run: every document of a
+    /// folder names the same folder, entity file and DTD.
+    canon: Mutex<HashMap<PathBuf, Canonical>>,
 }
 
 impl Loader {
@@ -123,14 +129,33 @@ impl Loader {
             sources,
             cache: Mutex::new(HashMap::new()),
             roots: Mutex::new(HashMap::new()),
+            canon: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// `path.canonicalize()`, asked of the file system once per run.
+    pub fn canonical(&self, path: &Path) -> Canonical {
+        if let Some(c) = self
+            .canon
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(path)
+        {
+            return c.clone();
+        }
+        let c = path.canonicalize().map_err(|e| (e.kind(), e.to_string()));
+        self.canon
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(path.to_path_buf(), c.clone());
+        c
     }
 
     /// The project root for a document folder: the nearest ancestor holding
     /// `.git` or `xeplint.toml`; else the folder the user named (`search_root`)
     /// when the document lies below it; else the document's folder. Canonical.
     pub fn project_root(&self, dir: &Path, search_root: Option<&Path>) -> PathBuf {
-        let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+        let dir = self.canonical(dir).unwrap_or_else(|_| dir.to_path_buf());
         let marked = {
             let mut roots = self.roots.lock().unwrap_or_else(|e| e.into_inner());
             match roots.get(&dir) {
@@ -148,7 +173,7 @@ impl Loader {
         if let Some(root) = marked {
             return root;
         }
-        if let Some(sr) = search_root.and_then(|s| s.canonicalize().ok())
+        if let Some(sr) = search_root.and_then(|s| self.canonical(s).ok())
             && dir.starts_with(&sr)
         {
             return sr;
@@ -158,36 +183,24 @@ impl Loader {
 
     /// Resolve a SYSTEM id named by a file in `base_dir`, under `root`.
     pub fn resolve(system: &str, base_dir: &Path, root: &Path) -> Result<PathBuf, Refusal> {
-        if let Some(scheme) = uri_scheme(system) {
-            return Err(Refusal::Uri(scheme.to_string()));
-        }
-        let rel = Path::new(system);
-        if rel.is_absolute() || system.starts_with('\\') || system.starts_with('/') {
-            return Err(Refusal::Absolute);
-        }
-        let joined = lexical_normalize(&base_dir.join(rel));
-        let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-        let base = base_dir
-            .canonicalize()
-            .unwrap_or_else(|_| base_dir.to_path_buf());
-        let lexical = lexical_normalize(&base.join(rel));
-        if !lexical.starts_with(&root) {
-            return Err(Refusal::OutsideRoot);
-        }
-        // Symbolic links may point anywhere: check where the file really is.
-        if let Ok(real) = lexical.canonicalize()
-            && !real.starts_with(&root)
-        {
-            return Err(Refusal::OutsideRoot);
-        }
-        Ok(joined)
+        resolve_with(system, base_dir, root, |p| p.canonicalize().ok())
+    }
+
+    /// [`Loader::resolve`], with the file system's answers cached for the run.
+    pub fn resolve_cached(
+        &self,
+        system: &str,
+        base_dir: &Path,
+        root: &Path,
+    ) -> Result<PathBuf, Refusal> {
+        resolve_with(system, base_dir, root, |p| self.canonical(p).ok())
     }
 
     /// Read and parse a file of declarations, once per run.
     pub fn load(&self, path: &Path, display: String) -> Result<Arc<ExtFile>, LoadError> {
-        let key = path.canonicalize().map_err(|e| match e.kind() {
+        let key = self.canonical(path).map_err(|(kind, msg)| match kind {
             std::io::ErrorKind::NotFound => LoadError::NotFound,
-            _ => LoadError::Io(e.to_string()),
+            _ => LoadError::Io(msg),
         })?;
         let slot = {
             let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
@@ -264,6 +277,36 @@ pub fn decode(bytes: Vec<u8>) -> Result<String, (usize, String)> {
             format!("invalid UTF-8 at byte {at}; xeplint reads UTF-8 only"),
         )
     })
+}
+
+/// [`Loader::resolve`] with `canonical` standing for `Path::canonicalize`.
+fn resolve_with(
+    system: &str,
+    base_dir: &Path,
+    root: &Path,
+    canonical: impl Fn(&Path) -> Option<PathBuf>,
+) -> Result<PathBuf, Refusal> {
+    if let Some(scheme) = uri_scheme(system) {
+        return Err(Refusal::Uri(scheme.to_string()));
+    }
+    let rel = Path::new(system);
+    if rel.is_absolute() || system.starts_with('\\') || system.starts_with('/') {
+        return Err(Refusal::Absolute);
+    }
+    let joined = lexical_normalize(&base_dir.join(rel));
+    let root = canonical(root).unwrap_or_else(|| root.to_path_buf());
+    let base = canonical(base_dir).unwrap_or_else(|| base_dir.to_path_buf());
+    let lexical = lexical_normalize(&base.join(rel));
+    if !lexical.starts_with(&root) {
+        return Err(Refusal::OutsideRoot);
+    }
+    // Symbolic links may point anywhere: check where the file really is.
+    if let Some(real) = canonical(&lexical)
+        && !real.starts_with(&root)
+    {
+        return Err(Refusal::OutsideRoot);
+    }
+    Ok(joined)
 }
 
 fn uri_scheme(s: &str) -> Option<&str> {

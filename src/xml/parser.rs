@@ -136,11 +136,11 @@ pub fn parse_document(
         Ok(t) => (t, None),
         Err((at, msg)) => (String::new(), Some((at, msg))),
     };
-    let file = loader.sources.add(SourceFile::new(
-        path.to_path_buf(),
-        display,
-        Arc::from(text.as_str()),
-    ));
+    // The source map keeps the text; the parser reads that same copy.
+    let text: Arc<str> = Arc::from(text);
+    let file = loader
+        .sources
+        .add(SourceFile::new(path.to_path_buf(), display, text.clone()));
     let dir = path
         .parent()
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
@@ -156,7 +156,12 @@ pub fn parse_document(
         file,
         dir,
         root,
-        tree: Tree::default(),
+        tree: Tree {
+            // About one node per 40 bytes of an XEP: reserve, rather than
+            // copy the arena as it doubles.
+            nodes: Vec::with_capacity(text.len() / 40 + 16),
+            ..Tree::default()
+        },
         diags: Vec::new(),
         errors: 0,
         stack: Vec::new(),
@@ -277,6 +282,90 @@ struct P<'l> {
     truncated: bool,
 }
 
+/// Whether `s` may hold a character XML 1.0 forbids: one pass over the bytes,
+/// in blocks the compiler can vectorize. Control bytes other than tab, line
+/// feed and carriage return are forbidden characters; `0xEF` starts the
+/// encodings of U+FFFE and U+FFFF (and of other characters, which the precise
+/// check then lets through).
+fn may_hold_forbidden_char(s: &[u8]) -> bool {
+    #[inline(always)]
+    fn suspicious(b: u8) -> bool {
+        (b < 0x20) & (b != b'\t') & (b != b'\n') & (b != b'\r') | (b == 0xEF)
+    }
+    let mut blocks = s.chunks_exact(32);
+    for block in &mut blocks {
+        if block.iter().fold(false, |acc, &b| acc | suspicious(b)) {
+            return true;
+        }
+    }
+    blocks.remainder().iter().any(|&b| suspicious(b))
+}
+
+/// [`scan_text`] found a byte [`may_hold_forbidden_char`] would flag.
+const SUSPICIOUS: u8 = 1;
+/// [`scan_text`] found a `]`.
+const BRACKET: u8 = 2;
+/// [`scan_text`] found a `&`.
+const AMPERSAND: u8 = 4;
+
+/// What a piece of text holds that needs a closer look, in one vectorizable
+/// pass: [`SUSPICIOUS`], [`BRACKET`] and [`AMPERSAND`] bits.
+fn scan_text(s: &[u8]) -> u8 {
+    #[inline(always)]
+    fn flags(b: u8) -> u8 {
+        let bad = (b < 0x20) & (b != b'\t') & (b != b'\n') & (b != b'\r') | (b == 0xEF);
+        u8::from(bad) | (u8::from(b == b']') << 1) | (u8::from(b == b'&') << 2)
+    }
+    let mut acc = 0u8;
+    let mut blocks = s.chunks_exact(32);
+    for block in &mut blocks {
+        acc |= block.iter().fold(0u8, |a, &b| a | flags(b));
+        if acc == SUSPICIOUS | BRACKET | AMPERSAND {
+            return acc;
+        }
+    }
+    blocks.remainder().iter().fold(acc, |a, &b| a | flags(b))
+}
+
+/// Lookup table for ASCII name characters: 1 = name start, 2 = name only.
+const ASCII_NAME: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut c = 0;
+    while c < 128 {
+        let b = c as u8;
+        t[c] = if b.is_ascii_alphabetic() || b == b'_' || b == b':' {
+            1
+        } else if b.is_ascii_digit() || b == b'-' || b == b'.' {
+            2
+        } else {
+            0
+        };
+        c += 1;
+    }
+    t
+};
+
+/// Length in bytes of the run of XML name characters at the start of `s`
+/// (ASCII by table, the rest by [`is_name_char`]).
+fn name_chars_len(s: &str) -> usize {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        if c < 0x80 {
+            if ASCII_NAME.get(c as usize).copied().unwrap_or(0) == 0 {
+                return i;
+            }
+            i += 1;
+        } else {
+            match s.get(i..).and_then(|r| r.chars().next()) {
+                Some(ch) if is_name_char(ch) => i += ch.len_utf8(),
+                _ => return i,
+            }
+        }
+    }
+    i
+}
+
 fn is_ws(s: &str) -> bool {
     s.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
 }
@@ -333,6 +422,14 @@ impl<'l> P<'l> {
     /// document, with the place in the entity's text as a secondary label.
     fn with_origin(&self, d: Diagnostic, origin: Option<ExpId>) -> Diagnostic {
         self.tree.in_document(d, origin)
+    }
+
+    /// The name of an element of the tree, borrowed.
+    fn element_name(&self, id: NodeId) -> &str {
+        match self.tree.node(id).map(|n| &n.kind) {
+            Some(NodeKind::Element(e)) => &e.name,
+            _ => "",
+        }
     }
 
     fn element_name_span(&self, id: NodeId) -> (String, Span) {
@@ -399,12 +496,11 @@ impl<'l> P<'l> {
         let parent = self.stack.last().copied();
         if parent.is_none() {
             if !is_ws(s) {
-                let off = s.len() - s.trim_start().len();
-                let at = Span::new(
-                    span.file,
-                    span.start as usize + off,
-                    span.start as usize + off + 1,
-                );
+                let rest = s.trim_start_matches([' ', '\t', '\r', '\n']);
+                let off = s.len() - rest.len();
+                let clen = rest.chars().next().map_or(1, char::len_utf8);
+                let a = (span.start as usize + off).min(span.end as usize);
+                let at = Span::new(span.file, a, (a + clen).min(span.end as usize));
                 let d = Diagnostic::error(
                     "xml-text-outside-root",
                     at,
@@ -733,10 +829,7 @@ impl<'l> P<'l> {
     }
 
     fn check_chars(&mut self, frag: &Frag<'_>, s: &str, base: usize) {
-        if s.bytes()
-            .all(|b| b >= 0x20 || matches!(b, b'\t' | b'\n' | b'\r'))
-            && !s.contains(['\u{FFFE}', '\u{FFFF}'])
-        {
+        if !may_hold_forbidden_char(s.as_bytes()) {
             return;
         }
         for (i, c) in s.char_indices() {
@@ -753,8 +846,13 @@ impl<'l> P<'l> {
     }
 
     fn text(&mut self, frag: &Frag<'_>, raw: &str, before: usize) {
-        self.check_chars(frag, raw, before);
-        if let Some(i) = raw.find("]]>") {
+        let flags = scan_text(raw.as_bytes());
+        if flags & SUSPICIOUS != 0 {
+            self.check_chars(frag, raw, before);
+        }
+        if flags & BRACKET != 0
+            && let Some(i) = raw.find("]]>")
+        {
             let d = Diagnostic::error(
                 "xml-syntax",
                 frag.span(before + i, before + i + 3),
@@ -763,6 +861,10 @@ impl<'l> P<'l> {
             .label("write `]]&gt;` instead");
             let d = self.with_origin(d, frag.origin);
             self.push(d);
+        }
+        if flags & AMPERSAND == 0 {
+            self.add_text(raw, frag.span(before, before + raw.len()), frag.origin);
+            return;
         }
         // quick-xml hands a dangling `&` over as text.
         let mut last = 0;
@@ -834,11 +936,7 @@ impl<'l> P<'l> {
             }
             return Some(before + 1);
         }
-        let name_len: usize = inner
-            .chars()
-            .take_while(|&c| is_name_char(c))
-            .map(char::len_utf8)
-            .sum();
+        let name_len = name_chars_len(inner);
         let name = inner.get(..name_len).unwrap_or("").to_string();
         let name_span = frag.span(before + 1, before + 1 + name_len);
         let attributes = self.attributes(frag, inner, before + 1, name_len);
@@ -903,6 +1001,10 @@ impl<'l> P<'l> {
     ) -> Vec<Attribute> {
         let b = inner.as_bytes();
         let mut out: Vec<Attribute> = Vec::new();
+        // Names seen so far, for the duplicate check; a set once there are many,
+        // so that a tag with thousands of attributes stays linear.
+        let mut names: Vec<&str> = Vec::new();
+        let mut seen: HashMap<&str, usize> = HashMap::new();
         let mut i = name_len;
         loop {
             let ws_start = i;
@@ -939,11 +1041,7 @@ impl<'l> P<'l> {
                 return out;
             }
             let rest = inner.get(i..).unwrap_or("");
-            let nlen: usize = rest
-                .chars()
-                .take_while(|&c| is_name_char(c))
-                .map(char::len_utf8)
-                .sum();
+            let nlen = name_chars_len(rest);
             let aname = rest.get(..nlen).unwrap_or("");
             if !rest.chars().next().is_some_and(is_name_start) {
                 let clen = rest.chars().next().map_or(1, char::len_utf8);
@@ -1017,7 +1115,15 @@ impl<'l> P<'l> {
             i = vstart + vlen + 1;
             let value = self.attr_value(frag, raw_val, base + vstart);
             let name_span = frag.span(base + name_at, base + name_at + nlen);
-            if let Some(first) = out.iter().find(|a| a.name == aname) {
+            let first = if names.len() < 16 {
+                names.iter().position(|&n| n == aname)
+            } else {
+                if seen.is_empty() {
+                    seen.extend(names.iter().enumerate().map(|(k, &n)| (n, k)));
+                }
+                seen.get(aname).copied()
+            };
+            if let Some(first) = first.and_then(|k| out.get(k)) {
                 let first_span = first.name_span;
                 let d = Diagnostic::error(
                     "xml-duplicate-attribute",
@@ -1031,6 +1137,10 @@ impl<'l> P<'l> {
                 self.push(d);
                 continue;
             }
+            if !seen.is_empty() {
+                seen.insert(aname, names.len());
+            }
+            names.push(aname);
             out.push(Attribute {
                 name: aname.to_string(),
                 value,
@@ -1047,7 +1157,11 @@ impl<'l> P<'l> {
         let mut out = String::with_capacity(raw.len());
         let mut rest = raw;
         let mut off = 0;
-        while let Some(i) = rest.find(['&', '<', '\t', '\n', '\r']) {
+        let special = |r: &str| {
+            r.bytes()
+                .position(|b| matches!(b, b'&' | b'<' | b'\t' | b'\n' | b'\r'))
+        };
+        while let Some(i) = special(rest) {
             out.push_str(rest.get(..i).unwrap_or(""));
             let at = off + i;
             let tail = rest.get(i..).unwrap_or("");
@@ -1355,14 +1469,10 @@ impl<'l> P<'l> {
             self.push(d);
             return;
         }
-        let open: Vec<(usize, String)> = self.stack[frame..]
-            .iter()
-            .enumerate()
-            .map(|(i, &id)| (frame + i, self.element_name_span(id).0))
-            .collect();
-        match open.iter().rposition(|(_, n)| n == name) {
+        let open = self.stack.get(frame..).unwrap_or(&[]);
+        match open.iter().rposition(|&id| self.element_name(id) == name) {
             Some(k) => {
-                let idx = open.get(k).map_or(frame, |(i, _)| *i);
+                let idx = frame + k;
                 // Everything above the match is unclosed.
                 if idx + 1 < self.stack.len() {
                     let top = self.stack.last().copied();
@@ -1536,7 +1646,7 @@ impl<'l> P<'l> {
     }
 
     fn load_dtd(&mut self, system: &str, span: Span) -> DtdRef {
-        let path = match Loader::resolve(system, &self.dir, &self.root) {
+        let path = match self.loader.resolve_cached(system, &self.dir, &self.root) {
             Ok(p) => p,
             Err(why) => {
                 let reason = why.reason();
@@ -1649,7 +1759,7 @@ impl<'l> P<'l> {
             } => {
                 let (path, given) = match &self.opts.entities {
                     Some(p) => (Ok(p.clone()), true),
-                    None => (Loader::resolve(system, dir, &self.root), false),
+                    None => (self.loader.resolve_cached(system, dir, &self.root), false),
                 };
                 let path = match path {
                     Ok(p) => p,
