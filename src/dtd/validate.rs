@@ -78,18 +78,36 @@ impl DtdCache {
             }
             (None, _) => Arc::new(CompiledDtd::build(local.iter().copied())),
         };
-        let tree_damaged = parsed.diagnostics.iter().any(|d| {
-            d.severity == Severity::Error
-                && d.rule.starts_with("xml-")
-                && d.rule != "xml-external-refused"
-        });
+        // Where the tree stops being trustworthy: the first well-formedness
+        // error (the parser recovers, but what follows may be misplaced).
+        // Elements that end before it are checked in full, as xmllint does
+        // before it stops; an unread entity file makes every element suspect.
+        let damage = parsed
+            .diagnostics
+            .iter()
+            .filter(|d| {
+                d.severity == Severity::Error
+                    && d.rule.starts_with("xml-")
+                    && d.rule != "xml-external-refused"
+            })
+            .map(|d| {
+                let s = d.primary.span;
+                if s.file == parsed.file { s.start } else { 0 }
+            })
+            .min();
+        let content_until = if parsed.entities_complete {
+            damage.unwrap_or(u32::MAX)
+        } else {
+            0
+        };
         let mut v = Validator {
             dtd: &dtd,
             tree: &parsed.tree,
+            file: parsed.file,
             out,
             errors: 0,
             capped: false,
-            content_checks: parsed.entities_complete && !tree_damaged,
+            content_until,
             ids: HashMap::new(),
             idrefs: Vec::new(),
             ambiguous_reported: HashSet::new(),
@@ -266,9 +284,12 @@ struct Validator<'a> {
     out: Vec<Diagnostic>,
     errors: usize,
     capped: bool,
-    /// Off when the tree may be missing content (an entity file was not
-    /// read, or the document is not well-formed).
-    content_checks: bool,
+    /// The document.
+    file: crate::source::FileId,
+    /// Content is checked for elements that end before this offset of the
+    /// document: the tree may lack or misplace content after a
+    /// well-formedness error, and everywhere when an entity file was not read.
+    content_until: u32,
     ids: HashMap<String, Span>,
     idrefs: Vec<(String, Span, Option<ExpId>)>,
     ambiguous_reported: HashSet<Sym>,
@@ -442,10 +463,28 @@ impl<'a> Validator<'a> {
                 }
                 self.emit(d, node.origin);
             }
-            if self.content_checks {
+            if self.ends_before_damage(id) {
                 self.content(id, sym);
             }
         }
+    }
+
+    /// Whether an element ends (in the document's text) before the first
+    /// well-formedness error.
+    fn ends_before_damage(&self, id: NodeId) -> bool {
+        if self.content_until == u32::MAX {
+            return true;
+        }
+        let Some(node) = self.tree.node(id) else {
+            return false;
+        };
+        let end = match (node.origin, &node.kind) {
+            (Some(_), _) => self.tree.document_span(id).map(|s| s.end),
+            (None, NodeKind::Element(e)) => Some(e.end_span.unwrap_or(node.span).end),
+            (None, _) => Some(node.span.end),
+        };
+        let in_document = self.tree.document_span(id).map(|s| s.file) == Some(self.file);
+        in_document && end.is_some_and(|e| e <= self.content_until)
     }
 
     // ----- attributes -----
