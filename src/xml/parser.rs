@@ -242,11 +242,32 @@ impl Frag<'_> {
         }
     }
 
+    /// The span of `text[a..b]`, widened to whole characters.
     fn span(&self, a: usize, b: usize) -> Span {
+        let a = floor_char(self.text, a);
+        let b = ceil_char(self.text, b);
         let sa = self.pos(a);
         let sb = if b > a { self.pos(b) } else { sa };
         Span::new(self.file, sa, sb.max(sa))
     }
+}
+
+/// `at`, or the start of the character it falls in.
+fn floor_char(s: &str, at: usize) -> usize {
+    let mut at = at.min(s.len());
+    while !s.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+/// `at`, or the end of the character it falls in.
+fn ceil_char(s: &str, at: usize) -> usize {
+    let mut at = at.min(s.len());
+    while !s.is_char_boundary(at) {
+        at += 1;
+    }
+    at
 }
 
 struct Pending {
@@ -541,6 +562,15 @@ impl<'l> P<'l> {
     fn content(&mut self, frag: &Frag<'_>, mut start: usize, is_doc: bool) {
         let frame = self.stack.len();
         'restart: while let Some(sub) = frag.text.get(start..) {
+            // quick-xml drops a byte order mark at the start of what it reads,
+            // which would shift every position after it. Here U+FEFF is a
+            // character like any other (the document's own mark is skipped
+            // before the first call): hand it over as text.
+            if sub.starts_with('\u{FEFF}') {
+                self.text(frag, "\u{FEFF}", start);
+                start += 3;
+                continue 'restart;
+            }
             let mut r = Reader::from_str(sub);
             {
                 let c = r.config_mut();
@@ -567,7 +597,7 @@ impl<'l> P<'l> {
                     }
                     Err(e) => {
                         let at = start + r.error_position() as usize;
-                        match self.syntax_error(frag, e, at) {
+                        match self.syntax_error(frag, e, at, before) {
                             Some(resume) => {
                                 start = resume;
                                 continue 'restart;
@@ -605,8 +635,26 @@ impl<'l> P<'l> {
         }
     }
 
-    fn syntax_error(&mut self, frag: &Frag<'_>, e: quick_xml::Error, at: usize) -> Option<usize> {
+    /// A tokenizer error at `at`, in the markup starting at `before`.
+    fn syntax_error(
+        &mut self,
+        frag: &Frag<'_>,
+        e: quick_xml::Error,
+        at: usize,
+        before: usize,
+    ) -> Option<usize> {
         use quick_xml::errors::{IllFormedError, SyntaxError};
+        // quick-xml's position for `--` in a comment is not always that of the
+        // `--`: find it in the comment.
+        let at = match &e {
+            quick_xml::Error::IllFormed(IllFormedError::DoubleHyphenInComment) => frag
+                .text
+                .get(before..)
+                .filter(|r| r.starts_with("<!--"))
+                .and_then(|r| r.get(4..)?.find("--"))
+                .map_or(at, |i| before + 4 + i),
+            _ => at,
+        };
         self.flush_text();
         let (rule, msg, label, resume): (&'static str, String, &str, Option<usize>) = match &e {
             quick_xml::Error::Syntax(s) => {
@@ -1535,7 +1583,13 @@ impl<'l> P<'l> {
 
     fn doctype(&mut self, raw: &str, before: usize) {
         let file = self.file;
-        let sp = |a: usize, b: usize| Span::new(file, before + a, before + b);
+        let sp = |a: usize, b: usize| {
+            Span::new(
+                file,
+                before + floor_char(raw, a),
+                before + ceil_char(raw, b),
+            )
+        };
         let b = raw.as_bytes();
         let mut i = "<!DOCTYPE".len();
         let skip_ws = |i: &mut usize| {

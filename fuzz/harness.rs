@@ -1,0 +1,130 @@
+//! The bodies of the fuzz targets, shared by `fuzz_targets/*.rs` and by
+//! `tests/fuzz_replay.rs` (which replays the committed corpus without a
+//! fuzzer). Besides "no panic", each body checks invariants a reader of the
+//! diagnostics relies on: every span lies inside its file, on character
+//! boundaries, and every `xml-…` rule id is documented.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use xeplint::check::{Input, Options, Session};
+use xeplint::diag::Diagnostic;
+use xeplint::dtd::decl::{Subset, parse_decls};
+use xeplint::load::Loader;
+use xeplint::source::{FileId, SourceMap, Sources, Span};
+use xeplint::xml::{ParseOptions, parse_document};
+
+/// The entity file and DTD of the fixtures, as a document finds them.
+const XEP_ENT: &str = include_str!("../fixtures/xep.ent");
+const XEP_DTD: &str = include_str!("../schemas/xep.dtd");
+
+/// Lay out a project in `dir`: a `.git` marker (the project root), the
+/// entity file and DTD at the top and in `xml/`, where documents are put, so
+/// both `xep.ent` and `../xep.ent` resolve.
+pub fn setup(dir: &Path) {
+    let xml = dir.join("xml");
+    std::fs::create_dir_all(dir.join(".git")).expect("create .git marker");
+    std::fs::create_dir_all(&xml).expect("create xml/");
+    for d in [dir, xml.as_path()] {
+        std::fs::write(d.join("xep.ent"), XEP_ENT).expect("write xep.ent");
+        std::fs::write(d.join("xep.dtd"), XEP_DTD).expect("write xep.dtd");
+    }
+}
+
+fn doc_path(dir: &Path) -> PathBuf {
+    dir.join("xml").join("doc.xml")
+}
+
+/// The XML parser with entity expansion, on one document.
+pub fn parse(dir: &Path, data: &[u8]) {
+    let loader = Loader::new(Arc::new(SourceMap::new()));
+    let parsed = parse_document(
+        &loader,
+        &doc_path(dir),
+        "xml/doc.xml".into(),
+        data.to_vec(),
+        Some(dir),
+        &ParseOptions::default(),
+    );
+    let sources = loader.sources.snapshot();
+    for d in &parsed.diagnostics {
+        diagnostic_ok(&sources, d);
+    }
+    for n in &parsed.tree.nodes {
+        span_ok(&sources, n.span, "node");
+    }
+    for e in &parsed.tree.expansions {
+        span_ok(&sources, e.reference, "expansion reference");
+        span_ok(&sources, e.definition, "expansion definition");
+    }
+}
+
+/// The declaration parser, on `data` as an external and an internal subset.
+pub fn dtd(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    for subset in [Subset::External, Subset::Internal] {
+        let decls = parse_decls(&text, FileId(0), 0, subset);
+        for d in &decls.errors {
+            let s = d.primary.span;
+            assert!(
+                s.start <= s.end && s.end as usize <= text.len(),
+                "span {s:?} outside a text of {} bytes",
+                text.len()
+            );
+            assert!(
+                text.is_char_boundary(s.start as usize) && text.is_char_boundary(s.end as usize)
+            );
+        }
+    }
+}
+
+/// The whole check of one document, as the CLI runs it.
+pub fn check(dir: &Path, data: &[u8]) {
+    let session = Session::new(Options::default());
+    let input = Input {
+        path: doc_path(dir),
+        display: "xml/doc.xml".into(),
+        search_root: Some(dir.to_path_buf()),
+        bytes: Some(data.to_vec()),
+    };
+    let report = session.check(&input);
+    let sources = session.snapshot();
+    for d in &report.diagnostics {
+        diagnostic_ok(&sources, d);
+    }
+    let _ = xeplint::report::short::render(std::slice::from_ref(&report), &sources);
+}
+
+fn diagnostic_ok(sources: &Sources, d: &Diagnostic) {
+    if d.rule.starts_with("xml-") {
+        assert!(
+            xeplint::rules::lookup(d.rule).is_some(),
+            "undocumented rule id {}",
+            d.rule
+        );
+    }
+    span_ok(sources, d.primary.span, d.rule);
+    for l in &d.secondary {
+        span_ok(sources, l.span, d.rule);
+    }
+    for n in &d.notes {
+        if let Some(s) = n.span {
+            span_ok(sources, s, d.rule);
+        }
+    }
+}
+
+fn span_ok(sources: &Sources, s: Span, what: &str) {
+    let file = sources.get(s.file).expect("span in a known file");
+    let len = file.text.len();
+    assert!(
+        s.start <= s.end && s.end as usize <= len,
+        "{what}: span {s:?} outside {} ({len} bytes)",
+        file.display
+    );
+    assert!(
+        file.text.is_char_boundary(s.start as usize) && file.text.is_char_boundary(s.end as usize),
+        "{what}: span {s:?} splits a character in {}",
+        file.display
+    );
+    let _ = file.line_col(s.start as usize);
+}
