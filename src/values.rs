@@ -2,8 +2,9 @@
 
 use std::cmp::Ordering;
 
-/// A revision version such as `1.2`, `0.0.3` or `2.5rc1`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A revision version such as `1.2`, `0.0.3` or `2.5rc1`. Equality follows
+/// the order: `1.0 == 1.0.0`.
+#[derive(Debug, Clone)]
 pub struct Version {
     parts: Vec<(u64, String)>,
 }
@@ -61,6 +62,14 @@ impl Ord for Version {
         Ordering::Equal
     }
 }
+
+impl PartialEq for Version {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Version {}
 
 impl PartialOrd for Version {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
@@ -184,6 +193,6 @@ mod tests {
         assert_eq!(Date::parse("2023-13-01"), Err(DateError::Month));
         assert_eq!(Date::parse("2011-1-23"), Err(DateError::Format));
         assert_eq!(Date::parse("2011-01-23T00:00Z"), Err(DateError::Format));
-        assert!(Date::parse("2002-01-11") > Date::parse("2001-06-28"));
+        assert!(Date::parse("2002-01-11").unwrap() > Date::parse("2001-06-28").unwrap());
     }
 }
