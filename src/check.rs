@@ -125,6 +125,7 @@ impl Session {
         };
         let mut diagnostics = parsed.diagnostics.clone();
         diagnostics.extend(self.dtds.validate(&self.loader, &self.options, &parsed));
+        diagnostics.extend(self.xep_rules(input, &parsed));
         self.sort(&mut diagnostics);
         // Suppressions, configuration, baseline: keep this the last step.
         crate::config::apply(self, input, &parsed, &mut diagnostics);
@@ -133,6 +134,32 @@ impl Session {
             diagnostics,
             read_error: None,
         }
+    }
+
+    /// The typed model of a parsed document.
+    pub fn model(&self, input: &Input, parsed: &Parsed) -> crate::model::Xep {
+        let name = input
+            .path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("");
+        crate::model::build(&parsed.tree, &self.sources, name)
+    }
+
+    /// Build the model and run the XEP rules.
+    fn xep_rules(&self, input: &Input, parsed: &Parsed) -> Vec<Diagnostic> {
+        if parsed.undecodable {
+            return Vec::new();
+        }
+        let xep = self.model(input, parsed);
+        let cx = crate::rules::Context {
+            xep: &xep,
+            tree: &parsed.tree,
+            parsed,
+            sources: &self.sources,
+            policy: crate::policy::Policy::bundled(),
+        };
+        crate::rules::run(&cx)
     }
 
     /// Check many documents in parallel; reports come back in input order.

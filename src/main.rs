@@ -150,7 +150,7 @@ fn explain(id: &str) -> ExitCode {
                 r.id,
                 r.severity,
                 r.summary,
-                r.doc.trim()
+                r.doc_text()
             );
             let _ = std::io::stdout().lock().write_all(text.as_bytes());
             ExitCode::SUCCESS
@@ -335,11 +335,31 @@ fn run(session: &Session, inputs: &[Input]) -> Vec<FileReport> {
 
 fn meta(args: MetaArgs) -> ExitCode {
     let session = Session::new(options(&args.load));
-    match session.parse(&Input::file(args.file.clone())) {
+    let input = Input::file(args.file.clone());
+    match session.parse(&input) {
         Ok(parsed) => {
-            let _ = parsed;
-            eprintln!("xeplint: meta is not available yet");
-            ExitCode::from(2)
+            let xep = session.model(&input, &parsed);
+            let problems = parsed
+                .diagnostics
+                .iter()
+                .filter(|d| d.severity == Severity::Error)
+                .count();
+            if problems > 0 {
+                eprintln!(
+                    "xeplint: {} has {problems} well-formedness error(s); the metadata may be incomplete (run `xeplint check`)",
+                    args.file.display()
+                );
+            }
+            match serde_json::to_string_pretty(&xep) {
+                Ok(json) => {
+                    let _ = writeln!(std::io::stdout().lock(), "{json}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("xeplint: cannot print the metadata: {e}");
+                    ExitCode::from(2)
+                }
+            }
         }
         Err(e) => {
             eprintln!("xeplint: cannot read {}: {e}", args.file.display());

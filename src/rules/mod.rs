@@ -1,7 +1,14 @@
 //! Rules: the registry of every diagnostic id, with its documentation, and the
 //! XEP rules (one file per rule) that read the typed model.
+//!
+//! Adding a rule: write `src/rules/my_rule.rs` with [`declare_rule!`] and an
+//! `impl Rule`, then add one line to [`XEP_RULES`] (and the `mod` line).
 
-use crate::diag::Severity;
+use crate::diag::{Diagnostic, Severity};
+use crate::model::{Field, Xep};
+use crate::policy::Policy;
+use crate::source::{SourceMap, Span};
+use crate::xml::{Parsed, Tree};
 
 /// What `xeplint rules` lists and `xeplint explain` prints.
 #[derive(Debug, Clone, Copy)]
@@ -16,11 +23,184 @@ pub struct RuleInfo {
     pub doc: &'static str,
 }
 
+impl RuleInfo {
+    /// The documentation as Markdown: the one space a doc comment puts at the
+    /// start of each line is removed.
+    pub fn doc_text(&self) -> String {
+        let indented = self.doc.lines().all(|l| l.is_empty() || l.starts_with(' '));
+        let lines: Vec<&str> = if indented {
+            self.doc
+                .lines()
+                .map(|l| l.strip_prefix(' ').unwrap_or(l))
+                .collect()
+        } else {
+            self.doc.lines().collect()
+        };
+        lines.join("\n").trim().to_string()
+    }
+}
+
+/// Declare a rule: its doc comment becomes the text `xeplint explain` prints.
+#[macro_export]
+macro_rules! declare_rule {
+    ($(#[doc = $doc:literal])* $name:ident { id: $id:literal, severity: $sev:ident, summary: $summary:literal $(,)? }) => {
+        $(#[doc = $doc])*
+        pub struct $name;
+
+        impl $name {
+            pub const INFO: $crate::rules::RuleInfo = $crate::rules::RuleInfo {
+                id: $id,
+                severity: $crate::diag::Severity::$sev,
+                summary: $summary,
+                doc: concat!($($doc, "\n"),*),
+            };
+        }
+    };
+}
+
+/// What a rule sees.
+pub struct Context<'a> {
+    pub xep: &'a Xep,
+    pub tree: &'a Tree,
+    pub parsed: &'a Parsed,
+    pub sources: &'a SourceMap,
+    pub policy: &'a Policy,
+}
+
+impl Context<'_> {
+    /// Whether the document is in a closed status (Obsolete, Retracted, …).
+    pub fn closed(&self) -> bool {
+        self.policy.is_closed(self.xep.status())
+    }
+
+    /// A diagnostic for `info` at `span`, with the severity the document's
+    /// status calls for.
+    pub fn diag(&self, info: &RuleInfo, span: Span, message: impl Into<String>) -> Diagnostic {
+        let mut severity = info.severity;
+        if self.closed()
+            && let Some(&s) = self.policy.closed_severity.get(info.id)
+        {
+            severity = s;
+        }
+        let mut d = Diagnostic::new(info.id, severity, span, message);
+        if severity != info.severity {
+            d = d.note(format!(
+                "reported as {severity} because the document's status is {}",
+                self.xep.status().unwrap_or("closed")
+            ));
+        }
+        d
+    }
+
+    /// A diagnostic at a header field; names the entity it came from.
+    pub fn at_field(
+        &self,
+        info: &RuleInfo,
+        field: &Field,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        let d = self.diag(info, field.span, message);
+        self.with_entity(d, field.origin)
+    }
+
+    /// Add the entity notes for something that came from an expansion.
+    pub fn with_entity(&self, mut d: Diagnostic, origin: Option<crate::xml::ExpId>) -> Diagnostic {
+        for e in self.tree.origin_chain(origin) {
+            d = d.note_at(e.definition, format!("`&{};` is defined here", e.name));
+        }
+        d
+    }
+
+    /// The place to report something missing from the header.
+    pub fn header_span(&self) -> Span {
+        if self.xep.header.node.is_some() {
+            self.xep.header.span
+        } else {
+            self.xep.root_span
+        }
+    }
+}
+
+/// An XEP rule.
+pub trait Rule: Sync {
+    fn info(&self) -> &'static RuleInfo;
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>);
+}
+
+mod abstract_title;
+mod anchor_unique;
+mod approver;
+mod approver_missing;
+mod approver_type;
+mod author_duplicate;
+mod author_fields;
+mod date_format;
+mod example_xml;
+mod internal_link;
+mod legacy_type;
+mod legal_notice;
+mod number_filename;
+mod number_literal;
+mod proto_filename;
+mod proto_number;
+mod proto_status;
+mod required_sections;
+mod revision_date;
+mod revision_order;
+mod sections;
+mod sig_sections;
+mod status_value;
+mod stylesheet;
+mod type_value;
+mod version_status;
+
+/// Every XEP rule, in the order `xeplint rules` lists them.
+pub static XEP_RULES: &[&dyn Rule] = &[
+    &number_filename::NumberFilename,
+    &number_literal::NumberLiteral,
+    &proto_status::ProtoStatus,
+    &proto_number::ProtoNumber,
+    &proto_filename::ProtoFilename,
+    &status_value::StatusValue,
+    &type_value::TypeValue,
+    &legacy_type::LegacyType,
+    &approver::ApproverValue,
+    &approver_missing::ApproverMissing,
+    &approver_type::ApproverType,
+    &revision_order::RevisionOrder,
+    &revision_date::RevisionDate,
+    &date_format::DateFormat,
+    &version_status::VersionStatus,
+    &stylesheet::Stylesheet,
+    &legal_notice::LegalNotice,
+    &abstract_title::EmptyText,
+    &author_fields::AuthorFields,
+    &author_duplicate::AuthorDuplicate,
+    &anchor_unique::AnchorUnique,
+    &internal_link::InternalLink,
+    &required_sections::RequiredSections,
+    &sig_sections::SigSections,
+    &example_xml::ExampleXml,
+];
+
+/// Run every XEP rule over a document.
+pub fn run(cx: &Context<'_>) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    if !cx.xep.is_xep {
+        return out;
+    }
+    for r in XEP_RULES {
+        r.check(cx, &mut out);
+    }
+    out
+}
+
 /// Every rule id xeplint can emit, in the order `xeplint rules` lists them.
 pub fn registry() -> Vec<&'static RuleInfo> {
     let mut all: Vec<&'static RuleInfo> = Vec::new();
     all.extend(crate::xml::rules::RULES.iter());
     all.extend(crate::dtd::rules::RULES.iter());
+    all.extend(XEP_RULES.iter().map(|r| r.info()));
     all.extend(crate::suppress::RULES.iter());
     all
 }
@@ -28,4 +208,30 @@ pub fn registry() -> Vec<&'static RuleInfo> {
 /// The rule with this id.
 pub fn lookup(id: &str) -> Option<&'static RuleInfo> {
     registry().into_iter().find(|r| r.id == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_kebab_case_and_documented() {
+        let mut seen = std::collections::HashSet::new();
+        for r in registry() {
+            assert!(seen.insert(r.id), "duplicate rule id {}", r.id);
+            assert!(
+                r.id.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+                "{} is not kebab-case",
+                r.id
+            );
+            assert!(!r.summary.is_empty(), "{} has no summary", r.id);
+        }
+        for r in XEP_RULES {
+            let doc = r.info().doc;
+            for part in ["## What it checks", "## Why it matters", "## Example"] {
+                assert!(doc.contains(part), "{} doc lacks {part}", r.info().id);
+            }
+        }
+    }
 }
