@@ -217,8 +217,10 @@ was expected at that point and what was found, e.g. `<header>: expected <type> a
 <status>, found <sig>`; when something is missing at the end, the label is on the end
 tag (`<author> must come before </header>`). The help shows the whole model. After a
 misfit the check resynchronises (as if the missing elements were there, or skipping the
-misfit), so one mistake gives one error. Skipped when an entity file is missing or the
-document is not well-formed, since the tree may then lack children.
+misfit), so one mistake gives one error. Content checks (this one, and those of
+`dtd-child-not-allowed`, `dtd-text-not-allowed` and `dtd-not-empty`) are skipped when an
+entity file could not be read, and for elements that end after the first
+well-formedness error, since the tree may then lack children or misplace them.
 
 ## Why it matters
 
