@@ -13,10 +13,10 @@ use crate::source::{Sources, Span};
 use serde_sarif::sarif;
 use std::collections::{BTreeMap, HashMap};
 
-/// Where users learn about the tool.
-pub const INFORMATION_URI: &str = match option_env!("CARGO_PKG_REPOSITORY") {
-    Some(r) if !r.is_empty() => r,
-    _ => "https://github.com/xsf/xeplint",
+/// Where users learn about the tool: the `repository` of Cargo.toml, if set.
+pub const INFORMATION_URI: Option<&str> = match option_env!("CARGO_PKG_REPOSITORY") {
+    Some(r) if !r.is_empty() => Some(r),
+    _ => None,
 };
 
 /// `$schema` of the log (the address GitHub's documentation uses).
@@ -208,13 +208,13 @@ pub fn build(reports: &[FileReport], sources: &Sources) -> sarif::Sarif {
             results.push(result);
         }
     }
-    let driver = sarif::ToolComponent::builder()
+    let mut driver = sarif::ToolComponent::builder()
         .name(env!("CARGO_PKG_NAME").to_string())
         .version(env!("CARGO_PKG_VERSION").to_string())
         .semantic_version(env!("CARGO_PKG_VERSION").to_string())
-        .information_uri(INFORMATION_URI.to_string())
         .rules(rules)
         .build();
+    driver.information_uri = INFORMATION_URI.map(str::to_string);
     let mut invocation = sarif::Invocation::builder()
         .execution_successful(notifications.is_empty())
         .build();
