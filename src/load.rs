@@ -247,7 +247,16 @@ pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>, LoadError> {
     if meta.len() > limit {
         return Err(LoadError::TooLarge(meta.len()));
     }
-    let f = std::fs::File::open(path).map_err(|e| LoadError::Io(e.to_string()))?;
+    let f = open_no_wait(path).map_err(|e| LoadError::Io(e.to_string()))?;
+    // The path may have been replaced since it was looked at: ask again of
+    // what was opened.
+    let meta = f.metadata().map_err(|e| LoadError::Io(e.to_string()))?;
+    if !meta.is_file() {
+        return Err(LoadError::NotRegular);
+    }
+    if meta.len() > limit {
+        return Err(LoadError::TooLarge(meta.len()));
+    }
     let mut buf = Vec::with_capacity(meta.len() as usize);
     f.take(limit + 1)
         .read_to_end(&mut buf)
@@ -256,6 +265,49 @@ pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>, LoadError> {
         return Err(LoadError::TooLarge(buf.len() as u64));
     }
     Ok(buf)
+}
+
+/// Open for reading without waiting: should a FIFO take the place of a
+/// regular file between the check and the open, opening it must not block.
+fn open_no_wait(path: &Path) -> std::io::Result<std::fs::File> {
+    #[cfg(all(
+        target_os = "linux",
+        any(
+            target_arch = "x86_64",
+            target_arch = "x86",
+            target_arch = "aarch64",
+            target_arch = "arm",
+            target_arch = "riscv64",
+            target_arch = "powerpc64",
+            target_arch = "s390x",
+            target_arch = "loongarch64"
+        )
+    ))]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        /// `O_NONBLOCK` on these architectures.
+        const O_NONBLOCK: i32 = 0o4000;
+        std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(O_NONBLOCK)
+            .open(path)
+    }
+    #[cfg(not(all(
+        target_os = "linux",
+        any(
+            target_arch = "x86_64",
+            target_arch = "x86",
+            target_arch = "aarch64",
+            target_arch = "arm",
+            target_arch = "riscv64",
+            target_arch = "powerpc64",
+            target_arch = "s390x",
+            target_arch = "loongarch64"
+        )
+    )))]
+    {
+        std::fs::File::open(path)
+    }
 }
 
 /// Bytes to text: UTF-8 (with or without BOM) only. On failure, the byte

@@ -23,7 +23,10 @@ pub struct Limits {
     pub max_depth: usize,
     /// Deepest entity-inside-entity nesting.
     pub max_entity_depth: usize,
-    /// Total bytes of replacement text expanded in one document.
+    /// Total bytes of replacement text expanded in one document. Each
+    /// expansion also counts [`EXPANSION_COST`] bytes, and each node an
+    /// expansion adds to the tree [`NODE_COST`]: what they take in memory, so
+    /// that many tiny expansions or nodes are bounded as well.
     pub max_expanded_bytes: usize,
     /// Expanded bytes allowed per byte of the document (amplification), beyond
     /// `max_expanded_bytes / 16`.
@@ -31,6 +34,12 @@ pub struct Limits {
     /// Well-formedness errors reported per document before giving up.
     pub max_errors: usize,
 }
+
+/// What one entity expansion counts against [`Limits::max_expanded_bytes`].
+pub const EXPANSION_COST: usize = 64;
+/// What one node made by an entity expansion counts against
+/// [`Limits::max_expanded_bytes`].
+pub const NODE_COST: usize = 128;
 
 impl Default for Limits {
     fn default() -> Limits {
@@ -463,7 +472,38 @@ impl<'l> P<'l> {
         }
     }
 
+    /// Bytes of expansion this document may use.
+    fn budget(&self) -> usize {
+        let limits = &self.opts.limits;
+        limits.max_expanded_bytes.min(
+            (limits.max_expanded_bytes / 16)
+                .max(self.doc_len.saturating_mul(limits.max_amplification)),
+        )
+    }
+
+    /// Count a node an expansion made against the budget; past it, stop.
+    fn charge_node(&mut self, span: Span, origin: Option<ExpId>) {
+        if origin.is_none() || self.abort {
+            return;
+        }
+        self.expanded += NODE_COST;
+        let budget = self.budget();
+        if self.expanded > budget {
+            let d = Diagnostic::error(
+                "xml-entity-limit",
+                span,
+                format!("entity expansion exceeds {budget} bytes for this document"),
+            )
+            .label("expansion stopped here")
+            .note("this protects against entity bombs (\"billion laughs\"); the rest of the file was not checked");
+            let d = self.with_origin(d, origin);
+            self.push(d);
+            self.abort = true;
+        }
+    }
+
     fn add_node(&mut self, kind: NodeKind, span: Span, origin: Option<ExpId>) -> NodeId {
+        self.charge_node(span, origin);
         let id = NodeId(u32::try_from(self.tree.nodes.len()).unwrap_or(u32::MAX));
         let parent = self.stack.last().copied();
         self.tree.nodes.push(Node {
@@ -493,6 +533,7 @@ impl<'l> P<'l> {
 
     fn flush_text(&mut self) {
         if let Some(p) = self.pending.take() {
+            self.charge_node(p.span, p.origin);
             let id = NodeId(u32::try_from(self.tree.nodes.len()).unwrap_or(u32::MAX));
             self.tree.nodes.push(Node {
                 kind: NodeKind::Text(p.text),
@@ -917,6 +958,9 @@ impl<'l> P<'l> {
         // quick-xml hands a dangling `&` over as text.
         let mut last = 0;
         for (i, _) in raw.match_indices('&') {
+            if self.abort {
+                return;
+            }
             let seg = raw.get(last..i).unwrap_or("");
             self.add_text(seg, frag.span(before + last, before + i), frag.origin);
             let d = Diagnostic::error(
@@ -1459,11 +1503,9 @@ impl<'l> P<'l> {
             return;
         }
         let limits = &self.opts.limits;
-        let budget = limits.max_expanded_bytes.min(
-            (limits.max_expanded_bytes / 16)
-                .max(self.doc_len.saturating_mul(limits.max_amplification)),
-        );
-        if self.active.len() >= limits.max_entity_depth || self.expanded + text.len() > budget {
+        let budget = self.budget();
+        let cost = text.len() + EXPANSION_COST;
+        if self.active.len() >= limits.max_entity_depth || self.expanded + cost > budget {
             let why = if self.active.len() >= limits.max_entity_depth {
                 format!(
                     "entities are nested more than {} deep",
@@ -1480,7 +1522,7 @@ impl<'l> P<'l> {
             self.abort = true;
             return;
         }
-        self.expanded += text.len();
+        self.expanded += cost;
         self.flush_text();
         let exp = ExpId(u32::try_from(self.tree.expansions.len()).unwrap_or(u32::MAX));
         self.tree.expansions.push(Expansion {
