@@ -103,12 +103,10 @@ impl Context<'_> {
         self.with_entity(d, field.origin)
     }
 
-    /// Add the entity notes for something that came from an expansion.
-    pub fn with_entity(&self, mut d: Diagnostic, origin: Option<crate::xml::ExpId>) -> Diagnostic {
-        for e in self.tree.origin_chain(origin) {
-            d = d.note_at(e.definition, format!("`&{};` is defined here", e.name));
-        }
-        d
+    /// For something that came from an entity expansion: report it at the
+    /// reference in the document, with notes saying where the entity is defined.
+    pub fn with_entity(&self, d: Diagnostic, origin: Option<crate::xml::ExpId>) -> Diagnostic {
+        self.tree.in_document(d, origin)
     }
 
     /// The place to report something missing from the header.
