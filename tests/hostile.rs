@@ -138,6 +138,50 @@ fn quadratic_blowup_is_stopped() {
 }
 
 #[test]
+fn quadratic_blowup_in_attribute_values_is_stopped() {
+    let big = "y".repeat(100_000);
+    let refs = "&big;".repeat(20_000);
+    let doc = format!("<!DOCTYPE q [<!ENTITY big \"{big}\">]>\n<q a='{refs}'/>\n");
+    let c = check(doc.as_bytes());
+    expect_error("quadratic blowup in an attribute", &c, "xml-entity-limit");
+}
+
+#[test]
+fn parameter_entity_laughs_are_stopped() {
+    // Parameter entities may refer to others in an external file: a million
+    // expansions (six levels of ten), each declaring an entity, within the
+    // nesting limit.
+    let mut ent = String::from("<!ENTITY % l0 \"<!ENTITY x 'y'>\">\n");
+    for i in 1..=6 {
+        let body = format!("%l{};", i - 1).repeat(10);
+        ent.push_str(&format!("<!ENTITY % l{i} \"{body}\">\n"));
+    }
+    ent.push_str("%l6;\n");
+    let doc = "<!DOCTYPE x [<!ENTITY % ents SYSTEM 'evil.ent'> %ents;]>\n<x>&x;</x>\n";
+    let c = check_in(doc.as_bytes(), &[("evil.ent", ent.as_bytes())]);
+    expect_error("parameter-entity laughs", &c, "xml-entity-limit");
+}
+
+#[test]
+fn many_entity_declarations_and_references() {
+    // 20 000 parameter entities that each declare a general entity, and
+    // 20 000 references to the last one: a lookup must not walk every
+    // declaration made so far.
+    let mut ent = String::new();
+    for i in 0..20_000 {
+        ent.push_str(&format!("<!ENTITY % p{i} \"<!ENTITY e{i} 'v'>\">%p{i};\n"));
+    }
+    let doc = format!(
+        "<!DOCTYPE x [<!ENTITY % ents SYSTEM 'many.ent'> %ents;]>\n<x>{}</x>\n",
+        "&e19999;".repeat(20_000)
+    );
+    let c = check_in(doc.as_bytes(), &[("many.ent", ent.as_bytes())]);
+    assert!(c.took < budget(), "{:?}", c.took);
+    assert!(!c.short().contains("[xml-"), "{}", c.short());
+    eprintln!("20 000 declarations and references: {:?}", c.took);
+}
+
+#[test]
 fn recursive_entities_are_reported() {
     let doc = "<!DOCTYPE r [\n<!ENTITY a \"x &b; y\">\n<!ENTITY b \"&a;\">\n<!ENTITY self \"&self;\">\n]>\n<r>&a; &self;</r>\n";
     let c = check(doc.as_bytes());

@@ -95,12 +95,6 @@ impl EntRef {
     }
 }
 
-#[derive(Debug, Clone)]
-enum Scope {
-    Local(HashMap<String, Arc<EntityDecl>>),
-    Shared(Arc<ExtFile>),
-}
-
 /// The result of parsing one document.
 #[derive(Debug)]
 pub struct Parsed {
@@ -174,7 +168,8 @@ pub fn parse_document(
         diags: Vec::new(),
         errors: 0,
         stack: Vec::new(),
-        scopes: Vec::new(),
+        local_entities: HashMap::new(),
+        shared: Vec::new(),
         internal_decls: Vec::new(),
         included: Vec::new(),
         dtd: DtdRef::None,
@@ -241,6 +236,7 @@ struct Frag<'a> {
 }
 
 impl Frag<'_> {
+    #[inline]
     fn pos(&self, off: usize) -> usize {
         match self.decl {
             None => off,
@@ -252,6 +248,7 @@ impl Frag<'_> {
     }
 
     /// The span of `text[a..b]`, widened to whole characters.
+    #[inline]
     fn span(&self, a: usize, b: usize) -> Span {
         let a = floor_char(self.text, a);
         let b = ceil_char(self.text, b);
@@ -296,7 +293,11 @@ struct P<'l> {
     diags: Vec<Diagnostic>,
     errors: usize,
     stack: Vec<NodeId>,
-    scopes: Vec<Scope>,
+    /// General entities declared in the internal subset and in the text of
+    /// parameter entities, first declaration winning: looked up first.
+    local_entities: HashMap<String, Arc<EntityDecl>>,
+    /// Entity files and the DTD, in the order they came: looked up after.
+    shared: Vec<Arc<ExtFile>>,
     internal_decls: Vec<Decl>,
     included: Vec<Arc<ExtFile>>,
     dtd: DtdRef,
@@ -481,14 +482,15 @@ impl<'l> P<'l> {
         )
     }
 
-    /// Count a node an expansion made against the budget; past it, stop.
-    fn charge_node(&mut self, span: Span, origin: Option<ExpId>) {
-        if origin.is_none() || self.abort {
-            return;
+    /// Count `cost` bytes of expansion against the budget. Past it, report
+    /// at `span` (moved to the reference in the document), stop the parse and
+    /// answer false.
+    fn charge(&mut self, cost: usize, span: Span, origin: Option<ExpId>) -> bool {
+        if self.abort {
+            return false;
         }
-        self.expanded += NODE_COST;
         let budget = self.budget();
-        if self.expanded > budget {
+        if self.expanded.saturating_add(cost) > budget {
             let d = Diagnostic::error(
                 "xml-entity-limit",
                 span,
@@ -499,6 +501,16 @@ impl<'l> P<'l> {
             let d = self.with_origin(d, origin);
             self.push(d);
             self.abort = true;
+            return false;
+        }
+        self.expanded += cost;
+        true
+    }
+
+    /// Count a node an expansion made against the budget.
+    fn charge_node(&mut self, span: Span, origin: Option<ExpId>) {
+        if origin.is_some() && !self.abort {
+            self.charge(NODE_COST, span, origin);
         }
     }
 
@@ -1095,8 +1107,8 @@ impl<'l> P<'l> {
         let mut out: Vec<Attribute> = Vec::new();
         // Names seen so far, for the duplicate check; a set once there are many,
         // so that a tag with thousands of attributes stays linear.
-        let mut names: Vec<&str> = Vec::new();
-        let mut seen: HashMap<&str, usize> = HashMap::new();
+        // Past 16 attributes, a set of the names for the duplicate check.
+        let mut seen: Option<HashMap<String, usize>> = None;
         let mut i = name_len;
         loop {
             let ws_start = i;
@@ -1207,13 +1219,17 @@ impl<'l> P<'l> {
             i = vstart + vlen + 1;
             let value = self.attr_value(frag, raw_val, base + vstart);
             let name_span = frag.span(base + name_at, base + name_at + nlen);
-            let first = if names.len() < 16 {
-                names.iter().position(|&n| n == aname)
+            let first = if out.len() < 16 {
+                out.iter().position(|a| a.name == aname)
             } else {
-                if seen.is_empty() {
-                    seen.extend(names.iter().enumerate().map(|(k, &n)| (n, k)));
-                }
-                seen.get(aname).copied()
+                seen.get_or_insert_with(|| {
+                    out.iter()
+                        .enumerate()
+                        .map(|(k, a)| (a.name.clone(), k))
+                        .collect()
+                })
+                .get(aname)
+                .copied()
             };
             if let Some(first) = first.and_then(|k| out.get(k)) {
                 let first_span = first.name_span;
@@ -1229,10 +1245,9 @@ impl<'l> P<'l> {
                 self.push(d);
                 continue;
             }
-            if !seen.is_empty() {
-                seen.insert(aname, names.len());
+            if let Some(seen) = &mut seen {
+                seen.insert(aname.to_string(), out.len());
             }
-            names.push(aname);
             out.push(Attribute {
                 name: aname.to_string(),
                 value,
@@ -1254,6 +1269,9 @@ impl<'l> P<'l> {
                 .position(|b| matches!(b, b'&' | b'<' | b'\t' | b'\n' | b'\r'))
         };
         while let Some(i) = special(rest) {
+            if self.abort {
+                break;
+            }
             out.push_str(rest.get(..i).unwrap_or(""));
             let at = off + i;
             let tail = rest.get(i..).unwrap_or("");
@@ -1339,6 +1357,8 @@ impl<'l> P<'l> {
                                 .note_at(decl.name_span, format!("`{body}` is declared here"));
                             self.push(d);
                             None
+                        } else if !self.charge(text.len() + EXPANSION_COST, span, frag.origin) {
+                            None
                         } else {
                             // Nested references inside are resolved shallowly.
                             Some(
@@ -1398,7 +1418,7 @@ impl<'l> P<'l> {
         } else {
             d = d.help("declare it in the DOCTYPE's internal subset, or write the text out");
         }
-        if self.scopes.iter().all(|s| matches!(s, Scope::Local(_))) && self.tree.doctype.is_some() {
+        if self.shared.is_empty() && self.tree.doctype.is_some() {
             d = d.note(
                 "the DOCTYPE pulls in no entity file: does it declare and reference `%ents;`?",
             );
@@ -1409,31 +1429,23 @@ impl<'l> P<'l> {
 
     fn suggest_entity(&self, name: &str) -> Option<String> {
         let mut cands: Vec<&str> = PREDEFINED.iter().map(|(n, _)| *n).collect();
-        for s in &self.scopes {
-            match s {
-                Scope::Local(m) => cands.extend(m.keys().map(String::as_str)),
-                Scope::Shared(f) => cands.extend(f.general.keys().map(String::as_str)),
-            }
+        cands.extend(self.local_entities.keys().map(String::as_str));
+        for f in &self.shared {
+            cands.extend(f.general.keys().map(String::as_str));
         }
         crate::suggest::closest(name, cands).map(str::to_string)
     }
 
+    /// An entity by name. A name is taken into `local_entities` only when
+    /// no earlier declaration has it, so looking there first, then in the
+    /// files in order, finds the first declaration.
     fn lookup(&self, name: &str) -> Option<EntRef> {
-        for s in &self.scopes {
-            match s {
-                Scope::Local(m) => {
-                    if let Some(d) = m.get(name) {
-                        return Some(EntRef::Local(d.clone()));
-                    }
-                }
-                Scope::Shared(f) => {
-                    if let Some(&i) = f.general.get(name) {
-                        return Some(EntRef::Shared(f.clone(), i));
-                    }
-                }
-            }
+        if let Some(d) = self.local_entities.get(name) {
+            return Some(EntRef::Local(d.clone()));
         }
-        None
+        self.shared
+            .iter()
+            .find_map(|f| f.general.get(name).map(|&i| EntRef::Shared(f.clone(), i)))
     }
 
     /// `&…;` in content.
@@ -1736,7 +1748,7 @@ impl<'l> P<'l> {
             self.dtd = self.load_dtd(&sys, span);
             if let DtdRef::Loaded(f) = &self.dtd {
                 let f = f.clone();
-                self.scopes.push(Scope::Shared(f));
+                self.shared.push(f);
             }
         }
     }
@@ -1775,21 +1787,20 @@ impl<'l> P<'l> {
     /// Take in declarations in order: entities into scopes, parameter
     /// references spliced.
     fn walk_decls(&mut self, decls: Vec<Decl>, dir: &Path, depth: usize) {
-        let mut local: HashMap<String, Arc<EntityDecl>> = HashMap::new();
         let mut local_pe: HashMap<String, EntityDecl> = HashMap::new();
         for d in decls {
+            if self.abort {
+                return;
+            }
             match d {
                 Decl::Entity(e) => {
                     if e.parameter {
                         local_pe.entry(e.name.clone()).or_insert(e);
                     } else if self.lookup(&e.name).is_none() {
-                        local.entry(e.name.clone()).or_insert_with(|| Arc::new(e));
+                        self.local_entities.insert(e.name.clone(), Arc::new(e));
                     }
                 }
                 Decl::PeRef { name, span } => {
-                    if !local.is_empty() {
-                        self.scopes.push(Scope::Local(std::mem::take(&mut local)));
-                    }
                     let pe = local_pe.get(&name).cloned().or_else(|| {
                         self.included
                             .iter()
@@ -1799,9 +1810,6 @@ impl<'l> P<'l> {
                 }
                 other => self.internal_decls.push(other),
             }
-        }
-        if !local.is_empty() {
-            self.scopes.push(Scope::Local(local));
         }
     }
 
@@ -1842,6 +1850,10 @@ impl<'l> P<'l> {
             EntityValue::Internal {
                 text, span: vspan, ..
             } => {
+                // Parameter entities can be nested into a bomb as well.
+                if !self.charge(text.len() + EXPANSION_COST, span, None) {
+                    return;
+                }
                 let decls = parse_decls(text, vspan.file, vspan.start as usize, Subset::External);
                 for e in decls.errors {
                     self.push(e);
@@ -1886,7 +1898,7 @@ impl<'l> P<'l> {
                                 _ => None,
                             })
                             .collect();
-                        self.scopes.push(Scope::Shared(f.clone()));
+                        self.shared.push(f.clone());
                         for (n, s) in nested {
                             let inner = f.entity(&n, true).cloned();
                             self.pe_reference(&n, s, inner, &sub_dir, depth + 1);
