@@ -57,6 +57,18 @@ pub struct Author {
     pub entity: Option<String>,
 }
 
+impl Author {
+    /// "Firstname Surname", as far as given.
+    pub fn name(&self) -> String {
+        let parts: Vec<&str> = [&self.firstname, &self.surname]
+            .iter()
+            .filter_map(|f| f.as_ref().map(|f| f.value.trim()))
+            .filter(|v| !v.is_empty())
+            .collect();
+        parts.join(" ")
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Revision {
     pub version: Option<Field>,

@@ -27,9 +27,8 @@ impl Rule for AnchorUnique {
         for a in &cx.xep.anchors {
             match seen.get(a.name.as_str()) {
                 Some(first) => {
-                    let origin = cx.tree.node(a.node).and_then(|n| n.origin);
                     out.push(
-                        cx.with_entity(
+                        cx.for_node(
                             cx.diag(
                                 &Self::INFO,
                                 a.span,
@@ -38,7 +37,7 @@ impl Rule for AnchorUnique {
                             .label("second use")
                             .secondary(first.span, "first used here")
                             .help("give each section its own anchor"),
-                            origin,
+                            a.node,
                         ),
                     );
                 }

@@ -42,19 +42,14 @@ impl Rule for AuthorDuplicate {
                 (!name.is_empty() && n2 == name) || (!email.is_empty() && e2 == email)
             });
             if let Some(b) = first {
-                let shown = [&a.firstname, &a.surname]
-                    .iter()
-                    .filter_map(|f| f.as_ref().map(|f| f.value.as_str()))
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                let shown = if shown.trim().is_empty() {
+                let shown = a.name();
+                let shown = if shown.is_empty() {
                     email.clone()
                 } else {
                     shown
                 };
-                let origin = cx.tree.node(a.node).and_then(|n| n.origin);
                 out.push(
-                    cx.with_entity(
+                    cx.for_node(
                         cx.diag(
                             &Self::INFO,
                             a.span,
@@ -63,7 +58,7 @@ impl Rule for AuthorDuplicate {
                         .label("second listing")
                         .secondary(b.span, "first listed here")
                         .help("remove one of the two <author> blocks"),
-                        origin,
+                        a.node,
                     ),
                 );
             }

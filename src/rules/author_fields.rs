@@ -34,20 +34,15 @@ impl Rule for AuthorFields {
                 missing.push("<surname>");
             }
             let contact = !(empty(&a.email) && empty(&a.jid) && empty(&a.uri));
-            let name = [&a.firstname, &a.surname]
-                .iter()
-                .filter_map(|f| f.as_ref().map(|f| f.value.as_str()))
-                .collect::<Vec<_>>()
-                .join(" ");
-            let who = if name.trim().is_empty() {
+            let name = a.name();
+            let who = if name.is_empty() {
                 "author".to_string()
             } else {
-                format!("author {}", name.trim())
+                format!("author {name}")
             };
             if !missing.is_empty() {
-                let origin = cx.tree.node(a.node).and_then(|n| n.origin);
                 out.push(
-                    cx.with_entity(
+                    cx.for_node(
                         cx.diag(
                             &Self::INFO,
                             a.span,
@@ -55,14 +50,13 @@ impl Rule for AuthorFields {
                         )
                         .label("this author")
                         .help("give the author's first name and surname"),
-                        origin,
+                        a.node,
                     ),
                 );
             }
             if !contact {
-                let origin = cx.tree.node(a.node).and_then(|n| n.origin);
                 out.push(
-                    cx.with_entity(
+                    cx.for_node(
                         cx.diag(
                             &Self::INFO,
                             a.span,
@@ -70,7 +64,7 @@ impl Rule for AuthorFields {
                         )
                         .label("no way to reach this author")
                         .help("add <email>, <jid> or <uri> after <surname> (and <org>)"),
-                        origin,
+                        a.node,
                     ),
                 );
             }

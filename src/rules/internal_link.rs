@@ -42,7 +42,6 @@ impl Rule for InternalLink {
             {
                 continue;
             }
-            let origin = cx.tree.node(l.node).and_then(|n| n.origin);
             let mut d = cx
                 .diag(
                     &Self::INFO,
@@ -56,7 +55,7 @@ impl Rule for InternalLink {
                     "add anchor='{target}' to the section this link means"
                 )),
             };
-            out.push(cx.with_entity(d, origin));
+            out.push(cx.for_node(d, l.node));
         }
     }
 }

@@ -109,6 +109,11 @@ impl Context<'_> {
         self.tree.in_document(d, origin)
     }
 
+    /// [`Context::with_entity`] for the element `node`.
+    pub fn for_node(&self, d: Diagnostic, node: crate::xml::NodeId) -> Diagnostic {
+        self.with_entity(d, self.tree.node(node).and_then(|n| n.origin))
+    }
+
     /// The place to report something missing from the header.
     pub fn header_span(&self) -> Span {
         if self.xep.header.node.is_some() {
