@@ -432,6 +432,50 @@ mod tests {
         assert!(Loader::resolve("xep.ent", &base, &root).is_ok());
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn cached_resolution_agrees_and_follows_links() {
+        let dir = std::env::temp_dir().join(format!("xeplint-load-{}", std::process::id()));
+        let root = dir.join("project");
+        std::fs::create_dir_all(root.join("inbox")).expect("folders");
+        std::fs::write(root.join("xep.ent"), "<!ENTITY a 'b'>").expect("write");
+        let _ = std::os::unix::fs::symlink("/etc/passwd", root.join("passwd.ent"));
+        let loader = Loader::new(Arc::new(SourceMap::new()));
+        let inbox = root.join("inbox");
+        for system in [
+            "../xep.ent",
+            "xep.ent",
+            "../passwd.ent",
+            "../../outside.ent",
+            "/etc/passwd",
+            "http://example.org/x.ent",
+        ] {
+            for _ in 0..2 {
+                assert_eq!(
+                    loader.resolve_cached(system, &inbox, &root),
+                    Loader::resolve(system, &inbox, &root),
+                    "{system}"
+                );
+            }
+        }
+        assert_eq!(
+            loader.resolve_cached("../passwd.ent", &inbox, &root),
+            Err(Refusal::OutsideRoot)
+        );
+        let f = loader
+            .load(&root.join("inbox/../xep.ent"), "xep.ent".into())
+            .expect("load");
+        let g = loader
+            .load(&root.join("xep.ent"), "xep.ent".into())
+            .expect("load");
+        assert!(Arc::ptr_eq(&f, &g), "one file, read once");
+        assert_eq!(
+            loader.load(&root.join("nothing.ent"), String::new()).err(),
+            Some(LoadError::NotFound)
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     #[test]
     fn decodes_utf8_only() {
         assert!(decode(b"<a/>".to_vec()).is_ok());
