@@ -982,9 +982,17 @@ impl Parser<'_> {
                 text.push('%');
                 i += 1;
             } else {
-                let c = rest.chars().next().unwrap_or('\u{FFFD}');
-                text.push(c);
-                i += c.len_utf8();
+                // Copy the run up to the next `&` or `%` (after the first
+                // character, which may be an `&` that starts no character
+                // reference) in one go.
+                let first = rest.chars().next().map_or(1, char::len_utf8);
+                let run = rest
+                    .as_bytes()
+                    .get(first..)
+                    .and_then(|r| r.iter().position(|&b| b == b'&' || b == b'%'))
+                    .map_or(rest.len(), |k| first + k);
+                text.push_str(rest.get(..run).unwrap_or(""));
+                i += run.max(1);
             }
         }
         Ok((text, map))
