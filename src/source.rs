@@ -70,7 +70,9 @@ pub struct SourceFile {
     /// The path shown in diagnostics.
     pub display: String,
     pub text: Arc<str>,
-    line_starts: Vec<u32>,
+    /// Byte offsets where lines start, computed the first time a position is
+    /// asked for (most files of a run never need it).
+    line_starts: std::sync::OnceLock<Vec<u32>>,
 }
 
 /// A 1-based line and column; the column counts characters, not bytes.
@@ -84,18 +86,21 @@ pub struct LineCol {
 
 impl SourceFile {
     pub fn new(path: PathBuf, display: String, text: Arc<str>) -> SourceFile {
-        let mut line_starts = vec![0u32];
-        for (i, b) in text.bytes().enumerate() {
-            if b == b'\n' {
-                line_starts.push(clamp_u32(i + 1));
-            }
-        }
         SourceFile {
             path,
             display,
             text,
-            line_starts,
+            line_starts: std::sync::OnceLock::new(),
         }
+    }
+
+    fn line_starts(&self) -> &[u32] {
+        self.line_starts.get_or_init(|| {
+            let mut starts = vec![0u32];
+            starts
+                .extend(memchr::memchr_iter(b'\n', self.text.as_bytes()).map(|i| clamp_u32(i + 1)));
+            starts
+        })
     }
 
     /// Line and column of a byte offset (clamped to the text, snapped back to a
@@ -105,11 +110,12 @@ impl SourceFile {
         while !self.text.is_char_boundary(offset) {
             offset -= 1;
         }
-        let line = match self.line_starts.binary_search(&clamp_u32(offset)) {
+        let line_starts = self.line_starts();
+        let line = match line_starts.binary_search(&clamp_u32(offset)) {
             Ok(i) => i,
             Err(i) => i.saturating_sub(1),
         };
-        let start = self.line_starts.get(line).copied().unwrap_or(0) as usize;
+        let start = line_starts.get(line).copied().unwrap_or(0) as usize;
         let column = self
             .text
             .get(start..offset)
@@ -122,13 +128,13 @@ impl SourceFile {
     }
 
     pub fn line_count(&self) -> usize {
-        self.line_starts.len()
+        self.line_starts().len()
     }
 
     /// Byte offset of the start of a 1-based line, if it exists.
     pub fn line_start(&self, line: usize) -> Option<usize> {
         line.checked_sub(1)
-            .and_then(|l| self.line_starts.get(l))
+            .and_then(|l| self.line_starts().get(l))
             .map(|&o| o as usize)
     }
 }

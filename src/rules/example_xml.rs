@@ -139,38 +139,46 @@ fn locate(text: &str, map: &TextMap, offset: usize) -> Option<Span> {
     }
 }
 
-/// Blank out what examples use but XML does not allow, keeping byte offsets.
+/// Blank out what examples use but XML does not allow, keeping byte offsets
+/// (every byte of a blanked character becomes a space; line ends stay). Each
+/// pattern is one linear scan.
 fn prepare(text: &str) -> String {
-    let mut s = text.to_string();
-    let blank = |s: &mut String, from: usize, to: usize| {
-        if let Some(part) = s.get(from..to) {
-            let spaces: String = part
-                .chars()
-                .map(|c| if c == '\n' { '\n' } else { ' ' })
-                .collect();
-            // Same characters count; keep byte length by padding multi-byte chars.
-            let pad = part.len() - spaces.len();
-            s.replace_range(from..to, &(spaces + &" ".repeat(pad)));
+    let mut buf = text.as_bytes().to_vec();
+    let blank = |buf: &mut Vec<u8>, from: usize, to: usize| {
+        for b in buf.iter_mut().take(to).skip(from) {
+            if *b != b'\n' {
+                *b = b' ';
+            }
         }
     };
     for pat in ["<...>", "<…>", "[...]", "[…]", "...", "…"] {
-        while let Some(i) = s.find(pat) {
-            blank(&mut s, i, i + pat.len());
+        let hits: Vec<usize> = String::from_utf8_lossy(&buf)
+            .match_indices(pat)
+            .map(|(i, _)| i)
+            .collect();
+        for i in hits {
+            blank(&mut buf, i, i + pat.len());
         }
     }
     // XML declarations and DOCTYPEs anywhere (several documents in one example).
     for (open, close) in [("<?xml ", "?>"), ("<!DOCTYPE", ">")] {
+        let current = String::from_utf8_lossy(&buf).into_owned();
         let mut from = 0;
-        while let Some(i) = s.get(from..).and_then(|r| r.find(open)).map(|i| i + from) {
-            let end = s
+        while let Some(i) = current
+            .get(from..)
+            .and_then(|r| r.find(open))
+            .map(|i| i + from)
+        {
+            let end = current
                 .get(i..)
                 .and_then(|r| r.find(close))
-                .map_or(s.len(), |j| i + j + close.len());
-            blank(&mut s, i, end);
+                .map_or(current.len(), |j| i + j + close.len());
+            blank(&mut buf, i, end);
             from = end;
         }
     }
-    s
+    // Only whole characters were replaced by ASCII spaces: still UTF-8.
+    String::from_utf8(buf).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// Namespace prefixes used in the text (`stream:` in `<stream:stream>`).
