@@ -397,6 +397,16 @@ fn name_chars_len(s: &str) -> usize {
     i
 }
 
+/// [`is_name`], with ASCII names (nearly all) decided by the table.
+fn is_xml_name(s: &str) -> bool {
+    match s.as_bytes().first() {
+        Some(&b) if b < 0x80 => {
+            ASCII_NAME.get(b as usize) == Some(&1) && name_chars_len(s) == s.len()
+        }
+        _ => is_name(s),
+    }
+}
+
 fn is_ws(s: &str) -> bool {
     s.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
 }
@@ -1463,7 +1473,7 @@ impl<'l> P<'l> {
             self.add_text(c.encode_utf8(&mut [0; 4]), span, frag.origin);
             return;
         }
-        if !is_name(body) {
+        if !is_xml_name(body) {
             let d = Diagnostic::error(
                 "xml-bare-ampersand",
                 frag.span(before, before + 1),
@@ -1560,7 +1570,7 @@ impl<'l> P<'l> {
         let inner = raw.get(2..raw.len().saturating_sub(1)).unwrap_or("");
         let name = inner.trim_end();
         let span = frag.span(before, before + raw.len());
-        if !is_name(name) {
+        if !is_xml_name(name) {
             let d = Diagnostic::error(
                 "xml-bad-name",
                 span,
@@ -1927,6 +1937,83 @@ impl<'l> P<'l> {
                     }
                 }
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fast_name_checks_agree_with_the_grammar() {
+        for s in [
+            "",
+            "a",
+            "A1",
+            "_x",
+            ":y",
+            "x-y.z",
+            "1a",
+            "-a",
+            ".a",
+            "a b",
+            "a\u{B7}",
+            "\u{E9}t\u{E9}",
+            "\u{B7}a",
+            "a\u{300}",
+            "\u{300}a",
+            "a<",
+            "xml:lang",
+            "a\u{1}",
+            "\u{10000}x",
+            "x\u{FFFE}",
+        ] {
+            assert_eq!(is_xml_name(s), is_name(s), "{s:?}");
+            let slow: usize = s
+                .chars()
+                .take_while(|&c| is_name_char(c))
+                .map(char::len_utf8)
+                .sum();
+            assert_eq!(name_chars_len(s), slow, "{s:?}");
+        }
+        for b in 0u8..128 {
+            let s = (b as char).to_string();
+            assert_eq!(is_xml_name(&s), is_name(&s), "{b}");
+        }
+    }
+
+    #[test]
+    fn byte_scans_find_what_char_scans_find() {
+        for s in [
+            "plain text",
+            "tab\tok",
+            "bell\u{7}",
+            "nul\0",
+            "\u{FFFE}",
+            "\u{FFFF}",
+            "\u{FEFF} bom",
+            "\u{FFFD} replacement",
+            "a]]>b",
+            "x & y",
+            &"long ".repeat(40),
+            &format!("{}\u{1}", "y".repeat(70)),
+        ] {
+            let forbidden = s.chars().any(|c| !is_xml_char(c));
+            if forbidden {
+                assert!(may_hold_forbidden_char(s.as_bytes()), "{s:?}");
+                assert!(scan_text(s.as_bytes()) & SUSPICIOUS != 0, "{s:?}");
+            }
+            assert_eq!(
+                scan_text(s.as_bytes()) & BRACKET != 0,
+                s.contains(']'),
+                "{s:?}"
+            );
+            assert_eq!(
+                scan_text(s.as_bytes()) & AMPERSAND != 0,
+                s.contains('&'),
+                "{s:?}"
+            );
         }
     }
 }
