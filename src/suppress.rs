@@ -1,7 +1,7 @@
 //! Inline suppressions, written as XML comments:
 //!
 //! ```xml
-//! <!-- xeplint-disable-next-element dtd-content-model, xml-undefined-entity: kept as published -->
+//! <!-- xeplint-disable-next-element dtd-content, xml-undefined-entity: kept as published -->
 //! <section1 topic="Legacy">…</section1>
 //!
 //! <!-- xeplint-disable revision-order: the history is out of order on purpose -->
@@ -273,7 +273,7 @@ fn read(
                 )
                 .label("no rule id after this")
                 .help(format!(
-                    "e.g. `<!-- {directive} dtd-content-model: reason -->`"
+                    "e.g. `<!-- {directive} dtd-content: reason -->`"
                 )),
             );
         }

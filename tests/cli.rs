@@ -1,6 +1,6 @@
 //! The `check` command as users and editors run it: standard input, exit
 //! status, ordering under parallelism, baselines, and the Vim / VS Code
-//! patterns documented in `docs/integration.md`.
+//! patterns documented in `README.md`.
 
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
@@ -249,13 +249,13 @@ fn output_does_not_depend_on_the_thread_count() {
 
 // ---------------------------------------------------------------- editors
 
-/// The VS Code problem matcher's pattern, exactly as in docs/integration.md.
+/// The VS Code problem matcher's pattern, exactly as in README.md.
 const VSCODE_REGEXP: &str = r"^(.+?):(\d+):(\d+): (error|warning|info)\[([a-z0-9-]+)\]: (.*)$";
-/// The Vim errorformat, exactly as in docs/integration.md.
+/// The Vim errorformat, exactly as in README.md.
 const VIM_ERRORFORMAT: &str = "%f:%l:%c: %t%*[a-z]%m";
 
 fn integration_doc() -> String {
-    std::fs::read_to_string(root().join("docs/integration.md")).unwrap()
+    std::fs::read_to_string(root().join("README.md")).unwrap()
 }
 
 /// Short output with an error, a warning and an info, with a non-ASCII line.
@@ -285,7 +285,7 @@ fn vscode_problem_matcher_reads_short_output() {
     let in_json = serde_json::to_string(VSCODE_REGEXP).unwrap();
     assert!(
         integration_doc().contains(&format!("\"regexp\": {in_json}")),
-        "docs/integration.md must show {in_json}"
+        "README.md must show {in_json}"
     );
     let re = regex::Regex::new(VSCODE_REGEXP).unwrap();
     let (_dir, out) = short_sample();
@@ -318,7 +318,7 @@ fn vscode_problem_matcher_reads_short_output() {
 fn vim_errorformat_reads_short_output() {
     assert!(
         integration_doc().contains(&format!("let &l:errorformat = '{VIM_ERRORFORMAT}'")),
-        "docs/integration.md must show the errorformat"
+        "README.md must show the errorformat"
     );
     let vim_ok = std::process::Command::new("vim")
         .arg("--version")
