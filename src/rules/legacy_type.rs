@@ -12,8 +12,8 @@ declare_rule! {
     /// them), but a document copied from one must not: a SIG is now proposed by a Procedural XEP.
     ///
     /// ## Example
-    /// In XEP-0007, `<type>SIG Proposal</type>` is accepted (info); a new document writes
-    /// `<type>Procedural</type>`.
+    /// Accepted, as info, in XEP-0007: `<type>SIG Proposal</type>`. Bad in a new document:
+    /// `<type>SIG Proposal</type>` (reported by `type-value`); good: `<type>Procedural</type>`.
     LegacyType { id: "legacy-type", severity: Info, summary: "a legacy SIG type on a document allowed to keep it" }
 }
 

@@ -218,7 +218,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ids_are_unique_kebab_case_and_documented() {
+    fn ids_are_unique_kebab_case_and_documented_in_three_parts() {
         let mut seen = std::collections::HashSet::new();
         for r in registry() {
             assert!(seen.insert(r.id), "duplicate rule id {}", r.id);
@@ -228,12 +228,114 @@ mod tests {
                 "{} is not kebab-case",
                 r.id
             );
-            assert!(!r.summary.is_empty(), "{} has no summary", r.id);
+            assert!(
+                !r.summary.is_empty() && !r.summary.ends_with('.'),
+                "{}: summary",
+                r.id
+            );
+            let doc = r.doc_text();
+            let what = doc.find("## What it checks");
+            let why = doc.find("## Why it matters");
+            let example = doc.find("## Example");
+            assert!(
+                what.is_some() && what < why && why < example,
+                "{}: the doc must have the three parts in order",
+                r.id
+            );
+            let why_text = doc
+                .get(why.unwrap_or(0)..example.unwrap_or(0))
+                .unwrap_or("");
+            let ex = doc.get(example.unwrap_or(0)..).unwrap_or("").to_lowercase();
+            if r.id.starts_with("xml-") || r.id.starts_with("dtd-") {
+                assert!(
+                    why_text.contains("XML 1.0 §"),
+                    "{}: \"Why it matters\" must cite XML 1.0",
+                    r.id
+                );
+            } else if XEP_RULES.iter().any(|x| x.info().id == r.id) {
+                assert!(
+                    why_text.contains("XEP-0001")
+                        || why_text.contains("XEP-0143")
+                        || why_text.contains("XEP-0002"),
+                    "{}: \"Why it matters\" must cite the XEP it enforces",
+                    r.id
+                );
+            }
+            assert!(
+                ex.contains("bad") && ex.contains("good"),
+                "{}: the example needs a bad and a good fragment",
+                r.id
+            );
         }
-        for r in XEP_RULES {
-            let doc = r.info().doc;
-            for part in ["## What it checks", "## Why it matters", "## Example"] {
-                assert!(doc.contains(part), "{} doc lacks {part}", r.info().id);
+    }
+
+    /// Literals that look like ids but are not diagnostic ids.
+    const NOT_RULE_IDS: &[&str] = &[
+        // The target of the `<?xml-stylesheet …?>` processing instruction.
+        "xml-stylesheet",
+    ];
+
+    /// Every whole string literal `"PREFIX-…"` under `src/`, with its file.
+    fn literals_in_src(prefix: &str) -> Vec<(String, String)> {
+        fn walk(dir: &std::path::Path, needle: &str, out: &mut Vec<(String, String)>) {
+            let mut entries: Vec<_> = std::fs::read_dir(dir)
+                .expect("read src/")
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .collect();
+            entries.sort();
+            for p in entries {
+                if p.is_dir() {
+                    walk(&p, needle, out);
+                } else if p.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&p).expect("read a source file");
+                    for (i, _) in text.match_indices(needle) {
+                        let rest = &text[i + 1..];
+                        let len = rest
+                            .bytes()
+                            .take_while(|b| {
+                                b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-'
+                            })
+                            .count();
+                        // Only whole literals holding an id: not file names or messages.
+                        if len > 4 && rest.as_bytes().get(len) == Some(&b'"') {
+                            out.push((rest[..len].to_string(), p.display().to_string()));
+                        }
+                    }
+                }
+            }
+        }
+        let mut out = Vec::new();
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        walk(&src, &format!("\"{prefix}-"), &mut out);
+        out.retain(|(id, _)| !NOT_RULE_IDS.contains(&id.as_str()));
+        out
+    }
+
+    #[test]
+    fn every_emitted_xml_and_dtd_id_is_documented_and_every_documented_one_emitted() {
+        for (prefix, example) in [("xml", "xml-mismatched-tag"), ("dtd", "dtd-content")] {
+            let found = literals_in_src(prefix);
+            assert!(
+                found.iter().any(|(id, _)| id == example),
+                "the scan for {prefix}- ids is broken"
+            );
+            let missing: Vec<String> = found
+                .iter()
+                .filter(|(id, _)| lookup(id).is_none())
+                .map(|(id, file)| format!("{id} (in {file})"))
+                .collect();
+            assert!(missing.is_empty(), "ids without documentation: {missing:?}");
+            for r in registry()
+                .into_iter()
+                .filter(|r| r.id.starts_with(&format!("{prefix}-")))
+            {
+                assert!(
+                    found
+                        .iter()
+                        .any(|(id, file)| id == r.id && !file.ends_with("rules.rs")),
+                    "{} is documented but never emitted",
+                    r.id
+                );
             }
         }
     }
