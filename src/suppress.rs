@@ -272,9 +272,7 @@ fn read(
                     format!("`{directive}` names no rule"),
                 )
                 .label("no rule id after this")
-                .help(format!(
-                    "e.g. `<!-- {directive} dtd-content: reason -->`"
-                )),
+                .help(format!("e.g. `<!-- {directive} dtd-content: reason -->`")),
             );
         }
         return None;

@@ -51,51 +51,8 @@ fn expectations(text: &str) -> Vec<(String, Found)> {
     out
 }
 
-/// Expectation comments in `fixtures/xml/` that do not say what they mean,
-/// and what they stand for: (file, comment as written, replacement).
-/// `None` as the comment adds an expectation the file does not list.
-/// An entry that no longer applies is reported, not failed.
-const ERRATA: &[(&str, Option<&str>, &str)] = &[
-    // The comment names the file, not a rule: the problem in it is the
-    // `</section1>` that closes the section while `<p>` is still open.
-    (
-        "xml-crlf.xml",
-        Some("xml-crlf at 16:42"),
-        "xml-mismatched-tag at 16:42",
-    ),
-    (
-        "xml-multibyte-position.xml",
-        Some("xml-multibyte-position at 29:44"),
-        "xml-mismatched-tag at 29:44",
-    ),
-    // Line 29 holds a second bad reference, `&#0;` (U+0000 is not an XML
-    // character), which the file does not list.
-    ("xml-bad-char-ref.xml", None, "xml-bad-char-ref at 29:32"),
-];
-
-fn expected_for(name: &str, text: &str) -> BTreeSet<Found> {
-    let mut written = expectations(text);
-    for &(file, comment, instead) in ERRATA.iter().filter(|e| e.0 == name) {
-        let replacement = expectations(&format!("<!-- expect: {instead} -->"));
-        match comment {
-            Some(c) => match written.iter().position(|(body, _)| body == c) {
-                Some(k) => {
-                    written.remove(k);
-                    written.extend(replacement);
-                }
-                None => eprintln!("note: erratum for {file} (`{c}`) no longer applies"),
-            },
-            None => {
-                let new = replacement.first().map(|r| r.1.clone());
-                if written.iter().any(|(_, f)| Some(f) == new.as_ref()) {
-                    eprintln!("note: erratum for {file} (`{instead}`) is now in the file");
-                } else {
-                    written.extend(replacement);
-                }
-            }
-        }
-    }
-    written.into_iter().map(|(_, f)| f).collect()
+fn expected_for(text: &str) -> BTreeSet<Found> {
+    expectations(text).into_iter().map(|(_, f)| f).collect()
 }
 
 fn xml_fixture_paths() -> Vec<PathBuf> {
@@ -132,7 +89,7 @@ fn xml_fixtures_report_exactly_what_they_declare() {
     for path in &paths {
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
         let text = std::fs::read_to_string(path).expect("read fixture");
-        let expected = expected_for(name, &text);
+        let expected = expected_for(&text);
         assert!(!expected.is_empty(), "{name} declares no expectation");
         let session = Session::new(Default::default());
         let mut input = Input::file(path);
