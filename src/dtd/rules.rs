@@ -7,24 +7,10 @@
 use crate::diag::Severity;
 use crate::rules::RuleInfo;
 
-const fn rule(
-    id: &'static str,
-    severity: Severity,
-    summary: &'static str,
-    doc: &'static str,
-) -> RuleInfo {
-    RuleInfo {
-        id,
-        severity,
-        summary,
-        doc,
-    }
-}
-
 use Severity::{Error, Info};
 
 pub static RULES: &[RuleInfo] = &[
-    rule(
+    RuleInfo::new(
         "dtd-syntax",
         Error,
         "a declaration in the DTD, an entity file or the internal subset is malformed",
@@ -55,7 +41,7 @@ DTD loses the content model of an element.
 ```
 "#,
     ),
-    rule(
+    RuleInfo::new(
         "dtd-declaration",
         Error,
         "the DTD breaks a validity constraint on its own declarations",
@@ -88,7 +74,7 @@ document says.
 ```
 "#,
     ),
-    rule(
+    RuleInfo::new(
         "dtd-bundled",
         Info,
         "the document's DTD was not available; the bundled XEP DTD was used",
@@ -120,7 +106,7 @@ findings stay useful, but the result is only as good as the bundled copy.
 ```
 "#,
     ),
-    rule(
+    RuleInfo::new(
         "dtd-unreadable",
         Error,
         "the DTD given with --dtd could not be read",
@@ -147,7 +133,7 @@ DTD. A typo in `--dtd` would otherwise pass every document unchecked in CI.
 ```
 "#,
     ),
-    rule(
+    RuleInfo::new(
         "dtd-root-mismatch",
         Error,
         "the root element is not the one the DOCTYPE names",
@@ -175,7 +161,7 @@ stylesheets that render xmpp.org start from that element.
 ```
 "#,
     ),
-    rule(
+    RuleInfo::new(
         "dtd-undeclared-element",
         Error,
         "an element the DTD does not declare",
@@ -204,7 +190,7 @@ render it as raw text.
 ```
 "#,
     ),
-    rule(
+    RuleInfo::new(
         "dtd-content",
         Error,
         "the child elements are not in the order or number the content model requires",
@@ -243,7 +229,7 @@ the XSF editors' CI rejects the document.
 ```
 "#,
     ),
-    rule(
+    RuleInfo::new(
         "dtd-child-not-allowed",
         Error,
         "a child element not listed in its parent's text-only or mixed content model",
@@ -274,7 +260,7 @@ list.
 ```
 "#,
     ),
-    rule(
+    RuleInfo::new(
         "dtd-text-not-allowed",
         Error,
         "text or a CDATA section where only elements are allowed",
@@ -309,7 +295,7 @@ that lost its `<p>`.
 ```
 "#,
     ),
-    rule(
+    RuleInfo::new(
         "dtd-not-empty",
         Error,
         "an element declared EMPTY has content",
@@ -336,7 +322,7 @@ content"). Content inside an EMPTY element is dropped by the stylesheets.
 ```
 "#,
     ),
-    rule(
+    RuleInfo::new(
         "dtd-undeclared-attribute",
         Error,
         "an attribute the DTD does not declare for this element",
@@ -364,7 +350,7 @@ or link it was meant to create does not exist.
 ```
 "#,
     ),
-    rule(
+    RuleInfo::new(
         "dtd-missing-attribute",
         Error,
         "an attribute declared #REQUIRED is missing",
@@ -391,7 +377,7 @@ identifier, a link target) has nothing to work with.
 ```
 "#,
     ),
-    rule(
+    RuleInfo::new(
         "dtd-attribute-value",
         Error,
         "an attribute value does not fit its declared type",
@@ -420,7 +406,7 @@ Values outside the enumeration are not understood by the tools that read them.
 ```
 "#,
     ),
-    rule(
+    RuleInfo::new(
         "dtd-fixed-attribute",
         Error,
         "an attribute declared #FIXED has another value",
@@ -446,7 +432,7 @@ namespace marker that tools compare literally.
 ```
 "#,
     ),
-    rule(
+    RuleInfo::new(
         "dtd-duplicate-id",
         Error,
         "two elements have the same ID",
@@ -473,7 +459,7 @@ bear them"). A link to a duplicated ID lands on whichever comes first.
 ```
 "#,
     ),
-    rule(
+    RuleInfo::new(
         "dtd-unknown-idref",
         Error,
         "an IDREF or IDREFS value names no ID of the document",
@@ -499,7 +485,7 @@ XML 1.0 §3.3.1, VC: IDREF. A dangling reference is a broken internal link.
 ```
 "#,
     ),
-    rule(
+    RuleInfo::new(
         "dtd-too-many-errors",
         Error,
         "validation stopped after 100 errors in one document",

@@ -24,6 +24,21 @@ pub struct RuleInfo {
 }
 
 impl RuleInfo {
+    /// A rule's entry (for the tables of `xml-…` and `dtd-…` ids).
+    pub const fn new(
+        id: &'static str,
+        severity: Severity,
+        summary: &'static str,
+        doc: &'static str,
+    ) -> RuleInfo {
+        RuleInfo {
+            id,
+            severity,
+            summary,
+            doc,
+        }
+    }
+
     /// The documentation as Markdown: the one space a doc comment puts at the
     /// start of each line is removed.
     pub fn doc_text(&self) -> String {

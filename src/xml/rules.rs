@@ -6,24 +6,10 @@
 use crate::diag::Severity;
 use crate::rules::RuleInfo;
 
-const fn rule(
-    id: &'static str,
-    severity: Severity,
-    summary: &'static str,
-    doc: &'static str,
-) -> RuleInfo {
-    RuleInfo {
-        id,
-        severity,
-        summary,
-        doc,
-    }
-}
-
 use Severity::{Error, Warning};
 
 pub static RULES: &[RuleInfo] = &[
-    rule(
+    RuleInfo::new(
         "xml-encoding",
         Error,
         "the file is not UTF-8, or declares another encoding",
@@ -54,7 +40,7 @@ renders as mojibake on xmpp.org, or does not build at all.
 ```
 "#,
     ),
-    rule(
+    RuleInfo::new(
         "xml-invalid-char",
         Error,
         "a character XML 1.0 does not allow (control characters, U+FFFE, U+FFFF)",
@@ -84,7 +70,7 @@ in most editors.
 ```
 "#,
     ),
-    rule(
+    RuleInfo::new(
         "xml-bad-name",
         Error,
         "an element, end tag or processing instruction without a valid XML name",
@@ -113,7 +99,7 @@ escaped.
 ```
 "#,
     ),
-    rule(
+    RuleInfo::new(
         "xml-bad-attribute",
         Error,
         "an attribute that is not written name='value'",
@@ -141,7 +127,7 @@ checked>`) are the usual cause.
 ```
 "#,
     ),
-    rule(
+    RuleInfo::new(
         "xml-duplicate-attribute",
         Error,
         "the same attribute given twice on one element",
@@ -168,7 +154,7 @@ copy-and-paste leftover.
 ```
 "#,
     ),
-    rule(
+    RuleInfo::new(
         "xml-unescaped-lt",
         Error,
         "a `<` that does not start a tag, or a `<` inside an attribute value",
@@ -197,7 +183,7 @@ Attribute Values*. XEPs talk about XML all the time; protocol examples belong in
 ```
 "#,
     ),
-    rule(
+    RuleInfo::new(
         "xml-bare-ampersand",
         Error,
         "an `&` that does not start an entity or character reference",
@@ -224,7 +210,7 @@ strings (`?a=1&b=2`) in `<link url='…'>` are the classic case in XEPs.
 ```
 "#,
     ),
-    rule(
+    RuleInfo::new(
         "xml-bad-char-ref",
         Error,
         "a character reference that is malformed or names a character XML forbids",
@@ -253,7 +239,7 @@ conforming processors.
 ```
 "#,
     ),
-    rule(
+    RuleInfo::new(
         "xml-undefined-entity",
         Error,
         "a reference to an entity (or parameter entity) nobody declared",
@@ -285,7 +271,7 @@ it before a reviewer has to.
 ```
 "#,
     ),
-    rule(
+    RuleInfo::new(
         "xml-recursive-entity",
         Error,
         "an entity whose replacement text refers to itself, directly or not",
@@ -313,7 +299,7 @@ subset gone wrong, and it affects every document that uses the entity.
 ```
 "#,
     ),
-    rule(
+    RuleInfo::new(
         "xml-entity-limit",
         Error,
         "entity expansion stopped: too large, or nested too deeply",
@@ -345,7 +331,7 @@ to a few times their size, far below the limit.
 ```
 "#,
     ),
-    rule(
+    RuleInfo::new(
         "xml-external-refused",
         Error,
         "a SYSTEM id that is a URI, an absolute path, or leaves the project",
@@ -378,7 +364,7 @@ the checkout nor reach a network, and must give the same answer every time.
 ```
 "#,
     ),
-    rule(
+    RuleInfo::new(
         "xml-entity-file-missing",
         Warning,
         "the entity file a parameter entity names could not be read",
@@ -408,7 +394,7 @@ class of errors goes unseen, hence a warning. Pass `--entities PATH` to name the
 ```
 "#,
     ),
-    rule(
+    RuleInfo::new(
         "xml-external-entity",
         Warning,
         "a reference to an external general entity, which xeplint does not load",
@@ -437,7 +423,7 @@ internal entity from `xep.ent`, so one in a contribution deserves a look.
 ```
 "#,
     ),
-    rule(
+    RuleInfo::new(
         "xml-entity-in-attribute",
         Error,
         "an entity with markup, or an external entity, used in an attribute value",
@@ -465,7 +451,7 @@ it cannot stand in `topic='…'` or `url='…'`.
 ```
 "#,
     ),
-    rule(
+    RuleInfo::new(
         "xml-mismatched-tag",
         Error,
         "an end tag that does not match the innermost open element",
@@ -497,7 +483,7 @@ section wrongly.
 ```
 "#,
     ),
-    rule(
+    RuleInfo::new(
         "xml-unexpected-end-tag",
         Error,
         "an end tag for an element that is not open",
@@ -525,7 +511,7 @@ element, or a typo in the name.
 ```
 "#,
     ),
-    rule(
+    RuleInfo::new(
         "xml-unclosed-tag",
         Error,
         "an element that is never closed (in the document, or in the entity that opens it)",
@@ -556,7 +542,7 @@ place are the usual causes.
 ```
 "#,
     ),
-    rule(
+    RuleInfo::new(
         "xml-no-root",
         Error,
         "the document has no root element",
@@ -585,7 +571,7 @@ element holding a `<header>` and sections.
 ```
 "#,
     ),
-    rule(
+    RuleInfo::new(
         "xml-content-after-root",
         Error,
         "an element after the root element has ended",
@@ -614,7 +600,7 @@ pasted after the closing tag, or a `</xep>` in the middle of the file, causes th
 ```
 "#,
     ),
-    rule(
+    RuleInfo::new(
         "xml-text-outside-root",
         Error,
         "text, CDATA or an entity reference outside the root element",
@@ -643,7 +629,7 @@ end of file
 ```
 "#,
     ),
-    rule(
+    RuleInfo::new(
         "xml-misplaced-declaration",
         Error,
         "an XML declaration, `<?xml …?>` or DOCTYPE where it may not stand",
@@ -675,7 +661,7 @@ file ill-formed.
 ```
 "#,
     ),
-    rule(
+    RuleInfo::new(
         "xml-bad-doctype",
         Error,
         "a DOCTYPE without a valid name, or with a malformed identifier",
@@ -702,7 +688,7 @@ S Name (S ExternalID)? S? ('[' intSubset ']' S?)? '>'` and §4.2.2 (External Ent
 ```
 "#,
     ),
-    rule(
+    RuleInfo::new(
         "xml-bad-comment",
         Error,
         "`--` inside a comment, or a comment ending in `--->`",
@@ -728,7 +714,7 @@ comment, or a row of dashes used as a separator, triggers it.
 ```
 "#,
     ),
-    rule(
+    RuleInfo::new(
         "xml-unterminated",
         Error,
         "a comment, CDATA section, processing instruction, DOCTYPE or tag that is never closed",
@@ -760,7 +746,7 @@ of an XEP: its sections then disappear from the rendered document.
 ```
 "#,
     ),
-    rule(
+    RuleInfo::new(
         "xml-syntax",
         Error,
         "other XML syntax errors, such as `]]>` in text",
@@ -787,7 +773,7 @@ section. Any other syntax error is a fatal error by §1.2 (Terminology) as well.
 ```
 "#,
     ),
-    rule(
+    RuleInfo::new(
         "xml-depth-limit",
         Error,
         "elements nested more deeply than xeplint follows (1024 levels)",
@@ -815,7 +801,7 @@ generator) or an attack.
 ```
 "#,
     ),
-    rule(
+    RuleInfo::new(
         "xml-too-many-errors",
         Error,
         "well-formedness checking stopped after many errors",
