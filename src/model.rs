@@ -338,11 +338,7 @@ impl Builder<'_> {
             return None;
         };
         let a = e.attr(name)?;
-        let span = if n.origin.is_some() {
-            self.tree.document_span(node).unwrap_or(a.value_span)
-        } else {
-            a.value_span
-        };
+        let span = attr_span(self.tree, node, a);
         Some(Field {
             value: a.value.clone(),
             span,
@@ -472,11 +468,7 @@ pub fn build(tree: &Tree, sources: &SourceMap, file_name: &str) -> Xep {
         if let Some(a) = e.attr("anchor")
             && !a.value.is_empty()
         {
-            let span = if n.origin.is_some() {
-                tree.document_span(id).unwrap_or(a.value_span)
-            } else {
-                a.value_span
-            };
+            let span = attr_span(tree, id, a);
             xep.anchors.push(Anchor {
                 name: a.value.clone(),
                 span,
@@ -486,11 +478,7 @@ pub fn build(tree: &Tree, sources: &SourceMap, file_name: &str) -> Xep {
         match e.name.as_str() {
             "link" => {
                 if let Some(a) = e.attr("url") {
-                    let span = if n.origin.is_some() {
-                        tree.document_span(id).unwrap_or(a.value_span)
-                    } else {
-                        a.value_span
-                    };
+                    let span = attr_span(tree, id, a);
                     xep.links.push(Link {
                         url: a.value.clone(),
                         span,
@@ -506,6 +494,15 @@ pub fn build(tree: &Tree, sources: &SourceMap, file_name: &str) -> Xep {
         }
     }
     xep
+}
+
+/// Where a reader sees an attribute's value: the value itself, or the
+/// `&entity;` reference when the element came from an expansion.
+fn attr_span(tree: &Tree, id: NodeId, a: &crate::xml::Attribute) -> Span {
+    match tree.node(id) {
+        Some(n) if n.origin.is_some() => tree.document_span(id).unwrap_or(a.value_span),
+        _ => a.value_span,
+    }
 }
 
 /// A pseudo-attribute of a processing instruction (`href='xep.xsl'`).
