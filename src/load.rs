@@ -270,41 +270,15 @@ pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>, LoadError> {
 /// Open for reading without waiting: should a FIFO take the place of a
 /// regular file between the check and the open, opening it must not block.
 fn open_no_wait(path: &Path) -> std::io::Result<std::fs::File> {
-    #[cfg(all(
-        target_os = "linux",
-        any(
-            target_arch = "x86_64",
-            target_arch = "x86",
-            target_arch = "aarch64",
-            target_arch = "arm",
-            target_arch = "riscv64",
-            target_arch = "powerpc64",
-            target_arch = "s390x",
-            target_arch = "loongarch64"
-        )
-    ))]
+    #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        /// `O_NONBLOCK` on these architectures.
-        const O_NONBLOCK: i32 = 0o4000;
         std::fs::OpenOptions::new()
             .read(true)
-            .custom_flags(O_NONBLOCK)
+            .custom_flags(libc::O_NONBLOCK)
             .open(path)
     }
-    #[cfg(not(all(
-        target_os = "linux",
-        any(
-            target_arch = "x86_64",
-            target_arch = "x86",
-            target_arch = "aarch64",
-            target_arch = "arm",
-            target_arch = "riscv64",
-            target_arch = "powerpc64",
-            target_arch = "s390x",
-            target_arch = "loongarch64"
-        )
-    )))]
+    #[cfg(not(unix))]
     {
         std::fs::File::open(path)
     }
