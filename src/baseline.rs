@@ -182,7 +182,7 @@ pub fn element_path(tree: &Tree, file: FileId, offset: u32) -> String {
     }
     let mut cur = root;
     if let Some(e) = tree.element(root) {
-        parts.push(e.name.clone());
+        parts.push(e.name.to_string());
     }
     for _ in 0..4096 {
         let mut next = None;
@@ -191,12 +191,16 @@ pub fn element_path(tree: &Tree, file: FileId, offset: u32) -> String {
             let n = seen.entry(e.name.as_str()).or_default();
             *n += 1;
             if inside(id) {
-                next = Some((id, e.name.clone(), *n));
+                next = Some((id, e.name.as_str(), *n));
                 break;
             }
         }
         let Some((id, name, n)) = next else { break };
-        parts.push(if n > 1 { format!("{name}[{n}]") } else { name });
+        parts.push(if n > 1 {
+            format!("{name}[{n}]")
+        } else {
+            name.to_string()
+        });
         cur = id;
     }
     parts.join("/")

@@ -257,10 +257,10 @@ impl Builder<'_> {
     /// The span of an element's trimmed text content (or of its first child
     /// reference), when it lies in the document.
     fn content_span(&self, node: NodeId) -> Option<Span> {
-        let n = self.tree.node(node)?;
+        self.tree.node(node)?;
         let mut first: Option<Span> = None;
         let mut last: Option<Span> = None;
-        for &c in &n.children {
+        for c in self.tree.children(node) {
             let cn = self.tree.node(c)?;
             let s = match &cn.kind {
                 NodeKind::Text(t) if t.trim().is_empty() => continue,
@@ -340,7 +340,7 @@ impl Builder<'_> {
         let a = e.attr(name)?;
         let span = attr_span(self.tree, node, a);
         Some(Field {
-            value: a.value.clone(),
+            value: a.value.to_string(),
             span,
             node: Some(node),
             origin: n.origin,
@@ -470,7 +470,7 @@ pub fn build(tree: &Tree, sources: &SourceMap, file_name: &str) -> Xep {
         {
             let span = attr_span(tree, id, a);
             xep.anchors.push(Anchor {
-                name: a.value.clone(),
+                name: a.value.to_string(),
                 span,
                 node: id,
             });
@@ -480,7 +480,7 @@ pub fn build(tree: &Tree, sources: &SourceMap, file_name: &str) -> Xep {
                 if let Some(a) = e.attr("url") {
                     let span = attr_span(tree, id, a);
                     xep.links.push(Link {
-                        url: a.value.clone(),
+                        url: a.value.to_string(),
                         span,
                         node: id,
                     });

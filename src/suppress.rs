@@ -296,14 +296,8 @@ fn comment_contains(comment: Span, span: Span) -> bool {
 fn next_element(tree: &Tree, id: NodeId) -> Option<NodeId> {
     let node = tree.node(id)?;
     match node.parent {
-        Some(p) => {
-            let siblings = &tree.node(p)?.children;
-            let at = siblings.iter().position(|&c| c == id)?;
-            siblings[at + 1..]
-                .iter()
-                .copied()
-                .find(|&c| tree.element(c).is_some())
-        }
+        Some(_) => std::iter::successors(tree.next_sibling(id), |&c| tree.next_sibling(c))
+            .find(|&c| tree.element(c).is_some()),
         None => {
             let root = tree.root?;
             (tree.node(root)?.span.start > node.span.start).then_some(root)
@@ -333,8 +327,8 @@ pub(crate) fn extent(tree: &Tree, file: FileId, id: NodeId) -> Range<u32> {
             end = end.max(close.end);
             break;
         }
-        match n.children.last() {
-            Some(&c) => cur = c,
+        match n.last_child {
+            Some(c) => cur = c,
             None => break,
         }
     }

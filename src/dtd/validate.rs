@@ -556,7 +556,7 @@ impl<'a> Validator<'a> {
             }
             if let AttDefault::Fixed(fixed) = &info.default {
                 let value = if info.ty == AttType::Cdata {
-                    a.value.clone()
+                    a.value.to_string()
                 } else {
                     normalize(&a.value)
                 };
@@ -658,7 +658,7 @@ impl<'a> Validator<'a> {
     fn empty(&mut self, id: NodeId) {
         let tree = self.tree;
         let Some(node) = tree.node(id) else { return };
-        let (Some(&first), NodeKind::Element(el)) = (node.children.first(), &node.kind) else {
+        let (Some(first), NodeKind::Element(el)) = (node.first_child, &node.kind) else {
             return;
         };
         let Some(child) = tree.node(first) else {
@@ -717,7 +717,7 @@ impl<'a> Validator<'a> {
         // Disallowed children, grouped when one entity reference brought
         // several of them in.
         let mut groups: Vec<(Option<ExpId>, Vec<NodeId>)> = Vec::new();
-        for &c in &node.children {
+        for c in tree.children(id) {
             let Some(cn) = tree.node(c) else { continue };
             let NodeKind::Element(e) = &cn.kind else {
                 continue;
@@ -805,7 +805,7 @@ impl<'a> Validator<'a> {
         // has fitted since: further misfits join it instead of piling up.
         let mut open: Option<(usize, usize)> = None;
         let mut misfits = false;
-        for &c in &node.children {
+        for c in tree.children(id) {
             let Some(cn) = tree.node(c) else { continue };
             match &cn.kind {
                 NodeKind::Element(e) => {

@@ -26,11 +26,7 @@ impl Rule for NumberLiteral {
         };
         let Some(node) = n.node else { return };
         // The entity may sit inside <number> (the element itself is in the document).
-        let inner = cx
-            .tree
-            .node(node)
-            .map_or(&[][..], |x| x.children.as_slice());
-        let from_entity = inner.iter().find_map(|&c| {
+        let from_entity = cx.tree.children(node).find_map(|c| {
             let cn = cx.tree.node(c)?;
             cx.tree
                 .origin_chain(cn.origin)

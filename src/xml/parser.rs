@@ -277,7 +277,7 @@ fn ceil_char(s: &str, at: usize) -> usize {
 }
 
 struct Pending {
-    text: String,
+    text: CompactString,
     span: Span,
     origin: Option<ExpId>,
     parent: Option<NodeId>,
@@ -476,7 +476,7 @@ impl<'l> P<'l> {
     fn element_name_span(&self, id: NodeId) -> (String, Span) {
         match self.tree.node(id) {
             Some(n) => match &n.kind {
-                NodeKind::Element(e) => (e.name.clone(), n.span),
+                NodeKind::Element(e) => (e.name.to_string(), n.span),
                 _ => (String::new(), n.span),
             },
             None => (String::new(), Span::point(self.file, 0)),
@@ -526,29 +526,11 @@ impl<'l> P<'l> {
 
     fn add_node(&mut self, kind: NodeKind, span: Span, origin: Option<ExpId>) -> NodeId {
         self.charge_node(span, origin);
-        let id = NodeId(u32::try_from(self.tree.nodes.len()).unwrap_or(u32::MAX));
         let parent = self.stack.last().copied();
-        self.tree.nodes.push(Node {
-            kind,
-            parent,
-            children: Vec::new(),
-            span,
-            origin,
-        });
-        match parent {
-            Some(p) => {
-                if let Some(n) = self.tree.nodes.get_mut(p.0 as usize) {
-                    n.children.push(id);
-                }
-            }
-            None => {
-                if !matches!(
-                    self.tree.nodes.last().map(|n| &n.kind),
-                    Some(NodeKind::Element(_))
-                ) {
-                    self.tree.misc.push(id);
-                }
-            }
+        let misc = parent.is_none() && !matches!(kind, NodeKind::Element(_));
+        let id = self.tree.push(Node::new(kind, parent, span, origin));
+        if misc {
+            self.tree.misc.push(id);
         }
         id
     }
@@ -556,19 +538,12 @@ impl<'l> P<'l> {
     fn flush_text(&mut self) {
         if let Some(p) = self.pending.take() {
             self.charge_node(p.span, p.origin);
-            let id = NodeId(u32::try_from(self.tree.nodes.len()).unwrap_or(u32::MAX));
-            self.tree.nodes.push(Node {
-                kind: NodeKind::Text(p.text),
-                parent: p.parent,
-                children: Vec::new(),
-                span: p.span,
-                origin: p.origin,
-            });
-            if let Some(parent) = p.parent
-                && let Some(n) = self.tree.nodes.get_mut(parent.0 as usize)
-            {
-                n.children.push(id);
-            }
+            self.tree.push(Node::new(
+                NodeKind::Text(p.text),
+                p.parent,
+                p.span,
+                p.origin,
+            ));
         }
     }
 
@@ -613,7 +588,7 @@ impl<'l> P<'l> {
         }
         self.flush_text();
         self.pending = Some(Pending {
-            text: s.to_string(),
+            text: CompactString::from(s),
             span,
             origin,
             parent,
@@ -811,7 +786,7 @@ impl<'l> P<'l> {
                     self.push(d);
                 } else {
                     self.add_node(
-                        NodeKind::CData(inner.to_string()),
+                        NodeKind::CData(CompactString::from(inner)),
                         frag.span(before, after),
                         frag.origin,
                     );
@@ -832,7 +807,7 @@ impl<'l> P<'l> {
                     self.push(d);
                 }
                 self.add_node(
-                    NodeKind::Comment(inner.to_string()),
+                    NodeKind::Comment(CompactString::from(inner)),
                     frag.span(before, after),
                     frag.origin,
                 );
@@ -868,8 +843,8 @@ impl<'l> P<'l> {
                 }
                 self.add_node(
                     NodeKind::Pi {
-                        target: target.to_string(),
-                        data: data.to_string(),
+                        target: CompactString::from(target),
+                        data: CompactString::from(data),
                     },
                     frag.span(before, after),
                     frag.origin,
@@ -1051,7 +1026,7 @@ impl<'l> P<'l> {
             return Some(before + 1);
         }
         let name_len = name_chars_len(inner);
-        let name = inner.get(..name_len).unwrap_or("").to_string();
+        let name = CompactString::from(inner.get(..name_len).unwrap_or(""));
         let name_span = frag.span(before + 1, before + 1 + name_len);
         let attributes = self.attributes(frag, inner, before + 1, name_len);
         let span = frag.span(before, before + raw.len());
@@ -1235,7 +1210,7 @@ impl<'l> P<'l> {
                 seen.get_or_insert_with(|| {
                     out.iter()
                         .enumerate()
-                        .map(|(k, a)| (a.name.clone(), k))
+                        .map(|(k, a)| (a.name.to_string(), k))
                         .collect()
                 })
                 .get(aname)
@@ -1259,7 +1234,7 @@ impl<'l> P<'l> {
                 seen.insert(aname.to_string(), out.len());
             }
             out.push(Attribute {
-                name: aname.to_string(),
+                name: CompactString::from(aname),
                 value,
                 name_span,
                 value_span: frag.span(base + vstart, base + vstart + vlen),
@@ -1269,9 +1244,9 @@ impl<'l> P<'l> {
 
     /// Normalize an attribute value: references resolved, white space
     /// characters turned into spaces.
-    fn attr_value(&mut self, frag: &Frag<'_>, raw: &str, base: usize) -> String {
+    fn attr_value(&mut self, frag: &Frag<'_>, raw: &str, base: usize) -> CompactString {
         self.check_chars(frag, raw, base);
-        let mut out = String::with_capacity(raw.len());
+        let mut out = CompactString::with_capacity(raw.len());
         let mut rest = raw;
         let mut off = 0;
         let special = |r: &str| {
