@@ -9,7 +9,7 @@
 use crate::diag::Diagnostic;
 use crate::dtd::decl::{Decl, Decls, Subset, parse_decls};
 use crate::source::{FileId, SourceFile, SourceMap};
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 

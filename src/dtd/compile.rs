@@ -14,7 +14,7 @@ use crate::dtd::decl::{
     AttDefault, AttType, ContentSpec, Decl, Occur, Particle, ParticleKind, is_name, is_nmtoken,
 };
 use crate::source::Span;
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 /// Index of an element name in a [`CompiledDtd`].
 pub type Sym = u32;

@@ -19,7 +19,7 @@ use crate::dtd::decl::{AttDefault, AttType, Decl, EntityValue, Subset, parse_dec
 use crate::load::{ExtFile, Loader};
 use crate::source::Span;
 use crate::xml::{ExpId, NodeId, NodeKind, Parsed, Tree};
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 

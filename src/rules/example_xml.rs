@@ -61,14 +61,12 @@ fn example_text(cx: &Context<'_>, example: crate::xml::NodeId) -> (String, TextM
                 )
             }
             NodeKind::Text(t) if n.origin.is_none() => {
-                let src = cx
-                    .sources
-                    .get(n.span.file)
-                    .and_then(|f| f.text.get(n.span.range()).map(str::to_string));
+                let file = cx.sources.get(n.span.file);
+                let src = file.as_ref().and_then(|f| f.text.get(n.span.range()));
                 match src {
-                    Some(src) if src != *t => {
+                    Some(src) if src != t.as_str() => {
                         // Escaped text: map each stretch between references.
-                        map_escaped(&src, n.span, text.len(), &mut map);
+                        map_escaped(src, n.span, text.len(), &mut map);
                         text.push_str(t);
                         continue;
                     }
@@ -143,6 +141,7 @@ fn locate(text: &str, map: &TextMap, offset: usize) -> Option<Span> {
 /// (every byte of a blanked character becomes a space; line ends stay). Each
 /// pattern is one linear scan.
 fn prepare(text: &str) -> String {
+    use memchr::memmem;
     let mut buf = text.as_bytes().to_vec();
     let blank = |buf: &mut Vec<u8>, from: usize, to: usize| {
         for b in buf.iter_mut().take(to).skip(from) {
@@ -151,33 +150,30 @@ fn prepare(text: &str) -> String {
             }
         }
     };
+    // Patterns are whole UTF-8 sequences, so byte matches fall on character
+    // boundaries, and blanking them keeps the buffer UTF-8.
     for pat in ["<...>", "<…>", "[...]", "[…]", "...", "…"] {
-        let hits: Vec<usize> = String::from_utf8_lossy(&buf)
-            .match_indices(pat)
-            .map(|(i, _)| i)
-            .collect();
+        let hits: Vec<usize> = memmem::find_iter(&buf, pat.as_bytes()).collect();
         for i in hits {
             blank(&mut buf, i, i + pat.len());
         }
     }
     // XML declarations and DOCTYPEs anywhere (several documents in one example).
     for (open, close) in [("<?xml ", "?>"), ("<!DOCTYPE", ">")] {
-        let current = String::from_utf8_lossy(&buf).into_owned();
         let mut from = 0;
-        while let Some(i) = current
+        while let Some(i) = buf
             .get(from..)
-            .and_then(|r| r.find(open))
+            .and_then(|r| memmem::find(r, open.as_bytes()))
             .map(|i| i + from)
         {
-            let end = current
+            let end = buf
                 .get(i..)
-                .and_then(|r| r.find(close))
-                .map_or(current.len(), |j| i + j + close.len());
+                .and_then(|r| memmem::find(r, close.as_bytes()))
+                .map_or(buf.len(), |j| i + j + close.len());
             blank(&mut buf, i, end);
             from = end;
         }
     }
-    // Only whole characters were replaced by ASCII spaces: still UTF-8.
     String::from_utf8(buf).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
