@@ -619,16 +619,34 @@ pub fn is_ws(c: char) -> bool {
 /// The value of a tokenized attribute after normalization: leading and
 /// trailing spaces dropped, runs of spaces collapsed.
 pub fn normalize(v: &str) -> String {
-    v.split(is_ws)
-        .filter(|t| !t.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
+    normalized(v).into_owned()
+}
+
+/// [`normalize`], borrowing when the value is already normal (the usual case).
+pub fn normalized(v: &str) -> std::borrow::Cow<'_, str> {
+    let b = v.as_bytes();
+    let clean = b.first().is_none_or(|&c| c != b' ')
+        && b.last().is_none_or(|&c| c != b' ')
+        && !v.contains("  ")
+        && !v.contains(|c: char| is_ws(c) && c != ' ');
+    if clean {
+        return std::borrow::Cow::Borrowed(v);
+    }
+    std::borrow::Cow::Owned(
+        v.split(is_ws)
+            .filter(|t| !t.is_empty())
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
 }
 
 /// Check a value (normalized for tokenized types) against its type; on
 /// failure, what was expected.
 pub fn check_value(ty: &AttType, value: &str) -> Result<(), String> {
-    let v = normalize(value);
+    if *ty == AttType::Cdata {
+        return Ok(());
+    }
+    let v = normalized(value);
     let tokens = || v.split(' ').filter(|t| !t.is_empty());
     match ty {
         AttType::Cdata => Ok(()),
@@ -661,7 +679,7 @@ pub fn check_value(ty: &AttType, value: &str) -> Result<(), String> {
             }
         }
         AttType::Notation(list) | AttType::Enumeration(list) => {
-            if list.contains(&v) {
+            if list.iter().any(|x| *x == *v) {
                 Ok(())
             } else {
                 Err(format!("expected one of: {}", list.join(", ")))

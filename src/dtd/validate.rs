@@ -14,7 +14,7 @@
 
 use crate::check::Options;
 use crate::diag::{Diagnostic, Severity};
-use crate::dtd::compile::{CompiledDtd, Content, Sym, check_value, is_ws, normalize};
+use crate::dtd::compile::{CompiledDtd, Content, Sym, check_value, is_ws, normalize, normalized};
 use crate::dtd::decl::{AttDefault, AttType, Decl, EntityValue, Subset, parse_decls};
 use crate::load::{ExtFile, Loader};
 use crate::source::Span;
@@ -556,11 +556,11 @@ impl<'a> Validator<'a> {
             }
             if let AttDefault::Fixed(fixed) = &info.default {
                 let value = if info.ty == AttType::Cdata {
-                    a.value.to_string()
+                    std::borrow::Cow::Borrowed(a.value.as_str())
                 } else {
-                    normalize(&a.value)
+                    normalized(&a.value)
                 };
-                if &value != fixed {
+                if value.as_ref() != fixed.as_str() {
                     let d = Diagnostic::error(
                         "dtd-fixed-attribute",
                         a.value_span,
@@ -578,8 +578,11 @@ impl<'a> Validator<'a> {
             match info.ty {
                 AttType::Id => {
                     let v = normalize(&a.value);
-                    let here =
-                        tree.in_document(Diagnostic::error("", a.value_span, ""), node.origin);
+                    // Where a reader of the document sees it (as `in_document` reports).
+                    let here = tree
+                        .origin_chain(node.origin)
+                        .last()
+                        .map_or(a.value_span, |e| e.reference);
                     if let Some(&first) = self.ids.get(&v) {
                         let d = Diagnostic::error(
                             "dtd-duplicate-id",
@@ -591,7 +594,7 @@ impl<'a> Validator<'a> {
                         .help("every ID attribute in a document needs a different value");
                         self.emit(d, node.origin);
                     } else {
-                        self.ids.insert(v, here.primary.span);
+                        self.ids.insert(v, here);
                     }
                 }
                 AttType::Idref | AttType::Idrefs => {
@@ -795,7 +798,7 @@ impl<'a> Validator<'a> {
             return;
         };
         let pname = parent.name.as_str();
-        let help = format!("<{pname}> takes: {}", a.model);
+        let help = || format!("<{pname}> takes: {}", a.model);
         let mut cur = a.start();
         let mut next = Vec::new();
         let mut prev: Option<&str> = None;
@@ -886,7 +889,7 @@ impl<'a> Validator<'a> {
                     let d = Diagnostic::error("dtd-content", e.name_span, message)
                         .label(label)
                         .secondary(parent.name_span, format!("in this <{pname}>"))
-                        .help(help.clone());
+                        .help(help());
                     // Recover: skip what is missing, or skip this child.
                     misfits = true;
                     if resynced.is_empty() {
@@ -929,7 +932,7 @@ impl<'a> Validator<'a> {
                     )
                     .label(format!("{what} here"))
                     .secondary(parent.name_span, format!("<{pname}> holds elements only"))
-                    .help(format!("put the text inside a child element; {help}"));
+                    .help(format!("put the text inside a child element; {}", help()));
                     self.emit(d, cn.origin);
                 }
                 _ => {}
@@ -962,7 +965,7 @@ impl<'a> Validator<'a> {
                 format!("<{pname}>: expected {expected} {at}, found {found}"),
             )
             .label(label)
-            .help(help);
+            .help(help());
             self.emit(d, node.origin);
         }
     }
