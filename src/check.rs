@@ -151,7 +151,12 @@ impl Session {
         if parsed.undecodable {
             return Vec::new();
         }
-        let xep = self.model(input, parsed);
+        let name = input
+            .path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("");
+        let xep = crate::model::build_for_rules(&parsed.tree, &self.sources, name);
         let cx = crate::rules::Context {
             xep: &xep,
             tree: &parsed.tree,

@@ -216,10 +216,15 @@ impl Xep {
 struct Builder<'a> {
     tree: &'a Tree,
     sources: &'a SourceMap,
+    /// Whether to fill in [`Pos`] (for `meta`); the rules report spans.
+    positions: bool,
 }
 
 impl Builder<'_> {
     fn pos(&self, span: Span) -> Pos {
+        if !self.positions {
+            return Pos { line: 0, column: 0 };
+        }
         self.sources
             .get(span.file)
             .map_or(Pos { line: 1, column: 1 }, |f| {
@@ -375,7 +380,21 @@ impl Builder<'_> {
 
 /// Build the model. `file_name` is the document's file name.
 pub fn build(tree: &Tree, sources: &SourceMap, file_name: &str) -> Xep {
-    let b = Builder { tree, sources };
+    build_with(tree, sources, file_name, true)
+}
+
+/// Build the model without line and column in its [`Pos`] fields (left 0:0):
+/// what checking needs, since rules report spans.
+pub fn build_for_rules(tree: &Tree, sources: &SourceMap, file_name: &str) -> Xep {
+    build_with(tree, sources, file_name, false)
+}
+
+fn build_with(tree: &Tree, sources: &SourceMap, file_name: &str, positions: bool) -> Xep {
+    let b = Builder {
+        tree,
+        sources,
+        positions,
+    };
     let mut xep = Xep {
         file_name: file_name.to_string(),
         header: Header::default(),
