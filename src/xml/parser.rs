@@ -159,12 +159,9 @@ pub fn parse_document(
         file,
         dir,
         root,
-        tree: Tree {
-            // About one node per 32 bytes of an XEP, counting what entities
-            // add: reserve, rather than copy the arena as it doubles.
-            nodes: Vec::with_capacity(text.len() / 32 + 16),
-            ..Tree::default()
-        },
+        // About one node per 32 bytes of an XEP, counting what entities add:
+        // reserve, rather than copy the arena as it doubles.
+        tree: Tree::with_capacity(text.len() / 32 + 16),
         diags: Vec::new(),
         errors: 0,
         stack: Vec::new(),
