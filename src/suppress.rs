@@ -123,7 +123,7 @@ pub fn apply(parsed: &Parsed, diagnostics: &mut Vec<Diagnostic>) {
         if node.span.file != parsed.file || node.origin.is_some() {
             continue; // comments from entity files do not apply to documents
         }
-        let id = NodeId(u32::try_from(id).unwrap_or(u32::MAX));
+        let id = NodeId::from_index(id);
         if let Some(s) = read(tree, parsed.file, id, text, &known, &mut problems) {
             found.push(s);
         }

@@ -163,9 +163,7 @@ fn places(session: &Session, input: &Input) -> Vec<Place> {
             start: node.span.start as usize,
             stag_end: node.span.end as usize,
             etag: (etag.0 as usize, etag.1 as usize),
-            parent: node
-                .parent
-                .and_then(|p| index.get(&(p.0 as usize)).copied()),
+            parent: node.parent.and_then(|p| index.get(&p.index()).copied()),
         });
     }
     out
@@ -486,9 +484,7 @@ fn elements(session: &Session, path: &Path, root: &Path, text: &str) -> Vec<El> 
             stag_end,
             etag,
             end: etag.map_or(stag_end, |e| e.1),
-            parent: node
-                .parent
-                .and_then(|p| index.get(&(p.0 as usize)).copied()),
+            parent: node.parent.and_then(|p| index.get(&p.index()).copied()),
             attrs: el
                 .attributes
                 .iter()

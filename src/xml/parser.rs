@@ -1518,7 +1518,7 @@ impl<'l> P<'l> {
         }
         self.expanded += cost;
         self.flush_text();
-        let exp = ExpId(u32::try_from(self.tree.expansions.len()).unwrap_or(u32::MAX));
+        let exp = ExpId::from_index(self.tree.expansions.len());
         self.tree.expansions.push(Expansion {
             name: body.to_string(),
             reference: span,
@@ -1583,7 +1583,7 @@ impl<'l> P<'l> {
                     if let Some(Node {
                         kind: NodeKind::Element(e),
                         ..
-                    }) = self.tree.nodes.get_mut(id.0 as usize)
+                    }) = self.tree.nodes.get_mut(id.index())
                     {
                         e.end_span = Some(span);
                     }

@@ -8,12 +8,43 @@
 
 use crate::source::Span;
 pub use compact_str::CompactString;
+use std::num::NonZeroU32;
 
+/// A node of a [`Tree`]: its index in the arena, stored plus one so that an
+/// `Option<NodeId>` takes four bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct NodeId(pub u32);
+pub struct NodeId(NonZeroU32);
 
+/// An [`Expansion`] of a [`Tree`], stored like [`NodeId`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ExpId(pub u32);
+pub struct ExpId(NonZeroU32);
+
+fn plus_one(index: usize) -> NonZeroU32 {
+    u32::try_from(index.saturating_add(1))
+        .ok()
+        .and_then(NonZeroU32::new)
+        .unwrap_or(NonZeroU32::MAX)
+}
+
+impl NodeId {
+    pub fn from_index(index: usize) -> NodeId {
+        NodeId(plus_one(index))
+    }
+
+    pub fn index(self) -> usize {
+        self.0.get() as usize - 1
+    }
+}
+
+impl ExpId {
+    pub fn from_index(index: usize) -> ExpId {
+        ExpId(plus_one(index))
+    }
+
+    pub fn index(self) -> usize {
+        self.0.get() as usize - 1
+    }
+}
 
 /// One expansion of a general entity reference.
 #[derive(Debug, Clone)]
@@ -177,16 +208,16 @@ impl Tree {
     }
 
     pub fn node(&self, id: NodeId) -> Option<&Node> {
-        self.nodes.get(id.0 as usize)
+        self.nodes.get(id.index())
     }
 
     /// Add a node as the last child of its parent (or as a parentless node).
     pub fn push(&mut self, node: Node) -> NodeId {
-        let id = NodeId(u32::try_from(self.nodes.len()).unwrap_or(u32::MAX));
+        let id = NodeId::from_index(self.nodes.len());
         let parent = node.parent;
         self.nodes.push(node);
         if let Some(p) = parent {
-            let prev = match self.nodes.get_mut(p.0 as usize) {
+            let prev = match self.nodes.get_mut(p.index()) {
                 Some(pn) => {
                     let prev = pn.last_child.replace(id);
                     if prev.is_none() {
@@ -197,7 +228,7 @@ impl Tree {
                 None => None,
             };
             if let Some(prev) = prev
-                && let Some(pn) = self.nodes.get_mut(prev.0 as usize)
+                && let Some(pn) = self.nodes.get_mut(prev.index())
             {
                 pn.next_sibling = Some(id);
             }
@@ -233,7 +264,7 @@ impl Tree {
     }
 
     pub fn expansion(&self, id: ExpId) -> Option<&Expansion> {
-        self.expansions.get(id.0 as usize)
+        self.expansions.get(id.index())
     }
 
     /// The expansion chain of a node, innermost first.
