@@ -479,7 +479,7 @@ fn elements(session: &Session, path: &Path, root: &Path, text: &str) -> Vec<El> 
         let stag_end = node.span.end as usize;
         index.insert(i, out.len());
         out.push(El {
-            name: el.name.clone(),
+            name: el.name.to_string(),
             start: node.span.start as usize,
             stag_end,
             etag,
