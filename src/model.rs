@@ -268,7 +268,7 @@ impl Builder<'_> {
         for c in self.tree.children(node) {
             let cn = self.tree.node(c)?;
             let s = match &cn.kind {
-                NodeKind::Text(t) if t.trim().is_empty() => continue,
+                NodeKind::Text(t) if self.tree.str(*t).trim().is_empty() => continue,
                 NodeKind::Text(_) | NodeKind::CData(_) | NodeKind::Element(_) => {
                     self.tree.document_span(c)?
                 }

@@ -669,7 +669,7 @@ impl<'a> Validator<'a> {
         };
         let what = match &child.kind {
             NodeKind::Element(e) => format!("<{}>", e.name),
-            NodeKind::Text(t) if t.chars().all(is_ws) => "white space".to_string(),
+            NodeKind::Text(t) if tree.str(*t).chars().all(is_ws) => "white space".to_string(),
             NodeKind::Text(_) => "text".to_string(),
             NodeKind::CData(_) => "a CDATA section".to_string(),
             NodeKind::Comment(_) => "a comment".to_string(),
@@ -902,6 +902,7 @@ impl<'a> Validator<'a> {
                     seen.push(&e.name);
                 }
                 NodeKind::Text(t) | NodeKind::CData(t) => {
+                    let t = tree.str(*t);
                     let cdata = matches!(cn.kind, NodeKind::CData(_));
                     if text_reported || (!cdata && t.chars().all(is_ws)) {
                         continue;

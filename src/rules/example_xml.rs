@@ -53,28 +53,26 @@ fn example_text(cx: &Context<'_>, example: crate::xml::NodeId) -> (String, TextM
         let Some(n) = cx.tree.node(id) else { continue };
         let (piece, span, exact) = match &n.kind {
             NodeKind::CData(t) if n.origin.is_none() => {
+                let t = cx.tree.str(*t);
                 let start = n.span.start as usize + 9;
-                (
-                    t.as_str(),
-                    Span::new(n.span.file, start, start + t.len()),
-                    true,
-                )
+                (t, Span::new(n.span.file, start, start + t.len()), true)
             }
             NodeKind::Text(t) if n.origin.is_none() => {
+                let t = cx.tree.str(*t);
                 let file = cx.sources.get(n.span.file);
                 let src = file.as_ref().and_then(|f| f.text.get(n.span.range()));
                 match src {
-                    Some(src) if src != t.as_str() => {
+                    Some(src) if src != t => {
                         // Escaped text: map each stretch between references.
                         map_escaped(src, n.span, text.len(), &mut map);
                         text.push_str(t);
                         continue;
                     }
-                    _ => (t.as_str(), n.span, true),
+                    _ => (t, n.span, true),
                 }
             }
             NodeKind::Text(t) | NodeKind::CData(t) => (
-                t.as_str(),
+                cx.tree.str(*t),
                 cx.tree.document_span(id).unwrap_or(n.span),
                 false,
             ),

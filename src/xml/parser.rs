@@ -161,7 +161,7 @@ pub fn parse_document(
         root,
         // About one node per 32 bytes of an XEP, counting what entities add:
         // reserve, rather than copy the arena as it doubles.
-        tree: Tree::with_capacity(text.len() / 32 + 16),
+        tree: Tree::with_capacity(text.len() / 32 + 16, text.len()),
         diags: Vec::new(),
         errors: 0,
         stack: Vec::new(),
@@ -274,7 +274,7 @@ fn ceil_char(s: &str, at: usize) -> usize {
 }
 
 struct Pending {
-    text: CompactString,
+    text: TextRef,
     span: Span,
     origin: Option<ExpId>,
     parent: Option<NodeId>,
@@ -579,13 +579,13 @@ impl<'l> P<'l> {
             && p.span.file == span.file
             && p.span.end <= span.start
         {
-            p.text.push_str(s);
+            p.text = self.tree.extend_text(p.text, s);
             p.span = p.span.to(span);
             return;
         }
         self.flush_text();
         self.pending = Some(Pending {
-            text: CompactString::from(s),
+            text: self.tree.add_text(s),
             span,
             origin,
             parent,
@@ -782,11 +782,8 @@ impl<'l> P<'l> {
                     let d = self.with_origin(d, frag.origin);
                     self.push(d);
                 } else {
-                    self.add_node(
-                        NodeKind::CData(CompactString::from(inner)),
-                        frag.span(before, after),
-                        frag.origin,
-                    );
+                    let t = self.tree.add_text(inner);
+                    self.add_node(NodeKind::CData(t), frag.span(before, after), frag.origin);
                 }
                 None
             }

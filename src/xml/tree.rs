@@ -84,12 +84,29 @@ impl Element {
     }
 }
 
+/// Character data kept in the tree's text arena: read it with [`Tree::str`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TextRef {
+    start: u32,
+    len: u32,
+}
+
+impl TextRef {
+    pub fn len(self) -> usize {
+        self.len as usize
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.len == 0
+    }
+}
+
 #[derive(Debug, Clone)]
 pub enum NodeKind {
     Element(Element),
     /// Character data with references resolved.
-    Text(CompactString),
-    CData(CompactString),
+    Text(TextRef),
+    CData(TextRef),
     Comment(CompactString),
     Pi {
         target: CompactString,
@@ -131,6 +148,8 @@ pub struct Tree {
     /// Comments and PIs outside the document element, in order.
     pub misc: Vec<NodeId>,
     pub doctype: Option<Doctype>,
+    /// The text of every text and CDATA node, one after the other.
+    text: String,
 }
 
 /// Node arenas of dropped trees, kept per thread for the next document: a
@@ -143,33 +162,40 @@ mod spare {
     /// Arenas with room for more nodes than this are let go.
     const MAX_NODES: usize = 1 << 16;
 
+    /// Text arenas larger than this are let go.
+    const MAX_TEXT: usize = 1 << 22;
+
+    type Arenas = (Vec<Node>, String);
+
     thread_local! {
-        static SPARE: RefCell<Option<Vec<Node>>> = const { RefCell::new(None) };
+        static SPARE: RefCell<Option<Arenas>> = const { RefCell::new(None) };
     }
 
-    /// An empty arena with room for at least `capacity` nodes.
-    pub fn take(capacity: usize) -> Vec<Node> {
+    /// Empty arenas with room for at least `nodes` nodes and `text` bytes.
+    pub fn take(nodes: usize, text: usize) -> Arenas {
         let spare = SPARE
             .try_with(|s| s.try_borrow_mut().ok().and_then(|mut s| s.take()))
             .ok()
             .flatten();
         match spare {
-            Some(mut v) => {
-                v.reserve(capacity);
-                v
+            Some((mut v, mut t)) => {
+                v.reserve(nodes);
+                t.reserve(text);
+                (v, t)
             }
-            None => Vec::with_capacity(capacity),
+            None => (Vec::with_capacity(nodes), String::with_capacity(text)),
         }
     }
 
-    pub fn give(mut nodes: Vec<Node>) {
-        if nodes.capacity() == 0 || nodes.capacity() > MAX_NODES {
+    pub fn give(mut nodes: Vec<Node>, mut text: String) {
+        if nodes.capacity() > MAX_NODES || text.capacity() > MAX_TEXT {
             return;
         }
         nodes.clear();
+        text.clear();
         let _ = SPARE.try_with(|s| {
             if let Ok(mut s) = s.try_borrow_mut() {
-                *s = Some(nodes);
+                *s = Some((nodes, text));
             }
         });
     }
@@ -177,7 +203,10 @@ mod spare {
 
 impl Drop for Tree {
     fn drop(&mut self) {
-        spare::give(std::mem::take(&mut self.nodes));
+        spare::give(
+            std::mem::take(&mut self.nodes),
+            std::mem::take(&mut self.text),
+        );
     }
 }
 
@@ -200,11 +229,42 @@ impl Node {
 }
 
 impl Tree {
-    /// An empty tree with room for `capacity` nodes.
-    pub fn with_capacity(capacity: usize) -> Tree {
+    /// An empty tree with room for `nodes` nodes and `text` bytes of text.
+    pub fn with_capacity(nodes: usize, text: usize) -> Tree {
         let mut tree = Tree::default();
-        tree.nodes = spare::take(capacity);
+        (tree.nodes, tree.text) = spare::take(nodes, text);
         tree
+    }
+
+    /// The characters of a text or CDATA node.
+    pub fn str(&self, t: TextRef) -> &str {
+        let start = t.start as usize;
+        self.text.get(start..start + t.len as usize).unwrap_or("")
+    }
+
+    /// Store character data; see [`Tree::extend_text`] to add to the last.
+    pub fn add_text(&mut self, s: &str) -> TextRef {
+        let start = u32::try_from(self.text.len()).unwrap_or(u32::MAX);
+        self.text.push_str(s);
+        TextRef {
+            start,
+            len: u32::try_from(s.len()).unwrap_or(0),
+        }
+    }
+
+    /// Append to `t` when it is the last text stored (else store anew the
+    /// concatenation): returns the longer text.
+    pub fn extend_text(&mut self, t: TextRef, s: &str) -> TextRef {
+        if t.start as usize + t.len as usize == self.text.len() {
+            self.text.push_str(s);
+            TextRef {
+                start: t.start,
+                len: u32::try_from(t.len as usize + s.len()).unwrap_or(t.len),
+            }
+        } else {
+            let joined = format!("{}{s}", self.str(t));
+            self.add_text(&joined)
+        }
     }
 
     pub fn node(&self, id: NodeId) -> Option<&Node> {
@@ -312,7 +372,7 @@ impl Tree {
     fn collect_text(&self, id: NodeId, out: &mut String, depth: usize) {
         let Some(node) = self.node(id) else { return };
         match &node.kind {
-            NodeKind::Text(t) | NodeKind::CData(t) => out.push_str(t),
+            NodeKind::Text(t) | NodeKind::CData(t) => out.push_str(self.str(*t)),
             NodeKind::Element(_) => {
                 if depth > 4096 {
                     return;
