@@ -73,18 +73,30 @@ pub struct JsonLabel {
     pub location: Location,
 }
 
-/// The report as data.
-pub fn build(reports: &[FileReport], sources: &Sources) -> JsonReport {
-    let mut files = Vec::with_capacity(reports.len());
-    let mut diagnostics = Vec::new();
-    for r in reports {
-        files.push(FileEntry {
+/// Collects the report a document at a time. Positions are resolved when a
+/// document is added, so its text may be released right after.
+#[derive(Debug, Default)]
+pub struct Builder {
+    files: Vec<FileEntry>,
+    diagnostics: Vec<JsonDiagnostic>,
+    summary: Summary,
+}
+
+impl Builder {
+    pub fn new() -> Builder {
+        Builder::default()
+    }
+
+    /// Add the next document's report (in input order).
+    pub fn add(&mut self, r: &FileReport, sources: &Sources) {
+        self.summary.add(r);
+        self.files.push(FileEntry {
             file: r.display.clone(),
             diagnostics: r.diagnostics.len(),
             error: r.read_error.clone(),
         });
         for d in &r.diagnostics {
-            diagnostics.push(JsonDiagnostic {
+            self.diagnostics.push(JsonDiagnostic {
                 rule: d.rule.to_string(),
                 severity: d.severity,
                 message: d.message.clone(),
@@ -112,21 +124,38 @@ pub fn build(reports: &[FileReport], sources: &Sources) -> JsonReport {
             });
         }
     }
-    JsonReport {
-        version: VERSION,
-        tool: Tool {
-            name: env!("CARGO_PKG_NAME").into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-        },
-        files,
-        diagnostics,
-        summary: Summary::of(reports),
+
+    pub fn finish(self) -> JsonReport {
+        JsonReport {
+            version: VERSION,
+            tool: Tool {
+                name: env!("CARGO_PKG_NAME").into(),
+                version: env!("CARGO_PKG_VERSION").into(),
+            },
+            files: self.files,
+            diagnostics: self.diagnostics,
+            summary: self.summary,
+        }
     }
+}
+
+/// The report as data.
+pub fn build(reports: &[FileReport], sources: &Sources) -> JsonReport {
+    let mut b = Builder::new();
+    for r in reports {
+        b.add(r, sources);
+    }
+    b.finish()
 }
 
 /// The report as pretty-printed JSON, ending with a newline.
 pub fn render(reports: &[FileReport], sources: &Sources) -> String {
-    let mut s = serde_json::to_string_pretty(&build(reports, sources)).unwrap_or_default();
+    to_text(&build(reports, sources))
+}
+
+/// Pretty-printed JSON, ending with a newline.
+pub fn to_text(report: &JsonReport) -> String {
+    let mut s = serde_json::to_string_pretty(report).unwrap_or_default();
     s.push('\n');
     s
 }

@@ -125,22 +125,46 @@ fn descriptor(
         .build()
 }
 
-/// The report as SARIF data.
-pub fn build(reports: &[FileReport], sources: &Sources) -> sarif::Sarif {
-    let mut rules: Vec<sarif::ReportingDescriptor> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
-    for r in crate::rules::registry() {
-        if index.contains_key(r.id) {
-            continue;
-        }
-        index.insert(r.id.to_string(), rules.len());
-        rules.push(descriptor(r.id, r.severity, r.summary, r.doc));
+/// Collects the log a document at a time. Results hold resolved positions,
+/// so a document's text may be released once it is added.
+#[derive(Debug)]
+pub struct Builder {
+    rules: Vec<sarif::ReportingDescriptor>,
+    index: HashMap<String, usize>,
+    results: Vec<sarif::Result>,
+    notifications: Vec<sarif::Notification>,
+}
+
+impl Default for Builder {
+    fn default() -> Builder {
+        Builder::new()
     }
-    let mut results = Vec::new();
-    let mut notifications = Vec::new();
-    for r in reports {
+}
+
+impl Builder {
+    /// Every rule of the registry is described, whether it finds anything.
+    pub fn new() -> Builder {
+        let mut rules: Vec<sarif::ReportingDescriptor> = Vec::new();
+        let mut index: HashMap<String, usize> = HashMap::new();
+        for r in crate::rules::registry() {
+            if index.contains_key(r.id) {
+                continue;
+            }
+            index.insert(r.id.to_string(), rules.len());
+            rules.push(descriptor(r.id, r.severity, r.summary, r.doc));
+        }
+        Builder {
+            rules,
+            index,
+            results: Vec::new(),
+            notifications: Vec::new(),
+        }
+    }
+
+    /// Add the next document's report (in input order).
+    pub fn add(&mut self, r: &FileReport, sources: &Sources) {
         if let Some(e) = &r.read_error {
-            notifications.push(
+            self.notifications.push(
                 sarif::Notification::builder()
                     .message(message(format!("cannot read {}: {e}", r.display)))
                     .level(serde_json::Value::from("error"))
@@ -161,7 +185,8 @@ pub fn build(reports: &[FileReport], sources: &Sources) -> sarif::Sarif {
             );
         }
         for d in &r.diagnostics {
-            let rule_index = *index.entry(d.rule.to_string()).or_insert_with(|| {
+            let rules = &mut self.rules;
+            let rule_index = *self.index.entry(d.rule.to_string()).or_insert_with(|| {
                 rules.push(descriptor(d.rule, d.severity, d.rule, ""));
                 rules.len() - 1
             });
@@ -205,38 +230,61 @@ pub fn build(reports: &[FileReport], sources: &Sources) -> sarif::Sarif {
                     format!("{}|{}|{fp}", d.rule, r.display),
                 )]));
             }
-            results.push(result);
+            self.results.push(result);
         }
     }
-    let mut driver = sarif::ToolComponent::builder()
-        .name(env!("CARGO_PKG_NAME").to_string())
-        .version(env!("CARGO_PKG_VERSION").to_string())
-        .semantic_version(env!("CARGO_PKG_VERSION").to_string())
-        .rules(rules)
-        .build();
-    driver.information_uri = INFORMATION_URI.map(str::to_string);
-    let mut invocation = sarif::Invocation::builder()
-        .execution_successful(notifications.is_empty())
-        .build();
-    if !notifications.is_empty() {
-        invocation.tool_execution_notifications = Some(notifications);
+
+    pub fn finish(self) -> sarif::Sarif {
+        let Builder {
+            rules,
+            results,
+            notifications,
+            ..
+        } = self;
+        let mut driver = sarif::ToolComponent::builder()
+            .name(env!("CARGO_PKG_NAME").to_string())
+            .version(env!("CARGO_PKG_VERSION").to_string())
+            .semantic_version(env!("CARGO_PKG_VERSION").to_string())
+            .rules(rules)
+            .build();
+        driver.information_uri = INFORMATION_URI.map(str::to_string);
+        let mut invocation = sarif::Invocation::builder()
+            .execution_successful(notifications.is_empty())
+            .build();
+        if !notifications.is_empty() {
+            invocation.tool_execution_notifications = Some(notifications);
+        }
+        let run = sarif::Run::builder()
+            .tool(sarif::Tool::builder().driver(driver).build())
+            .results(results)
+            .invocations(vec![invocation])
+            .column_kind(serde_json::Value::from("unicodeCodePoints"))
+            .build();
+        sarif::Sarif::builder()
+            .schema(SCHEMA_URI.to_string())
+            .version(serde_json::to_value(sarif::Version::V2_1_0).unwrap_or_default())
+            .runs(vec![run])
+            .build()
     }
-    let run = sarif::Run::builder()
-        .tool(sarif::Tool::builder().driver(driver).build())
-        .results(results)
-        .invocations(vec![invocation])
-        .column_kind(serde_json::Value::from("unicodeCodePoints"))
-        .build();
-    sarif::Sarif::builder()
-        .schema(SCHEMA_URI.to_string())
-        .version(serde_json::to_value(sarif::Version::V2_1_0).unwrap_or_default())
-        .runs(vec![run])
-        .build()
+}
+
+/// The report as SARIF data.
+pub fn build(reports: &[FileReport], sources: &Sources) -> sarif::Sarif {
+    let mut b = Builder::new();
+    for r in reports {
+        b.add(r, sources);
+    }
+    b.finish()
 }
 
 /// The report as pretty-printed SARIF JSON, ending with a newline.
 pub fn render(reports: &[FileReport], sources: &Sources) -> String {
-    let mut s = serde_json::to_string_pretty(&build(reports, sources)).unwrap_or_default();
+    to_text(&build(reports, sources))
+}
+
+/// Pretty-printed SARIF JSON, ending with a newline.
+pub fn to_text(log: &sarif::Sarif) -> String {
+    let mut s = serde_json::to_string_pretty(log).unwrap_or_default();
     s.push('\n');
     s
 }
