@@ -4,11 +4,14 @@
 //! source map, the loader with its cache of entity files and DTDs, compiled
 //! DTDs and the configuration. [`Session::check`] checks one document;
 //! [`Session::check_all`] checks many in parallel and returns reports in input
-//! order, so output never depends on the thread count.
+//! order, so output never depends on the thread count. [`Session::check_batches`]
+//! does the same a batch at a time, handing each batch over for output and
+//! then releasing its documents' texts: memory no longer grows with the
+//! number of documents.
 
 use crate::diag::{Diagnostic, Severity};
 use crate::load::{LoadError, Loader, read_regular};
-use crate::source::{SourceMap, Sources};
+use crate::source::{FileId, SourceMap, Sources};
 use crate::xml::{ParseOptions, Parsed, parse_document};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
@@ -16,6 +19,11 @@ use std::sync::Arc;
 
 /// Largest document read (bigger files get a diagnostic, not an attempt).
 pub const MAX_DOCUMENT_SIZE: u64 = 256 * 1024 * 1024;
+
+/// Documents per batch of [`Session::check_batches`] for the command line:
+/// enough for every core to stay busy, few enough that their texts weigh
+/// little (XEPs average about 25 kB).
+pub const BATCH: usize = 64;
 
 /// Options for a run.
 #[derive(Debug, Clone, Default)]
@@ -113,14 +121,21 @@ impl Session {
 
     /// Check one document: every stage, diagnostics sorted by position.
     pub fn check(&self, input: &Input) -> FileReport {
+        self.check_document(input).0
+    }
+
+    /// [`Session::check`], and the document's id in the source map (none when
+    /// it could not be read).
+    fn check_document(&self, input: &Input) -> (FileReport, Option<FileId>) {
         let parsed = match self.parse(input) {
             Ok(p) => p,
             Err(e) => {
-                return FileReport {
+                let report = FileReport {
                     display: input.display.clone(),
                     diagnostics: Vec::new(),
                     read_error: Some(e),
                 };
+                return (report, None);
             }
         };
         let mut diagnostics = parsed.diagnostics.clone();
@@ -129,11 +144,12 @@ impl Session {
         self.sort(&mut diagnostics);
         // Suppressions, configuration, baseline: keep this the last step.
         crate::config::apply(self, input, &parsed, &mut diagnostics);
-        FileReport {
+        let report = FileReport {
             display: input.display.clone(),
             diagnostics,
             read_error: None,
-        }
+        };
+        (report, Some(parsed.file))
     }
 
     /// The typed model of a parsed document.
@@ -163,8 +179,61 @@ impl Session {
     }
 
     /// Check many documents in parallel; reports come back in input order.
+    /// Every document's text stays in the source map, for reporting.
     pub fn check_all(&self, inputs: &[Input]) -> Vec<FileReport> {
         inputs.par_iter().map(|i| self.check(i)).collect()
+    }
+
+    /// Check documents in batches of `batch`, in parallel within a batch, and
+    /// hand each batch's reports to `each` in input order, with a snapshot of
+    /// the sources that resolves their positions. Once `each` returns, the
+    /// batch's documents are released from the source map (entity files and
+    /// DTDs, shared by every document, stay): whatever `each` needs of their
+    /// text (positions, snippets) it must take then. The next batch is
+    /// checked while `each` handles one, so about two batches of texts are
+    /// held at a time, however many documents there are.
+    ///
+    /// Reports and their order are those of [`Session::check_all`].
+    pub fn check_batches(
+        &self,
+        inputs: &[Input],
+        batch: usize,
+        mut each: impl FnMut(Vec<FileReport>, &Sources),
+    ) {
+        let mut chunks = inputs.chunks(batch.max(1));
+        let Some(first) = chunks.next() else {
+            return;
+        };
+        let mut ready = self.check_chunk(first);
+        for chunk in chunks {
+            let mut next = Vec::new();
+            // On this thread: hand over the batch checked. In the pool: the next.
+            rayon::in_place_scope(|s| {
+                s.spawn(|_| next = self.check_chunk(chunk));
+                self.hand_over(ready, &mut each);
+            });
+            ready = next;
+        }
+        self.hand_over(ready, &mut each);
+    }
+
+    fn check_chunk(&self, chunk: &[Input]) -> Vec<(FileReport, Option<FileId>)> {
+        chunk.par_iter().map(|i| self.check_document(i)).collect()
+    }
+
+    /// Give reports to `each`, then release their documents.
+    fn hand_over(
+        &self,
+        checked: Vec<(FileReport, Option<FileId>)>,
+        each: &mut impl FnMut(Vec<FileReport>, &Sources),
+    ) {
+        let (reports, files): (Vec<FileReport>, Vec<Option<FileId>>) = checked.into_iter().unzip();
+        let sources = self.snapshot();
+        each(reports, &sources);
+        drop(sources);
+        for file in files.into_iter().flatten() {
+            self.sources.release(file);
+        }
     }
 
     /// Order: position (line, column) in the primary file, then rule id.
