@@ -1,13 +1,14 @@
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
-use xeplint::baseline::Baseline;
-use xeplint::check::{FileReport, Input, Options, Session, collect_inputs};
+use xeplint::baseline::{Baseline, Tally};
+use xeplint::check::{BATCH, FileReport, Input, Options, Session, collect_inputs};
 use xeplint::config::Config;
 use xeplint::diag::Severity;
 use xeplint::report::{self, Summary};
+use xeplint::source::Sources;
 
 /// Lint XMPP Extension Protocol (XEP) sources: well-formedness, DTD validity,
 /// XEP-0001 metadata and XEP-0143 structure, with exact positions.
@@ -249,88 +250,138 @@ fn check(args: CheckArgs) -> ExitCode {
     }
     inputs.retain(|i| !config.is_ignored(&i.path));
 
-    let session = Session::new(opts);
-    let reports = run(&session, &inputs);
-    let sources = session.snapshot();
     for (path, e) in &walk_errors {
         eprintln!("xeplint: cannot read {path}: {e}");
     }
-    let summary = Summary::of(&reports);
-    let unreadable = !walk_errors.is_empty() || summary.unreadable > 0;
 
-    if let Some(path) = &args.write_baseline {
-        let baseline = Baseline::from_reports(&reports);
-        if let Err(e) = std::fs::write(path, baseline.to_json()) {
-            return usage(format!("cannot write baseline {}: {e}", path.display()));
-        }
-        eprintln!(
-            "xeplint: wrote {} finding(s) in {} entries to {}",
-            baseline.findings(),
-            baseline.entries.len(),
-            path.display()
-        );
-        return if unreadable {
-            ExitCode::from(2)
-        } else {
-            ExitCode::SUCCESS
-        };
-    }
-
-    let text = match args.format {
-        Format::Human => {
+    // Check, render and release a batch at a time: memory stays flat however
+    // many documents there are. JSON and SARIF are one document each: their
+    // records (positions resolved) are kept and written at the end.
+    let session = Session::new(opts);
+    let mut sink = match (&args.write_baseline, args.format) {
+        (Some(_), _) => Sink::Baseline(Tally::default()),
+        (None, Format::Human) => {
             let color = std::io::stdout().is_terminal()
                 && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-            let mut t = report::human::render(&reports, &sources, color);
-            t.push_str(&summary.line());
-            t.push('\n');
-            t
+            Sink::Human(Box::new(report::human::handler(color)))
         }
-        Format::Short => report::short::render(&reports, &sources),
-        Format::Json => report::json::render(&reports, &sources),
-        Format::Sarif => report::sarif::render(&reports, &sources),
-        Format::Github => report::github::render(&reports, &sources),
+        (None, Format::Short) => Sink::Short,
+        (None, Format::Github) => Sink::Github,
+        (None, Format::Json) => Sink::Json(report::json::Builder::new()),
+        (None, Format::Sarif) => Sink::Sarif(Box::new(report::sarif::Builder::new())),
+    };
+    let threshold = args.error_on.severity();
+    let mut summary = Summary::default();
+    let mut failing = false;
+    let mut progress = Progress::new(inputs.len());
+    session.check_batches(&inputs, BATCH, |reports, sources| {
+        let mut text = String::new();
+        for r in &reports {
+            summary.add(r);
+            failing |= r.diagnostics.iter().any(|d| d.severity >= threshold);
+            sink.add(r, sources, &mut text);
+        }
+        if !text.is_empty() {
+            progress.clear();
+            let _ = std::io::stdout().lock().write_all(text.as_bytes());
+        }
+        progress.show(summary.files);
+    });
+    progress.clear();
+    let unreadable = !walk_errors.is_empty() || summary.unreadable > 0;
+
+    let text = match sink {
+        Sink::Baseline(tally) => {
+            let baseline = tally.finish();
+            let path = args.write_baseline.as_deref().unwrap_or(Path::new(""));
+            if let Err(e) = std::fs::write(path, baseline.to_json()) {
+                return usage(format!("cannot write baseline {}: {e}", path.display()));
+            }
+            eprintln!(
+                "xeplint: wrote {} finding(s) in {} entries to {}",
+                baseline.findings(),
+                baseline.entries.len(),
+                path.display()
+            );
+            return if unreadable {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+        Sink::Human(_) => format!("{}\n", summary.line()),
+        Sink::Short | Sink::Github => String::new(),
+        Sink::Json(b) => report::json::to_text(&b.finish()),
+        Sink::Sarif(b) => report::sarif::to_text(&b.finish()),
     };
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
     if args.format == Format::Github {
         eprintln!("{}", summary.line());
     }
-    let threshold = args.error_on.severity();
     if unreadable {
         ExitCode::from(2)
-    } else if reports
-        .iter()
-        .flat_map(|r| &r.diagnostics)
-        .any(|d| d.severity >= threshold)
-    {
+    } else if failing {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     }
 }
 
-/// Check every input; a progress counter on standard error for long runs in
-/// a terminal. Reports come back in input order whatever the thread count.
-fn run(session: &Session, inputs: &[Input]) -> Vec<FileReport> {
-    use rayon::prelude::*;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    let total = inputs.len();
-    if total <= 200 || !std::io::stderr().is_terminal() {
-        return session.check_all(inputs);
+/// Where reports go, a document at a time.
+enum Sink {
+    /// `--write-baseline`: findings counted, nothing printed.
+    Baseline(Tally),
+    Human(Box<miette::GraphicalReportHandler>),
+    Short,
+    Github,
+    Json(report::json::Builder),
+    Sarif(Box<report::sarif::Builder>),
+}
+
+impl Sink {
+    /// Take in one report: text to print now goes to `out`.
+    fn add(&mut self, r: &FileReport, sources: &Sources, out: &mut String) {
+        match self {
+            Sink::Baseline(tally) => tally.add(r),
+            Sink::Human(handler) => report::human::render_report(r, sources, handler, out),
+            Sink::Short => report::short::render_report(r, sources, out),
+            Sink::Github => report::github::render_report(r, sources, out),
+            Sink::Json(b) => b.add(r, sources),
+            Sink::Sarif(b) => b.add(r, sources),
+        }
     }
-    let done = AtomicUsize::new(0);
-    let reports = inputs
-        .par_iter()
-        .map(|i| {
-            let r = session.check(i);
-            let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-            if n.is_multiple_of(16) || n == total {
-                eprint!("\rchecking {n}/{total}");
-            }
-            r
-        })
-        .collect();
-    eprint!("\r{:width$}\r", "", width = 30);
-    reports
+}
+
+/// A counter of checked documents on standard error, for long runs in a
+/// terminal; cleared before output is printed.
+struct Progress {
+    total: usize,
+    on: bool,
+    shown: bool,
+}
+
+impl Progress {
+    fn new(total: usize) -> Progress {
+        Progress {
+            total,
+            on: total > 200 && std::io::stderr().is_terminal(),
+            shown: false,
+        }
+    }
+
+    fn show(&mut self, done: usize) {
+        if self.on && done < self.total {
+            eprint!("\rchecking {done}/{}", self.total);
+            self.shown = true;
+        }
+    }
+
+    fn clear(&mut self) {
+        if self.shown {
+            eprint!("\r{:width$}\r", "", width = 30);
+            self.shown = false;
+        }
+    }
 }
 
 fn meta(args: MetaArgs) -> ExitCode {
