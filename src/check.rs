@@ -187,11 +187,16 @@ impl Session {
     /// Check documents in batches of `batch`, in parallel within a batch, and
     /// hand each batch's reports to `each` in input order, with a snapshot of
     /// the sources that resolves their positions. Once `each` returns, the
-    /// batch's documents are released from the source map (entity files and
-    /// DTDs, shared by every document, stay): whatever `each` needs of their
-    /// text (positions, snippets) it must take then. The next batch is
-    /// checked while `each` handles one, so about two batches of texts are
-    /// held at a time, however many documents there are.
+    /// batch's documents are released from the source map: whatever `each`
+    /// needs of their text (positions, snippets) it must take then. The next
+    /// batch is checked while `each` handles one.
+    ///
+    /// Entity files and DTDs stay loaded while documents use them; one that
+    /// no document of a whole batch used is forgotten (its text released) and
+    /// read again if a later document names it. So about two batches of texts
+    /// and the external files they use are held at a time, however many
+    /// documents there are. Do not check documents of this session elsewhere
+    /// meanwhile: an external file their reports point into may be released.
     ///
     /// Reports and their order are those of [`Session::check_all`].
     pub fn check_batches(
@@ -204,17 +209,31 @@ impl Session {
         let Some(first) = chunks.next() else {
             return;
         };
+        self.loader.next_generation();
         let mut ready = self.check_chunk(first);
         for chunk in chunks {
+            let generation = self.loader.next_generation();
             let mut next = Vec::new();
             // On this thread: hand over the batch checked. In the pool: the next.
             rayon::in_place_scope(|s| {
                 s.spawn(|_| next = self.check_chunk(chunk));
                 self.hand_over(ready, &mut each);
             });
+            // Every batch before this one is reported: what this one did not
+            // use, nothing reported later points into.
+            self.evict_unused(generation);
             ready = next;
         }
         self.hand_over(ready, &mut each);
+    }
+
+    /// Forget the external files not used since `generation` began: release
+    /// their texts and compiled DTDs.
+    fn evict_unused(&self, generation: u64) {
+        for ext in self.loader.evict_unused(generation) {
+            self.dtds.forget(&ext);
+            self.sources.release(ext.file);
+        }
     }
 
     fn check_chunk(&self, chunk: &[Input]) -> Vec<(FileReport, Option<FileId>)> {
