@@ -195,34 +195,40 @@ impl Session {
     /// no document of a whole batch used is forgotten (its text released) and
     /// read again if a later document names it. So about two batches of texts
     /// and the external files they use are held at a time, however many
-    /// documents there are. Do not check documents of this session elsewhere
-    /// meanwhile: an external file their reports point into may be released.
+    /// documents there are. Inputs are taken from `inputs` a batch ahead, so
+    /// they too may be found as the run goes ([`Walk`]). Do not check
+    /// documents of this session elsewhere meanwhile: an external file their
+    /// reports point into may be released.
     ///
     /// Reports and their order are those of [`Session::check_all`].
     pub fn check_batches(
         &self,
-        inputs: &[Input],
+        inputs: impl IntoIterator<Item = Input>,
         batch: usize,
         mut each: impl FnMut(Vec<FileReport>, &Sources),
     ) {
-        let mut chunks = inputs.chunks(batch.max(1));
-        let Some(first) = chunks.next() else {
-            return;
-        };
+        let batch = batch.max(1);
+        let mut inputs = inputs.into_iter();
+        let mut take = || inputs.by_ref().take(batch).collect::<Vec<Input>>();
         self.loader.next_generation();
-        let mut ready = self.check_chunk(first);
-        for chunk in chunks {
+        let mut ready = self.check_chunk(&take());
+        let mut chunk = take();
+        while !chunk.is_empty() {
             let generation = self.loader.next_generation();
             let mut next = Vec::new();
-            // On this thread: hand over the batch checked. In the pool: the next.
+            let mut after = Vec::new();
+            // In the pool: check this batch. On this thread: hand over the one
+            // checked before, and find the inputs of the one after.
             rayon::in_place_scope(|s| {
-                s.spawn(|_| next = self.check_chunk(chunk));
+                s.spawn(|_| next = self.check_chunk(&chunk));
                 self.hand_over(ready, &mut each);
+                after = take();
             });
             // Every batch before this one is reported: what this one did not
             // use, nothing reported later points into.
             self.evict_unused(generation);
             ready = next;
+            chunk = after;
         }
         self.hand_over(ready, &mut each);
     }
@@ -246,6 +252,9 @@ impl Session {
         checked: Vec<(FileReport, Option<FileId>)>,
         each: &mut impl FnMut(Vec<FileReport>, &Sources),
     ) {
+        if checked.is_empty() {
+            return;
+        }
         let (reports, files): (Vec<FileReport>, Vec<Option<FileId>>) = checked.into_iter().unzip();
         let sources = self.snapshot();
         each(reports, &sources);
@@ -282,62 +291,108 @@ impl Session {
 pub fn collect_inputs(paths: &[PathBuf]) -> (Vec<Input>, Vec<(String, String)>) {
     let mut inputs = Vec::new();
     let mut errors = Vec::new();
-    for p in paths {
-        match std::fs::metadata(p) {
-            Ok(m) if m.is_dir() => {
-                let mut visited = std::collections::HashSet::new();
-                walk(p, p, &mut inputs, &mut errors, &mut visited, 0);
-            }
-            Ok(_) => inputs.push(Input::file(p.clone())),
-            Err(e) => errors.push((p.display().to_string(), e.to_string())),
+    for found in paths.iter().flat_map(|p| Walk::new(p)) {
+        match found {
+            Ok(i) => inputs.push(i),
+            Err(e) => errors.push(e),
         }
     }
     (inputs, errors)
 }
 
-fn walk(
-    root: &Path,
-    dir: &Path,
-    inputs: &mut Vec<Input>,
-    errors: &mut Vec<(String, String)>,
-    visited: &mut std::collections::HashSet<PathBuf>,
-    depth: usize,
-) {
-    let Ok(canon) = dir.canonicalize() else {
-        errors.push((
-            dir.display().to_string(),
-            "cannot resolve this folder".into(),
-        ));
-        return;
-    };
-    if depth > 64 || !visited.insert(canon) {
-        return; // a symbolic link loop, or absurd depth
+/// A document found by [`Walk`], or a path that could not be read and why.
+pub type Found = Result<Input, (String, String)>;
+
+/// One command-line path expanded as [`collect_inputs`] does, an entry at a
+/// time: a file as given, a folder walked for `*.xml` in sorted order. Only
+/// the listings of the folders being walked are held, so a run can check
+/// documents as they are found, whatever their number.
+#[derive(Debug)]
+pub struct Walk {
+    /// The folder the user named (documents found in it search from there).
+    root: PathBuf,
+    /// Listings of the folders being walked, with their depth, innermost last.
+    stack: Vec<(usize, std::vec::IntoIter<PathBuf>)>,
+    /// Folders entered, canonical: a symbolic link loop is walked once.
+    visited: std::collections::HashSet<PathBuf>,
+    /// The path itself when it is a file, or why it could not be read.
+    first: Option<Found>,
+}
+
+impl Walk {
+    pub fn new(path: &Path) -> Walk {
+        let mut walk = Walk {
+            root: path.to_path_buf(),
+            stack: Vec::new(),
+            visited: Default::default(),
+            first: None,
+        };
+        walk.first = match std::fs::metadata(path) {
+            Ok(m) if m.is_dir() => walk.enter(path, 0),
+            Ok(_) => Some(Ok(Input::file(path))),
+            Err(e) => Some(Err((path.display().to_string(), e.to_string()))),
+        };
+        walk
     }
-    let entries = match std::fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) => {
-            errors.push((dir.display().to_string(), e.to_string()));
-            return;
+
+    /// List `dir` for walking, unless it was walked already or lies too deep;
+    /// an error when it cannot be read.
+    fn enter(&mut self, dir: &Path, depth: usize) -> Option<Found> {
+        let Ok(canon) = dir.canonicalize() else {
+            return Some(Err((
+                dir.display().to_string(),
+                "cannot resolve this folder".into(),
+            )));
+        };
+        if depth > 64 || !self.visited.insert(canon) {
+            return None; // a symbolic link loop, or absurd depth
         }
-    };
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
-    for path in paths {
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if name.starts_with('.') || name == "target" {
-            continue;
+        let entries = match std::fs::read_dir(dir) {
+            Ok(e) => e,
+            Err(e) => return Some(Err((dir.display().to_string(), e.to_string()))),
+        };
+        let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        paths.sort();
+        self.stack.push((depth, paths.into_iter()));
+        None
+    }
+}
+
+impl Iterator for Walk {
+    type Item = Found;
+
+    fn next(&mut self) -> Option<Found> {
+        if let Some(found) = self.first.take() {
+            return Some(found);
         }
-        match std::fs::metadata(&path) {
-            Ok(m) if m.is_dir() => walk(root, &path, inputs, errors, visited, depth + 1),
-            Ok(_) if name.ends_with(".xml") => {
-                let mut input = Input::file(path.clone());
-                input.display = display_path(&path);
-                input.search_root = Some(root.to_path_buf());
-                inputs.push(input);
+        loop {
+            let (depth, listing) = self.stack.last_mut()?;
+            let Some(path) = listing.next() else {
+                self.stack.pop();
+                continue;
+            };
+            let depth = *depth;
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if name.starts_with('.') || name == "target" {
+                continue;
             }
-            Ok(_) => {}
-            Err(e) if name.ends_with(".xml") => errors.push((display_path(&path), e.to_string())),
-            Err(_) => {}
+            let xml = name.ends_with(".xml");
+            match std::fs::metadata(&path) {
+                Ok(m) if m.is_dir() => {
+                    if let Some(error) = self.enter(&path, depth + 1) {
+                        return Some(error);
+                    }
+                }
+                Ok(_) if xml => {
+                    let mut input = Input::file(path.clone());
+                    input.display = display_path(&path);
+                    input.search_root = Some(self.root.clone());
+                    return Some(Ok(input));
+                }
+                Ok(_) => {}
+                Err(e) if xml => return Some(Err((display_path(&path), e.to_string()))),
+                Err(_) => {}
+            }
         }
     }
 }

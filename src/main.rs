@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use xeplint::baseline::{Baseline, Tally};
-use xeplint::check::{BATCH, FileReport, Input, Options, Session, collect_inputs};
+use xeplint::check::{BATCH, FileReport, Found, Input, Options, Session, Walk};
 use xeplint::config::Config;
 use xeplint::diag::Severity;
 use xeplint::report::{self, Summary};
@@ -227,32 +227,43 @@ fn check(args: CheckArgs) -> ExitCode {
     if args.stdin_filename.is_some() && stdin_count == 0 {
         return usage("--stdin-filename needs `-` among the paths");
     }
-    let mut inputs = Vec::new();
-    let mut walk_errors = Vec::new();
-    for p in &args.paths {
-        if p.as_os_str() == "-" {
-            let mut bytes = Vec::new();
-            if let Err(e) = std::io::stdin().lock().read_to_end(&mut bytes) {
-                return usage(format!("cannot read standard input: {e}"));
-            }
-            let path = args
-                .stdin_filename
-                .clone()
-                .unwrap_or_else(|| PathBuf::from("<stdin>"));
-            let mut input = Input::file(path);
-            input.bytes = Some(bytes);
-            inputs.push(input);
-        } else {
-            let (found, errors) = collect_inputs(std::slice::from_ref(p));
-            inputs.extend(found);
-            walk_errors.extend(errors);
+    // Standard input is read first; folders are walked as the run goes.
+    let mut stdin = None;
+    if stdin_count == 1 {
+        let mut bytes = Vec::new();
+        if let Err(e) = std::io::stdin().lock().read_to_end(&mut bytes) {
+            return usage(format!("cannot read standard input: {e}"));
         }
+        let path = args
+            .stdin_filename
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("<stdin>"));
+        let mut input = Input::file(path);
+        input.bytes = Some(bytes);
+        stdin = Some(input);
     }
-    inputs.retain(|i| !config.is_ignored(&i.path));
-
-    for (path, e) in &walk_errors {
-        eprintln!("xeplint: cannot read {path}: {e}");
-    }
+    let progress = Progress::new();
+    let mut walk_errors = 0;
+    let inputs = args
+        .paths
+        .iter()
+        .flat_map(|p| -> Box<dyn Iterator<Item = Found>> {
+            if p.as_os_str() == "-" {
+                Box::new(stdin.take().map(Ok).into_iter())
+            } else {
+                Box::new(Walk::new(p))
+            }
+        })
+        .filter_map(|found| match found {
+            Ok(input) => Some(input),
+            Err((path, e)) => {
+                walk_errors += 1;
+                progress.clear();
+                eprintln!("xeplint: cannot read {path}: {e}");
+                None
+            }
+        })
+        .filter(|i| !config.is_ignored(&i.path));
 
     // Check, render and release a batch at a time: memory stays flat however
     // many documents there are. JSON and SARIF are one document each: their
@@ -273,8 +284,7 @@ fn check(args: CheckArgs) -> ExitCode {
     let threshold = args.error_on.severity();
     let mut summary = Summary::default();
     let mut failing = false;
-    let mut progress = Progress::new(inputs.len());
-    session.check_batches(&inputs, BATCH, |reports, sources| {
+    session.check_batches(inputs, BATCH, |reports, sources| {
         let mut text = String::new();
         for r in &reports {
             summary.add(r);
@@ -288,7 +298,7 @@ fn check(args: CheckArgs) -> ExitCode {
         progress.show(summary.files);
     });
     progress.clear();
-    let unreadable = !walk_errors.is_empty() || summary.unreadable > 0;
+    let unreadable = walk_errors > 0 || summary.unreadable > 0;
 
     let text = match sink {
         Sink::Baseline(tally) => {
@@ -353,33 +363,33 @@ impl Sink {
 }
 
 /// A counter of checked documents on standard error, for long runs in a
-/// terminal; cleared before output is printed.
+/// terminal; cleared before anything else is printed.
 struct Progress {
-    total: usize,
     on: bool,
-    shown: bool,
+    shown: std::cell::Cell<bool>,
 }
 
 impl Progress {
-    fn new(total: usize) -> Progress {
+    /// Shown from this many documents on.
+    const FROM: usize = 200;
+
+    fn new() -> Progress {
         Progress {
-            total,
-            on: total > 200 && std::io::stderr().is_terminal(),
-            shown: false,
+            on: std::io::stderr().is_terminal(),
+            shown: std::cell::Cell::new(false),
         }
     }
 
-    fn show(&mut self, done: usize) {
-        if self.on && done < self.total {
-            eprint!("\rchecking {done}/{}", self.total);
-            self.shown = true;
+    fn show(&self, done: usize) {
+        if self.on && done > Self::FROM {
+            eprint!("\rchecking: {done} files");
+            self.shown.set(true);
         }
     }
 
-    fn clear(&mut self) {
-        if self.shown {
+    fn clear(&self) {
+        if self.shown.replace(false) {
             eprint!("\r{:width$}\r", "", width = 30);
-            self.shown = false;
         }
     }
 }
