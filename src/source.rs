@@ -190,21 +190,46 @@ impl SourceMap {
     pub fn snapshot(&self) -> Sources {
         let files = self.files.read().unwrap_or_else(|e| e.into_inner());
         Sources {
-            files: files.clone(),
+            files: files
+                .iter()
+                .enumerate()
+                .filter_map(|(i, f)| f.as_ref().map(|f| (FileId(clamp_u32(i)), f.clone())))
+                .collect(),
+        }
+    }
+
+    /// A read-only copy of some files only (those held among `ids`): what
+    /// reporting one document needs, at a cost that does not grow with the
+    /// number of files loaded.
+    pub fn snapshot_of(&self, ids: impl IntoIterator<Item = FileId>) -> Sources {
+        let mut ids: Vec<FileId> = ids.into_iter().collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let files = self.files.read().unwrap_or_else(|e| e.into_inner());
+        Sources {
+            files: ids
+                .into_iter()
+                .filter_map(|id| {
+                    let f = files.get(id.0 as usize)?.as_ref()?;
+                    Some((id, f.clone()))
+                })
+                .collect(),
         }
     }
 }
 
-/// A snapshot of a [`SourceMap`]: what reporting reads. Files released before
-/// it was taken are absent from it.
+/// A snapshot of a [`SourceMap`], or of some of its files: what reporting
+/// reads. Files released before it was taken are absent from it.
 #[derive(Debug, Default, Clone)]
 pub struct Sources {
-    files: Vec<Option<Arc<SourceFile>>>,
+    /// Sorted by id.
+    files: Vec<(FileId, Arc<SourceFile>)>,
 }
 
 impl Sources {
     pub fn get(&self, id: FileId) -> Option<&Arc<SourceFile>> {
-        self.files.get(id.0 as usize).and_then(Option::as_ref)
+        let i = self.files.binary_search_by_key(&id, |(i, _)| *i).ok()?;
+        self.files.get(i).map(|(_, f)| f)
     }
 
     pub fn text(&self, span: Span) -> &str {
@@ -226,12 +251,9 @@ impl Sources {
         self.get(file).map(|f| f.path.as_path())
     }
 
-    /// Every file held when the snapshot was taken.
+    /// Every file held when the snapshot was taken, by id.
     pub fn iter(&self) -> impl Iterator<Item = (FileId, &Arc<SourceFile>)> {
-        self.files
-            .iter()
-            .enumerate()
-            .filter_map(|(i, f)| f.as_ref().map(|f| (FileId(clamp_u32(i)), f)))
+        self.files.iter().map(|(id, f)| (*id, f))
     }
 }
 
@@ -287,5 +309,11 @@ mod tests {
         assert_eq!(after.iter().map(|(id, _)| id).collect::<Vec<_>>(), [ent]);
         // Ids are not reused.
         assert_eq!(map.add(file("")), FileId(2));
+        // A partial snapshot holds what was asked for and is still held.
+        let some = map.snapshot_of([FileId(2), doc, ent, FileId(7), ent]);
+        let ids: Vec<FileId> = some.iter().map(|(id, _)| id).collect();
+        assert_eq!(ids, [ent, FileId(2)]);
+        assert_eq!(some.text(Span::new(ent, 0, 8)), "<!ENTITY");
+        assert_eq!(some.display(doc), "<unknown>");
     }
 }
