@@ -73,30 +73,26 @@ pub struct JsonLabel {
     pub location: Location,
 }
 
-/// Collects the report a document at a time. Positions are resolved when a
-/// document is added, so its text may be released right after.
-#[derive(Debug, Default)]
-pub struct Builder {
-    files: Vec<FileEntry>,
+/// One document's part of the report, positions resolved: made where the
+/// document's text is at hand ([`resolve`]), added to a [`Builder`] later.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    file: FileEntry,
     diagnostics: Vec<JsonDiagnostic>,
-    summary: Summary,
 }
 
-impl Builder {
-    pub fn new() -> Builder {
-        Builder::default()
-    }
-
-    /// Add the next document's report (in input order).
-    pub fn add(&mut self, r: &FileReport, sources: &Sources) {
-        self.summary.add(r);
-        self.files.push(FileEntry {
+/// Resolve one report's positions.
+pub fn resolve(r: &FileReport, sources: &Sources) -> Resolved {
+    Resolved {
+        file: FileEntry {
             file: r.display.clone(),
             diagnostics: r.diagnostics.len(),
             error: r.read_error.clone(),
-        });
-        for d in &r.diagnostics {
-            self.diagnostics.push(JsonDiagnostic {
+        },
+        diagnostics: r
+            .diagnostics
+            .iter()
+            .map(|d| JsonDiagnostic {
                 rule: d.rule.to_string(),
                 severity: d.severity,
                 message: d.message.clone(),
@@ -121,8 +117,35 @@ impl Builder {
                     })
                     .collect(),
                 fingerprint: d.fingerprint.clone(),
-            });
-        }
+            })
+            .collect(),
+    }
+}
+
+/// Collects the report a document at a time, in input order. Positions are
+/// resolved before a document is added, so its text may be released then.
+#[derive(Debug, Default)]
+pub struct Builder {
+    files: Vec<FileEntry>,
+    diagnostics: Vec<JsonDiagnostic>,
+    summary: Summary,
+}
+
+impl Builder {
+    pub fn new() -> Builder {
+        Builder::default()
+    }
+
+    /// Add the next document's report.
+    pub fn add(&mut self, r: &FileReport, sources: &Sources) {
+        self.push(r, resolve(r, sources));
+    }
+
+    /// Add the next document's report, resolved by [`resolve`].
+    pub fn push(&mut self, r: &FileReport, resolved: Resolved) {
+        self.summary.add(r);
+        self.files.push(resolved.file);
+        self.diagnostics.extend(resolved.diagnostics);
     }
 
     pub fn finish(self) -> JsonReport {

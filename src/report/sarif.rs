@@ -125,8 +125,88 @@ fn descriptor(
         .build()
 }
 
-/// Collects the log a document at a time. Results hold resolved positions,
-/// so a document's text may be released once it is added.
+/// One document's part of the log, positions resolved: made where the
+/// document's text is at hand ([`resolve`]), added to a [`Builder`] later
+/// (which numbers the rules).
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    notification: Option<sarif::Notification>,
+    /// One per diagnostic, in order; `ruleIndex` not yet set.
+    results: Vec<sarif::Result>,
+}
+
+/// Resolve one report's positions.
+pub fn resolve(r: &FileReport, sources: &Sources) -> Resolved {
+    let notification = r.read_error.as_ref().map(|e| {
+        sarif::Notification::builder()
+            .message(message(format!("cannot read {}: {e}", r.display)))
+            .level(serde_json::Value::from("error"))
+            .locations(vec![
+                sarif::Location::builder()
+                    .physical_location(
+                        sarif::PhysicalLocation::builder()
+                            .artifact_location(
+                                sarif::ArtifactLocation::builder()
+                                    .uri(uri(&r.display))
+                                    .build(),
+                            )
+                            .build(),
+                    )
+                    .build(),
+            ])
+            .build()
+    });
+    let mut results = Vec::with_capacity(r.diagnostics.len());
+    for d in &r.diagnostics {
+        let mut text = d.message.clone();
+        if let Some(help) = &d.help {
+            text.push_str("\nhelp: ");
+            text.push_str(help);
+        }
+        let mut primary = sarif::Location::builder()
+            .physical_location(physical(sources, d.primary.span))
+            .build();
+        if !d.primary.message.is_empty() {
+            primary.message = Some(message(d.primary.message.clone()));
+        }
+        let mut rel = Vec::new();
+        for l in &d.secondary {
+            rel.push(related(rel.len() + 1, sources, l.span, &l.message));
+        }
+        for note in &d.notes {
+            match note.span {
+                Some(s) => rel.push(related(rel.len() + 1, sources, s, &note.message)),
+                None => {
+                    text.push_str("\nnote: ");
+                    text.push_str(&note.message);
+                }
+            }
+        }
+        let mut result = sarif::Result::builder()
+            .rule_id(d.rule.to_string())
+            .level(level(d.severity))
+            .message(message(text))
+            .locations(vec![primary])
+            .build();
+        if !rel.is_empty() {
+            result.related_locations = Some(rel);
+        }
+        if let Some(fp) = &d.fingerprint {
+            result.partial_fingerprints = Some(BTreeMap::from([(
+                FINGERPRINT_KEY.to_string(),
+                format!("{}|{}|{fp}", d.rule, r.display),
+            )]));
+        }
+        results.push(result);
+    }
+    Resolved {
+        notification,
+        results,
+    }
+}
+
+/// Collects the log a document at a time, in input order. Positions are
+/// resolved before a document is added, so its text may be released then.
 #[derive(Debug)]
 pub struct Builder {
     rules: Vec<sarif::ReportingDescriptor>,
@@ -161,75 +241,22 @@ impl Builder {
         }
     }
 
-    /// Add the next document's report (in input order).
+    /// Add the next document's report.
     pub fn add(&mut self, r: &FileReport, sources: &Sources) {
-        if let Some(e) = &r.read_error {
-            self.notifications.push(
-                sarif::Notification::builder()
-                    .message(message(format!("cannot read {}: {e}", r.display)))
-                    .level(serde_json::Value::from("error"))
-                    .locations(vec![
-                        sarif::Location::builder()
-                            .physical_location(
-                                sarif::PhysicalLocation::builder()
-                                    .artifact_location(
-                                        sarif::ArtifactLocation::builder()
-                                            .uri(uri(&r.display))
-                                            .build(),
-                                    )
-                                    .build(),
-                            )
-                            .build(),
-                    ])
-                    .build(),
-            );
-        }
-        for d in &r.diagnostics {
+        self.push(r, resolve(r, sources));
+    }
+
+    /// Add the next document's report, resolved by [`resolve`]: number the
+    /// rules its results use (a rule the registry lacks is described here).
+    pub fn push(&mut self, r: &FileReport, resolved: Resolved) {
+        self.notifications.extend(resolved.notification);
+        for (d, mut result) in r.diagnostics.iter().zip(resolved.results) {
             let rules = &mut self.rules;
             let rule_index = *self.index.entry(d.rule.to_string()).or_insert_with(|| {
                 rules.push(descriptor(d.rule, d.severity, d.rule, ""));
                 rules.len() - 1
             });
-            let mut text = d.message.clone();
-            if let Some(help) = &d.help {
-                text.push_str("\nhelp: ");
-                text.push_str(help);
-            }
-            let mut primary = sarif::Location::builder()
-                .physical_location(physical(sources, d.primary.span))
-                .build();
-            if !d.primary.message.is_empty() {
-                primary.message = Some(message(d.primary.message.clone()));
-            }
-            let mut rel = Vec::new();
-            for l in &d.secondary {
-                rel.push(related(rel.len() + 1, sources, l.span, &l.message));
-            }
-            for note in &d.notes {
-                match note.span {
-                    Some(s) => rel.push(related(rel.len() + 1, sources, s, &note.message)),
-                    None => {
-                        text.push_str("\nnote: ");
-                        text.push_str(&note.message);
-                    }
-                }
-            }
-            let mut result = sarif::Result::builder()
-                .rule_id(d.rule.to_string())
-                .rule_index(n(rule_index))
-                .level(level(d.severity))
-                .message(message(text))
-                .locations(vec![primary])
-                .build();
-            if !rel.is_empty() {
-                result.related_locations = Some(rel);
-            }
-            if let Some(fp) = &d.fingerprint {
-                result.partial_fingerprints = Some(BTreeMap::from([(
-                    FINGERPRINT_KEY.to_string(),
-                    format!("{}|{}|{fp}", d.rule, r.display),
-                )]));
-            }
+            result.rule_index = Some(n(rule_index));
             self.results.push(result);
         }
     }
