@@ -4,10 +4,10 @@
 //! source map, the loader with its cache of entity files and DTDs, compiled
 //! DTDs and the configuration. [`Session::check`] checks one document;
 //! [`Session::check_all`] checks many in parallel and returns reports in input
-//! order, so output never depends on the thread count. [`Session::check_batches`]
-//! does the same a batch at a time, handing each batch over for output and
-//! then releasing its documents' texts: memory no longer grows with the
-//! number of documents.
+//! order, so output never depends on the thread count. [`Session::check_each`]
+//! does the same as documents come, resolving each report (rendering it,
+//! say) right after its document is checked and then releasing the
+//! document's text: memory does not grow with the number of documents.
 
 use crate::diag::{Diagnostic, Severity};
 use crate::load::{LoadError, Loader, read_regular};
@@ -20,9 +20,10 @@ use std::sync::Arc;
 /// Largest document read (bigger files get a diagnostic, not an attempt).
 pub const MAX_DOCUMENT_SIZE: u64 = 256 * 1024 * 1024;
 
-/// Documents per batch of [`Session::check_batches`] for the command line:
-/// enough for every core to stay busy, few enough that their texts weigh
-/// little (XEPs average about 25 kB).
+/// Documents per batch of [`Session::check_each`] for the command line. A
+/// batch waits for its slowest document: enough for the cores to stay busy.
+/// Entity files and DTDs are forgotten a batch after their last use: few
+/// enough that the run holds those of few folders at once.
 pub const BATCH: usize = 64;
 
 /// Options for a run.
@@ -184,34 +185,38 @@ impl Session {
         inputs.par_iter().map(|i| self.check(i)).collect()
     }
 
-    /// Check documents in batches of `batch`, in parallel within a batch, and
-    /// hand each batch's reports to `each` in input order, with a snapshot of
-    /// the sources that resolves their positions. Once `each` returns, the
-    /// batch's documents are released from the source map: whatever `each`
-    /// needs of their text (positions, snippets) it must take then. The next
-    /// batch is checked while `each` handles one.
+    /// Check documents as they come and hand each report over in input order,
+    /// holding few documents at a time, however many there are.
     ///
-    /// Entity files and DTDs stay loaded while documents use them; one that
-    /// no document of a whole batch used is forgotten (its text released) and
-    /// read again if a later document names it. So about two batches of texts
-    /// and the external files they use are held at a time, however many
-    /// documents there are. Inputs are taken from `inputs` a batch ahead, so
-    /// they too may be found as the run goes ([`Walk`]). Do not check
-    /// documents of this session elsewhere meanwhile: an external file their
-    /// reports point into may be released.
+    /// `resolve` runs on the thread that checked a document, right after, with
+    /// the sources its report points into: it takes there whatever needs
+    /// their text (rendering, positions). The document's text is then
+    /// released from the source map. `each` gets every report with what
+    /// `resolve` made of it, in input order, on the calling thread.
+    ///
+    /// Documents are checked in parallel in batches of `batch`, the next
+    /// batch while `each` takes the last one; inputs are taken from `inputs`
+    /// a batch ahead, so they too may be found as the run goes ([`Walk`]).
+    /// Entity files and DTDs stay loaded while documents use them: one that no
+    /// document of a whole batch used is forgotten (its text released) and
+    /// read again if a later document names it. Do not check documents of
+    /// this session elsewhere meanwhile: an external file their reports point
+    /// into may be released.
     ///
     /// Reports and their order are those of [`Session::check_all`].
-    pub fn check_batches(
+    pub fn check_each<T: Send>(
         &self,
         inputs: impl IntoIterator<Item = Input>,
         batch: usize,
-        mut each: impl FnMut(Vec<FileReport>, &Sources),
+        resolve: impl Fn(&FileReport, &Sources) -> T + Sync,
+        mut each: impl FnMut(FileReport, T),
     ) {
         let batch = batch.max(1);
         let mut inputs = inputs.into_iter();
         let mut take = || inputs.by_ref().take(batch).collect::<Vec<Input>>();
+        let resolve = &resolve;
         self.loader.next_generation();
-        let mut ready = self.check_chunk(&take());
+        let mut ready = self.check_chunk(&take(), resolve);
         let mut chunk = take();
         while !chunk.is_empty() {
             let generation = self.loader.next_generation();
@@ -220,17 +225,43 @@ impl Session {
             // In the pool: check this batch. On this thread: hand over the one
             // checked before, and find the inputs of the one after.
             rayon::in_place_scope(|s| {
-                s.spawn(|_| next = self.check_chunk(&chunk));
-                self.hand_over(ready, &mut each);
+                s.spawn(|_| next = self.check_chunk(&chunk, resolve));
+                for (report, made) in ready {
+                    each(report, made);
+                }
                 after = take();
             });
-            // Every batch before this one is reported: what this one did not
-            // use, nothing reported later points into.
+            // Every document before this batch is resolved: what this batch
+            // did not use, nothing will point into any more.
             self.evict_unused(generation);
             ready = next;
             chunk = after;
         }
-        self.hand_over(ready, &mut each);
+        for (report, made) in ready {
+            each(report, made);
+        }
+    }
+
+    /// Check a batch in parallel; resolve each report where it was made, then
+    /// release its document.
+    fn check_chunk<T: Send>(
+        &self,
+        chunk: &[Input],
+        resolve: &(impl Fn(&FileReport, &Sources) -> T + Sync),
+    ) -> Vec<(FileReport, T)> {
+        chunk
+            .par_iter()
+            .map(|input| {
+                let (report, file) = self.check_document(input);
+                let sources = self.sources.snapshot_of(files_of(&report).chain(file));
+                let made = resolve(&report, &sources);
+                drop(sources);
+                if let Some(file) = file {
+                    self.sources.release(file);
+                }
+                (report, made)
+            })
+            .collect()
     }
 
     /// Forget the external files not used since `generation` began: release
@@ -239,28 +270,6 @@ impl Session {
         for ext in self.loader.evict_unused(generation) {
             self.dtds.forget(&ext);
             self.sources.release(ext.file);
-        }
-    }
-
-    fn check_chunk(&self, chunk: &[Input]) -> Vec<(FileReport, Option<FileId>)> {
-        chunk.par_iter().map(|i| self.check_document(i)).collect()
-    }
-
-    /// Give reports to `each`, then release their documents.
-    fn hand_over(
-        &self,
-        checked: Vec<(FileReport, Option<FileId>)>,
-        each: &mut impl FnMut(Vec<FileReport>, &Sources),
-    ) {
-        if checked.is_empty() {
-            return;
-        }
-        let (reports, files): (Vec<FileReport>, Vec<Option<FileId>>) = checked.into_iter().unzip();
-        let sources = self.snapshot();
-        each(reports, &sources);
-        drop(sources);
-        for file in files.into_iter().flatten() {
-            self.sources.release(file);
         }
     }
 
@@ -284,6 +293,15 @@ impl Session {
     pub fn snapshot(&self) -> Sources {
         self.sources.snapshot()
     }
+}
+
+/// The files a report's diagnostics point into.
+fn files_of(report: &FileReport) -> impl Iterator<Item = FileId> + '_ {
+    report.diagnostics.iter().flat_map(|d| {
+        std::iter::once(d.primary.span.file)
+            .chain(d.secondary.iter().map(|l| l.span.file))
+            .chain(d.notes.iter().filter_map(|n| n.span.map(|s| s.file)))
+    })
 }
 
 /// Expand command-line paths: files as given, folders walked for `*.xml` in

@@ -265,38 +265,57 @@ fn check(args: CheckArgs) -> ExitCode {
         })
         .filter(|i| !config.is_ignored(&i.path));
 
-    // Check, render and release a batch at a time: memory stays flat however
-    // many documents there are. JSON and SARIF are one document each: their
-    // records (positions resolved) are kept and written at the end.
+    // Each document is rendered (or its positions resolved, for JSON and
+    // SARIF, which are one document each) right after it is checked, and its
+    // text released: memory stays flat however many documents there are.
+    // Output is printed in input order as it comes.
     let session = Session::new(opts);
-    let mut sink = match (&args.write_baseline, args.format) {
-        (Some(_), _) => Sink::Baseline(Tally::default()),
+    let resolver = match (&args.write_baseline, args.format) {
+        (Some(_), _) => Resolver::Nothing,
         (None, Format::Human) => {
             let color = std::io::stdout().is_terminal()
                 && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-            Sink::Human(Box::new(report::human::handler(color)))
+            Resolver::Human(Box::new(report::human::handler(color)))
         }
-        (None, Format::Short) => Sink::Short,
-        (None, Format::Github) => Sink::Github,
+        (None, Format::Short) => Resolver::Short,
+        (None, Format::Github) => Resolver::Github,
+        (None, Format::Json) => Resolver::Json,
+        (None, Format::Sarif) => Resolver::Sarif,
+    };
+    let mut sink = match (&args.write_baseline, args.format) {
+        (Some(_), _) => Sink::Baseline(Tally::default()),
         (None, Format::Json) => Sink::Json(report::json::Builder::new()),
         (None, Format::Sarif) => Sink::Sarif(Box::new(report::sarif::Builder::new())),
+        (None, _) => Sink::Print,
     };
     let threshold = args.error_on.severity();
     let mut summary = Summary::default();
     let mut failing = false;
-    session.check_batches(inputs, BATCH, |reports, sources| {
-        let mut text = String::new();
-        for r in &reports {
-            summary.add(r);
-            failing |= r.diagnostics.iter().any(|d| d.severity >= threshold);
-            sink.add(r, sources, &mut text);
-        }
-        if !text.is_empty() {
+    let mut out = String::new();
+    let flush = |out: &mut String| {
+        if !out.is_empty() {
             progress.clear();
-            let _ = std::io::stdout().lock().write_all(text.as_bytes());
+            let _ = std::io::stdout().lock().write_all(out.as_bytes());
+            out.clear();
         }
-        progress.show(summary.files);
-    });
+    };
+    session.check_each(
+        inputs,
+        BATCH,
+        |r, sources| resolver.resolve(r, sources),
+        |r, made| {
+            summary.add(&r);
+            failing |= r.diagnostics.iter().any(|d| d.severity >= threshold);
+            sink.add(&r, made, &mut out);
+            if out.len() >= FLUSH {
+                flush(&mut out);
+            }
+            if summary.files.is_multiple_of(16) {
+                progress.show(summary.files);
+            }
+        },
+    );
+    flush(&mut out);
     progress.clear();
     let unreadable = walk_errors > 0 || summary.unreadable > 0;
 
@@ -319,8 +338,8 @@ fn check(args: CheckArgs) -> ExitCode {
                 ExitCode::SUCCESS
             };
         }
-        Sink::Human(_) => format!("{}\n", summary.line()),
-        Sink::Short | Sink::Github => String::new(),
+        Sink::Print if args.format == Format::Human => format!("{}\n", summary.line()),
+        Sink::Print => String::new(),
         Sink::Json(b) => report::json::to_text(&b.finish()),
         Sink::Sarif(b) => report::sarif::to_text(&b.finish()),
     };
@@ -337,27 +356,67 @@ fn check(args: CheckArgs) -> ExitCode {
     }
 }
 
-/// Where reports go, a document at a time.
-enum Sink {
-    /// `--write-baseline`: findings counted, nothing printed.
-    Baseline(Tally),
+/// Printed output is written once this much is pending.
+const FLUSH: usize = 32 * 1024;
+
+/// How a report is resolved, on the thread that checked its document.
+enum Resolver {
+    /// `--write-baseline`: nothing printed.
+    Nothing,
     Human(Box<miette::GraphicalReportHandler>),
     Short,
     Github,
+    Json,
+    Sarif,
+}
+
+/// What a report was resolved to: text to print, or records whose
+/// positions no longer need the document.
+enum Resolved {
+    Nothing,
+    Text(String),
+    Json(report::json::Resolved),
+    Sarif(Box<report::sarif::Resolved>),
+}
+
+impl Resolver {
+    fn resolve(&self, r: &FileReport, sources: &Sources) -> Resolved {
+        let mut text = String::new();
+        match self {
+            Resolver::Nothing => return Resolved::Nothing,
+            Resolver::Human(handler) => {
+                report::human::render_report(r, sources, handler, &mut text)
+            }
+            Resolver::Short => report::short::render_report(r, sources, &mut text),
+            Resolver::Github => report::github::render_report(r, sources, &mut text),
+            Resolver::Json => return Resolved::Json(report::json::resolve(r, sources)),
+            Resolver::Sarif => {
+                return Resolved::Sarif(Box::new(report::sarif::resolve(r, sources)));
+            }
+        }
+        Resolved::Text(text)
+    }
+}
+
+/// Where resolved reports go, in input order.
+enum Sink {
+    /// `--write-baseline`: findings counted.
+    Baseline(Tally),
+    /// human, short, github: printed as they come.
+    Print,
     Json(report::json::Builder),
     Sarif(Box<report::sarif::Builder>),
 }
 
 impl Sink {
-    /// Take in one report: text to print now goes to `out`.
-    fn add(&mut self, r: &FileReport, sources: &Sources, out: &mut String) {
-        match self {
-            Sink::Baseline(tally) => tally.add(r),
-            Sink::Human(handler) => report::human::render_report(r, sources, handler, out),
-            Sink::Short => report::short::render_report(r, sources, out),
-            Sink::Github => report::github::render_report(r, sources, out),
-            Sink::Json(b) => b.add(r, sources),
-            Sink::Sarif(b) => b.add(r, sources),
+    /// Take in one report: text to print goes to `out`.
+    fn add(&mut self, r: &FileReport, made: Resolved, out: &mut String) {
+        match (self, made) {
+            (Sink::Baseline(tally), _) => tally.add(r),
+            (Sink::Json(b), Resolved::Json(j)) => b.push(r, j),
+            (Sink::Sarif(b), Resolved::Sarif(s)) => b.push(r, *s),
+            (_, Resolved::Text(t)) => out.push_str(&t),
+            _ => {}
         }
     }
 }
