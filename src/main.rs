@@ -340,8 +340,16 @@ fn check(args: CheckArgs) -> ExitCode {
         }
         Sink::Print if args.format == Format::Human => format!("{}\n", summary.line()),
         Sink::Print => String::new(),
-        Sink::Json(b) => report::json::to_text(&b.finish()),
-        Sink::Sarif(b) => report::sarif::to_text(&b.finish()),
+        Sink::Json(b) => {
+            let stdout = std::io::BufWriter::new(std::io::stdout().lock());
+            let _ = report::json::write(&b.finish(), stdout);
+            String::new()
+        }
+        Sink::Sarif(b) => {
+            let stdout = std::io::BufWriter::new(std::io::stdout().lock());
+            let _ = report::sarif::write(&b.finish(), stdout);
+            String::new()
+        }
     };
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
     if args.format == Format::Github {

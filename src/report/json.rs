@@ -182,3 +182,11 @@ pub fn to_text(report: &JsonReport) -> String {
     s.push('\n');
     s
 }
+
+/// Write pretty-printed, ending with a newline, as [`to_text`] gives, without
+/// holding the whole text.
+pub fn write(report: &JsonReport, mut out: impl std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut out, report).map_err(std::io::Error::other)?;
+    out.write_all(b"\n")?;
+    out.flush()
+}

@@ -316,6 +316,14 @@ pub fn to_text(log: &sarif::Sarif) -> String {
     s
 }
 
+/// Write pretty-printed, ending with a newline, as [`to_text`] gives, without
+/// holding the whole text.
+pub fn write(log: &sarif::Sarif, mut out: impl std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut out, log).map_err(std::io::Error::other)?;
+    out.write_all(b"\n")?;
+    out.flush()
+}
+
 #[cfg(test)]
 mod tests {
     use super::uri;
