@@ -63,28 +63,11 @@ impl Baseline {
 
     /// Today's findings.
     pub fn from_reports(reports: &[FileReport]) -> Baseline {
-        let mut counts: BTreeMap<(String, String, String), usize> = BTreeMap::new();
+        let mut tally = Tally::default();
         for r in reports {
-            for d in &r.diagnostics {
-                let key = (
-                    d.rule.to_string(),
-                    file_key(&r.display),
-                    d.fingerprint.clone().unwrap_or_default(),
-                );
-                *counts.entry(key).or_default() += 1;
-            }
+            tally.add(r);
         }
-        Baseline::new(
-            counts
-                .into_iter()
-                .map(|((rule, file, fingerprint), count)| Entry {
-                    rule,
-                    file,
-                    fingerprint,
-                    count,
-                })
-                .collect(),
-        )
+        tally.finish()
     }
 
     pub fn from_json(text: &str) -> Result<Baseline, String> {
@@ -133,6 +116,40 @@ impl Baseline {
                 _ => true,
             }
         });
+    }
+}
+
+/// Counts findings a report at a time, for a baseline of the whole run (the
+/// fingerprints are in the diagnostics: no source text is needed).
+#[derive(Debug, Default)]
+pub struct Tally {
+    counts: BTreeMap<(String, String, String), usize>,
+}
+
+impl Tally {
+    pub fn add(&mut self, report: &FileReport) {
+        for d in &report.diagnostics {
+            let key = (
+                d.rule.to_string(),
+                file_key(&report.display),
+                d.fingerprint.clone().unwrap_or_default(),
+            );
+            *self.counts.entry(key).or_default() += 1;
+        }
+    }
+
+    pub fn finish(self) -> Baseline {
+        Baseline::new(
+            self.counts
+                .into_iter()
+                .map(|((rule, file, fingerprint), count)| Entry {
+                    rule,
+                    file,
+                    fingerprint,
+                    count,
+                })
+                .collect(),
+        )
     }
 }
 

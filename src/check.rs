@@ -4,11 +4,14 @@
 //! source map, the loader with its cache of entity files and DTDs, compiled
 //! DTDs and the configuration. [`Session::check`] checks one document;
 //! [`Session::check_all`] checks many in parallel and returns reports in input
-//! order, so output never depends on the thread count.
+//! order, so output never depends on the thread count. [`Session::check_each`]
+//! does the same as documents come, resolving each report (rendering it,
+//! say) right after its document is checked and then releasing the
+//! document's text: memory does not grow with the number of documents.
 
 use crate::diag::{Diagnostic, Severity};
 use crate::load::{LoadError, Loader, read_regular};
-use crate::source::{SourceMap, Sources};
+use crate::source::{FileId, SourceMap, Sources};
 use crate::xml::{ParseOptions, Parsed, parse_document};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
@@ -16,6 +19,12 @@ use std::sync::Arc;
 
 /// Largest document read (bigger files get a diagnostic, not an attempt).
 pub const MAX_DOCUMENT_SIZE: u64 = 256 * 1024 * 1024;
+
+/// Documents per batch of [`Session::check_each`] for the command line. A
+/// batch waits for its slowest document: enough for the cores to stay busy.
+/// Entity files and DTDs are forgotten a batch after their last use: few
+/// enough that the run holds those of few folders at once.
+pub const BATCH: usize = 64;
 
 /// Options for a run.
 #[derive(Debug, Clone, Default)]
@@ -113,14 +122,21 @@ impl Session {
 
     /// Check one document: every stage, diagnostics sorted by position.
     pub fn check(&self, input: &Input) -> FileReport {
+        self.check_document(input).0
+    }
+
+    /// [`Session::check`], and the document's id in the source map (none when
+    /// it could not be read).
+    fn check_document(&self, input: &Input) -> (FileReport, Option<FileId>) {
         let parsed = match self.parse(input) {
             Ok(p) => p,
             Err(e) => {
-                return FileReport {
+                let report = FileReport {
                     display: input.display.clone(),
                     diagnostics: Vec::new(),
                     read_error: Some(e),
                 };
+                return (report, None);
             }
         };
         let mut diagnostics = parsed.diagnostics.clone();
@@ -129,11 +145,12 @@ impl Session {
         self.sort(&mut diagnostics);
         // Suppressions, configuration, baseline: keep this the last step.
         crate::config::apply(self, input, &parsed, &mut diagnostics);
-        FileReport {
+        let report = FileReport {
             display: input.display.clone(),
             diagnostics,
             read_error: None,
-        }
+        };
+        (report, Some(parsed.file))
     }
 
     /// The typed model of a parsed document.
@@ -168,8 +185,97 @@ impl Session {
     }
 
     /// Check many documents in parallel; reports come back in input order.
+    /// Every document's text stays in the source map, for reporting.
     pub fn check_all(&self, inputs: &[Input]) -> Vec<FileReport> {
         inputs.par_iter().map(|i| self.check(i)).collect()
+    }
+
+    /// Check documents as they come and hand each report over in input order,
+    /// holding few documents at a time, however many there are.
+    ///
+    /// `resolve` runs on the thread that checked a document, right after, with
+    /// the sources its report points into: it takes there whatever needs
+    /// their text (rendering, positions). The document's text is then
+    /// released from the source map. `each` gets every report with what
+    /// `resolve` made of it, in input order, on the calling thread.
+    ///
+    /// Documents are checked in parallel in batches of `batch`, the next
+    /// batch while `each` takes the last one; inputs are taken from `inputs`
+    /// a batch ahead, so they too may be found as the run goes ([`Walk`]).
+    /// Entity files and DTDs stay loaded while documents use them: one that no
+    /// document of a whole batch used is forgotten (its text released) and
+    /// read again if a later document names it. Do not check documents of
+    /// this session elsewhere meanwhile: an external file their reports point
+    /// into may be released.
+    ///
+    /// Reports and their order are those of [`Session::check_all`].
+    pub fn check_each<T: Send>(
+        &self,
+        inputs: impl IntoIterator<Item = Input>,
+        batch: usize,
+        resolve: impl Fn(&FileReport, &Sources) -> T + Sync,
+        mut each: impl FnMut(FileReport, T),
+    ) {
+        let batch = batch.max(1);
+        let mut inputs = inputs.into_iter();
+        let mut take = || inputs.by_ref().take(batch).collect::<Vec<Input>>();
+        let resolve = &resolve;
+        self.loader.next_generation();
+        let mut ready = self.check_chunk(&take(), resolve);
+        let mut chunk = take();
+        while !chunk.is_empty() {
+            let generation = self.loader.next_generation();
+            let mut next = Vec::new();
+            let mut after = Vec::new();
+            // In the pool: check this batch. On this thread: hand over the one
+            // checked before, and find the inputs of the one after.
+            rayon::in_place_scope(|s| {
+                s.spawn(|_| next = self.check_chunk(&chunk, resolve));
+                for (report, made) in ready {
+                    each(report, made);
+                }
+                after = take();
+            });
+            // Every document before this batch is resolved: what this batch
+            // did not use, nothing will point into any more.
+            self.evict_unused(generation);
+            ready = next;
+            chunk = after;
+        }
+        for (report, made) in ready {
+            each(report, made);
+        }
+    }
+
+    /// Check a batch in parallel; resolve each report where it was made, then
+    /// release its document.
+    fn check_chunk<T: Send>(
+        &self,
+        chunk: &[Input],
+        resolve: &(impl Fn(&FileReport, &Sources) -> T + Sync),
+    ) -> Vec<(FileReport, T)> {
+        chunk
+            .par_iter()
+            .map(|input| {
+                let (report, file) = self.check_document(input);
+                let sources = self.sources.snapshot_of(files_of(&report).chain(file));
+                let made = resolve(&report, &sources);
+                drop(sources);
+                if let Some(file) = file {
+                    self.sources.release(file);
+                }
+                (report, made)
+            })
+            .collect()
+    }
+
+    /// Forget the external files not used since `generation` began: release
+    /// their texts and compiled DTDs.
+    fn evict_unused(&self, generation: u64) {
+        for ext in self.loader.evict_unused(generation) {
+            self.dtds.forget(&ext);
+            self.sources.release(ext.file);
+        }
     }
 
     /// Order: position (line, column) in the primary file, then rule id.
@@ -194,67 +300,122 @@ impl Session {
     }
 }
 
+/// The files a report's diagnostics point into.
+fn files_of(report: &FileReport) -> impl Iterator<Item = FileId> + '_ {
+    report.diagnostics.iter().flat_map(|d| {
+        std::iter::once(d.primary.span.file)
+            .chain(d.secondary.iter().map(|l| l.span.file))
+            .chain(d.notes.iter().filter_map(|n| n.span.map(|s| s.file)))
+    })
+}
+
 /// Expand command-line paths: files as given, folders walked for `*.xml` in
 /// sorted order. Unreadable entries are returned as errors, in order.
 pub fn collect_inputs(paths: &[PathBuf]) -> (Vec<Input>, Vec<(String, String)>) {
     let mut inputs = Vec::new();
     let mut errors = Vec::new();
-    for p in paths {
-        match std::fs::metadata(p) {
-            Ok(m) if m.is_dir() => {
-                let mut visited = std::collections::HashSet::new();
-                walk(p, p, &mut inputs, &mut errors, &mut visited, 0);
-            }
-            Ok(_) => inputs.push(Input::file(p.clone())),
-            Err(e) => errors.push((p.display().to_string(), e.to_string())),
+    for found in paths.iter().flat_map(|p| Walk::new(p)) {
+        match found {
+            Ok(i) => inputs.push(i),
+            Err(e) => errors.push(e),
         }
     }
     (inputs, errors)
 }
 
-fn walk(
-    root: &Path,
-    dir: &Path,
-    inputs: &mut Vec<Input>,
-    errors: &mut Vec<(String, String)>,
-    visited: &mut std::collections::HashSet<PathBuf>,
-    depth: usize,
-) {
-    let Ok(canon) = dir.canonicalize() else {
-        errors.push((
-            dir.display().to_string(),
-            "cannot resolve this folder".into(),
-        ));
-        return;
-    };
-    if depth > 64 || !visited.insert(canon) {
-        return; // a symbolic link loop, or absurd depth
+/// A document found by [`Walk`], or a path that could not be read and why.
+pub type Found = Result<Input, (String, String)>;
+
+/// One command-line path expanded as [`collect_inputs`] does, an entry at a
+/// time: a file as given, a folder walked for `*.xml` in sorted order. Only
+/// the listings of the folders being walked are held, so a run can check
+/// documents as they are found, whatever their number.
+#[derive(Debug)]
+pub struct Walk {
+    /// The folder the user named (documents found in it search from there).
+    root: PathBuf,
+    /// Listings of the folders being walked, with their depth, innermost last.
+    stack: Vec<(usize, std::vec::IntoIter<PathBuf>)>,
+    /// Folders entered, canonical: a symbolic link loop is walked once.
+    visited: std::collections::HashSet<PathBuf>,
+    /// The path itself when it is a file, or why it could not be read.
+    first: Option<Found>,
+}
+
+impl Walk {
+    pub fn new(path: &Path) -> Walk {
+        let mut walk = Walk {
+            root: path.to_path_buf(),
+            stack: Vec::new(),
+            visited: Default::default(),
+            first: None,
+        };
+        walk.first = match std::fs::metadata(path) {
+            Ok(m) if m.is_dir() => walk.enter(path, 0),
+            Ok(_) => Some(Ok(Input::file(path))),
+            Err(e) => Some(Err((path.display().to_string(), e.to_string()))),
+        };
+        walk
     }
-    let entries = match std::fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) => {
-            errors.push((dir.display().to_string(), e.to_string()));
-            return;
+
+    /// List `dir` for walking, unless it was walked already or lies too deep;
+    /// an error when it cannot be read.
+    fn enter(&mut self, dir: &Path, depth: usize) -> Option<Found> {
+        let Ok(canon) = dir.canonicalize() else {
+            return Some(Err((
+                dir.display().to_string(),
+                "cannot resolve this folder".into(),
+            )));
+        };
+        if depth > 64 || !self.visited.insert(canon) {
+            return None; // a symbolic link loop, or absurd depth
         }
-    };
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
-    for path in paths {
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if name.starts_with('.') || name == "target" {
-            continue;
+        let entries = match std::fs::read_dir(dir) {
+            Ok(e) => e,
+            Err(e) => return Some(Err((dir.display().to_string(), e.to_string()))),
+        };
+        let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        paths.sort();
+        self.stack.push((depth, paths.into_iter()));
+        None
+    }
+}
+
+impl Iterator for Walk {
+    type Item = Found;
+
+    fn next(&mut self) -> Option<Found> {
+        if let Some(found) = self.first.take() {
+            return Some(found);
         }
-        match std::fs::metadata(&path) {
-            Ok(m) if m.is_dir() => walk(root, &path, inputs, errors, visited, depth + 1),
-            Ok(_) if name.ends_with(".xml") => {
-                let mut input = Input::file(path.clone());
-                input.display = display_path(&path);
-                input.search_root = Some(root.to_path_buf());
-                inputs.push(input);
+        loop {
+            let (depth, listing) = self.stack.last_mut()?;
+            let Some(path) = listing.next() else {
+                self.stack.pop();
+                continue;
+            };
+            let depth = *depth;
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if name.starts_with('.') || name == "target" {
+                continue;
             }
-            Ok(_) => {}
-            Err(e) if name.ends_with(".xml") => errors.push((display_path(&path), e.to_string())),
-            Err(_) => {}
+            let xml = name.ends_with(".xml");
+            match std::fs::metadata(&path) {
+                Ok(m) if m.is_dir() => {
+                    if let Some(error) = self.enter(&path, depth + 1) {
+                        return Some(error);
+                    }
+                }
+                Ok(_) if xml => {
+                    let mut input = Input::file(path.clone());
+                    input.display = display_path(&path);
+                    input.search_root = Some(self.root.clone());
+                    return Some(Ok(input));
+                }
+                Ok(_) => {}
+                Err(e) if xml => return Some(Err((display_path(&path), e.to_string()))),
+                Err(_) => {}
+            }
         }
     }
 }

@@ -4,13 +4,16 @@
 //! xmllint does. It is refused when it is a URI with a scheme (nothing is
 //! fetched over a network), an absolute path, or a relative path that leaves
 //! the project root; only regular files are read, up to a size limit.
-//! Every file is read and parsed once per run and shared by all documents.
+//! Every file is read and parsed once per run and shared by all documents;
+//! a run that checks documents in batches forgets the files a whole batch did
+//! not use ([`Loader::evict_unused`]), and reads them again if asked.
 
 use crate::diag::Diagnostic;
 use crate::dtd::decl::{Decl, Decls, Subset, parse_decls};
 use crate::source::{FileId, SourceFile, SourceMap};
 use foldhash::{HashMap, HashMapExt};
 use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// Largest entity file or DTD read.
@@ -109,6 +112,17 @@ impl LoadError {
 
 type Slot = Arc<OnceLock<Result<Arc<ExtFile>, LoadError>>>;
 
+/// A file of the cache.
+#[derive(Debug)]
+struct Cached {
+    slot: Slot,
+    /// The name given when the file was first asked for: it is shown by that
+    /// name all run long, even if it is forgotten and read again.
+    display: String,
+    /// The last generation that asked for the file.
+    used: u64,
+}
+
 /// A path made canonical, or why it could not be.
 type Canonical = Result<PathBuf, (std::io::ErrorKind, String)>;
 
@@ -116,7 +130,9 @@ type Canonical = Result<PathBuf, (std::io::ErrorKind, String)>;
 #[derive(Debug)]
 pub struct Loader {
     pub sources: Arc<SourceMap>,
-    cache: Mutex<HashMap<PathBuf, Slot>>,
+    cache: Mutex<HashMap<PathBuf, Cached>>,
+    /// Marks the files asked for from now on ([`Loader::next_generation`]).
+    generation: AtomicU64,
     roots: Mutex<HashMap<PathBuf, Option<PathBuf>>>,
     /// `canonicalize` answers, once per path and run: every document of a
     /// folder names the same folder, entity file and DTD.
@@ -128,6 +144,7 @@ impl Loader {
         Loader {
             sources,
             cache: Mutex::new(HashMap::new()),
+            generation: AtomicU64::new(0),
             roots: Mutex::new(HashMap::new()),
             canon: Mutex::new(HashMap::new()),
         }
@@ -202,11 +219,48 @@ impl Loader {
             std::io::ErrorKind::NotFound => LoadError::NotFound,
             _ => LoadError::Io(msg),
         })?;
-        let slot = {
+        let (slot, display) = {
             let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-            cache.entry(key.clone()).or_default().clone()
+            let generation = self.generation.load(Ordering::Acquire);
+            let c = cache.entry(key.clone()).or_insert_with(|| Cached {
+                slot: Slot::default(),
+                display,
+                used: generation,
+            });
+            c.used = c.used.max(generation);
+            if let Some(done) = c.slot.get() {
+                return done.clone();
+            }
+            (c.slot.clone(), c.display.clone())
         };
         slot.get_or_init(|| self.read(&key, display)).clone()
+    }
+
+    /// Start a new generation and return it: the files asked for from now on
+    /// are marked as used in it (see [`Loader::evict_unused`]).
+    pub fn next_generation(&self) -> u64 {
+        self.generation.fetch_add(1, Ordering::AcqRel) + 1
+    }
+
+    /// Forget the files read but not asked for since generation `generation`
+    /// began, and return them. A file asked for later is read again (under
+    /// the name it was first given). The caller releases whatever was built
+    /// from them: their texts in the source map, compiled DTDs. Only files
+    /// nothing will report on any more may go: evict after every document
+    /// checked before `generation` began has been reported. Files that could
+    /// not be read stay known as such.
+    pub fn evict_unused(&self, generation: u64) -> Vec<Arc<ExtFile>> {
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        let mut evicted = Vec::new();
+        for c in cache.values_mut() {
+            if c.used < generation
+                && let Some(Ok(f)) = c.slot.get()
+            {
+                evicted.push(f.clone());
+                c.slot = Slot::default();
+            }
+        }
+        evicted
     }
 
     fn read(&self, path: &Path, display: String) -> Result<Arc<ExtFile>, LoadError> {
@@ -443,6 +497,25 @@ mod tests {
             .load(&root.join("xep.ent"), "xep.ent".into())
             .expect("load");
         assert!(Arc::ptr_eq(&f, &g), "one file, read once");
+        // Unused for a generation: forgotten, read again under its first name.
+        let g1 = loader.next_generation();
+        assert!(loader.evict_unused(g1).iter().any(|e| Arc::ptr_eq(e, &f)));
+        assert!(loader.evict_unused(g1).is_empty(), "forgotten once");
+        let h = loader
+            .load(&root.join("xep.ent"), "other name".into())
+            .expect("load");
+        assert!(!Arc::ptr_eq(&f, &h), "read again");
+        assert_ne!(f.file, h.file);
+        let name = loader.sources.get(h.file).map(|s| s.display.clone());
+        assert_eq!(name.as_deref(), Some("xep.ent"));
+        // Used in the current generation: kept.
+        assert!(loader.evict_unused(g1).is_empty());
+        let g2 = loader.next_generation();
+        let _ = loader.load(&root.join("xep.ent"), String::new());
+        assert!(
+            loader.evict_unused(g2).is_empty(),
+            "used in generation {g2}"
+        );
         assert_eq!(
             loader.load(&root.join("nothing.ent"), String::new()).err(),
             Some(LoadError::NotFound)

@@ -1,13 +1,14 @@
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
-use xeplint::baseline::Baseline;
-use xeplint::check::{FileReport, Input, Options, Session, collect_inputs};
+use xeplint::baseline::{Baseline, Tally};
+use xeplint::check::{BATCH, FileReport, Found, Input, Options, Session, Walk};
 use xeplint::config::Config;
 use xeplint::diag::Severity;
 use xeplint::report::{self, Summary};
+use xeplint::source::Sources;
 
 /// Lint XMPP Extension Protocol (XEP) sources: well-formedness, DTD validity,
 /// XEP-0001 metadata and XEP-0143 structure, with exact positions.
@@ -226,111 +227,238 @@ fn check(args: CheckArgs) -> ExitCode {
     if args.stdin_filename.is_some() && stdin_count == 0 {
         return usage("--stdin-filename needs `-` among the paths");
     }
-    let mut inputs = Vec::new();
-    let mut walk_errors = Vec::new();
-    for p in &args.paths {
-        if p.as_os_str() == "-" {
-            let mut bytes = Vec::new();
-            if let Err(e) = std::io::stdin().lock().read_to_end(&mut bytes) {
-                return usage(format!("cannot read standard input: {e}"));
+    // Standard input is read first; folders are walked as the run goes.
+    let mut stdin = None;
+    if stdin_count == 1 {
+        let mut bytes = Vec::new();
+        if let Err(e) = std::io::stdin().lock().read_to_end(&mut bytes) {
+            return usage(format!("cannot read standard input: {e}"));
+        }
+        let path = args
+            .stdin_filename
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("<stdin>"));
+        let mut input = Input::file(path);
+        input.bytes = Some(bytes);
+        stdin = Some(input);
+    }
+    let progress = Progress::new();
+    let mut walk_errors = 0;
+    let inputs = args
+        .paths
+        .iter()
+        .flat_map(|p| -> Box<dyn Iterator<Item = Found>> {
+            if p.as_os_str() == "-" {
+                Box::new(stdin.take().map(Ok).into_iter())
+            } else {
+                Box::new(Walk::new(p))
             }
-            let path = args
-                .stdin_filename
-                .clone()
-                .unwrap_or_else(|| PathBuf::from("<stdin>"));
-            let mut input = Input::file(path);
-            input.bytes = Some(bytes);
-            inputs.push(input);
-        } else {
-            let (found, errors) = collect_inputs(std::slice::from_ref(p));
-            inputs.extend(found);
-            walk_errors.extend(errors);
-        }
-    }
-    inputs.retain(|i| !config.is_ignored(&i.path));
+        })
+        .filter_map(|found| match found {
+            Ok(input) => Some(input),
+            Err((path, e)) => {
+                walk_errors += 1;
+                progress.clear();
+                eprintln!("xeplint: cannot read {path}: {e}");
+                None
+            }
+        })
+        .filter(|i| !config.is_ignored(&i.path));
 
+    // Each document is rendered (or its positions resolved, for JSON and
+    // SARIF, which are one document each) right after it is checked, and its
+    // text released: memory stays flat however many documents there are.
+    // Output is printed in input order as it comes.
     let session = Session::new(opts);
-    let reports = run(&session, &inputs);
-    let sources = session.snapshot();
-    for (path, e) in &walk_errors {
-        eprintln!("xeplint: cannot read {path}: {e}");
-    }
-    let summary = Summary::of(&reports);
-    let unreadable = !walk_errors.is_empty() || summary.unreadable > 0;
-
-    if let Some(path) = &args.write_baseline {
-        let baseline = Baseline::from_reports(&reports);
-        if let Err(e) = std::fs::write(path, baseline.to_json()) {
-            return usage(format!("cannot write baseline {}: {e}", path.display()));
-        }
-        eprintln!(
-            "xeplint: wrote {} finding(s) in {} entries to {}",
-            baseline.findings(),
-            baseline.entries.len(),
-            path.display()
-        );
-        return if unreadable {
-            ExitCode::from(2)
-        } else {
-            ExitCode::SUCCESS
-        };
-    }
-
-    let text = match args.format {
-        Format::Human => {
+    let resolver = match (&args.write_baseline, args.format) {
+        (Some(_), _) => Resolver::Nothing,
+        (None, Format::Human) => {
             let color = std::io::stdout().is_terminal()
                 && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-            let mut t = report::human::render(&reports, &sources, color);
-            t.push_str(&summary.line());
-            t.push('\n');
-            t
+            Resolver::Human(Box::new(report::human::handler(color)))
         }
-        Format::Short => report::short::render(&reports, &sources),
-        Format::Json => report::json::render(&reports, &sources),
-        Format::Sarif => report::sarif::render(&reports, &sources),
-        Format::Github => report::github::render(&reports, &sources),
+        (None, Format::Short) => Resolver::Short,
+        (None, Format::Github) => Resolver::Github,
+        (None, Format::Json) => Resolver::Json,
+        (None, Format::Sarif) => Resolver::Sarif,
+    };
+    let mut sink = match (&args.write_baseline, args.format) {
+        (Some(_), _) => Sink::Baseline(Tally::default()),
+        (None, Format::Json) => Sink::Json(report::json::Builder::new()),
+        (None, Format::Sarif) => Sink::Sarif(Box::new(report::sarif::Builder::new())),
+        (None, _) => Sink::Print,
+    };
+    let threshold = args.error_on.severity();
+    let mut summary = Summary::default();
+    let mut failing = false;
+    let mut out = String::new();
+    let flush = |out: &mut String| {
+        if !out.is_empty() {
+            progress.clear();
+            let _ = std::io::stdout().lock().write_all(out.as_bytes());
+            out.clear();
+        }
+    };
+    session.check_each(
+        inputs,
+        BATCH,
+        |r, sources| resolver.resolve(r, sources),
+        |r, made| {
+            summary.add(&r);
+            failing |= r.diagnostics.iter().any(|d| d.severity >= threshold);
+            sink.add(&r, made, &mut out);
+            if out.len() >= FLUSH {
+                flush(&mut out);
+            }
+            if summary.files.is_multiple_of(16) {
+                progress.show(summary.files);
+            }
+        },
+    );
+    flush(&mut out);
+    progress.clear();
+    let unreadable = walk_errors > 0 || summary.unreadable > 0;
+
+    let text = match sink {
+        Sink::Baseline(tally) => {
+            let baseline = tally.finish();
+            let path = args.write_baseline.as_deref().unwrap_or(Path::new(""));
+            if let Err(e) = std::fs::write(path, baseline.to_json()) {
+                return usage(format!("cannot write baseline {}: {e}", path.display()));
+            }
+            eprintln!(
+                "xeplint: wrote {} finding(s) in {} entries to {}",
+                baseline.findings(),
+                baseline.entries.len(),
+                path.display()
+            );
+            return if unreadable {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+        Sink::Print if args.format == Format::Human => format!("{}\n", summary.line()),
+        Sink::Print => String::new(),
+        Sink::Json(b) => {
+            let stdout = std::io::BufWriter::new(std::io::stdout().lock());
+            let _ = report::json::write(&b.finish(), stdout);
+            String::new()
+        }
+        Sink::Sarif(b) => {
+            let stdout = std::io::BufWriter::new(std::io::stdout().lock());
+            let _ = report::sarif::write(&b.finish(), stdout);
+            String::new()
+        }
     };
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
     if args.format == Format::Github {
         eprintln!("{}", summary.line());
     }
-    let threshold = args.error_on.severity();
     if unreadable {
         ExitCode::from(2)
-    } else if reports
-        .iter()
-        .flat_map(|r| &r.diagnostics)
-        .any(|d| d.severity >= threshold)
-    {
+    } else if failing {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     }
 }
 
-/// Check every input; a progress counter on standard error for long runs in
-/// a terminal. Reports come back in input order whatever the thread count.
-fn run(session: &Session, inputs: &[Input]) -> Vec<FileReport> {
-    use rayon::prelude::*;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    let total = inputs.len();
-    if total <= 200 || !std::io::stderr().is_terminal() {
-        return session.check_all(inputs);
-    }
-    let done = AtomicUsize::new(0);
-    let reports = inputs
-        .par_iter()
-        .map(|i| {
-            let r = session.check(i);
-            let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-            if n.is_multiple_of(16) || n == total {
-                eprint!("\rchecking {n}/{total}");
+/// Printed output is written once this much is pending.
+const FLUSH: usize = 32 * 1024;
+
+/// How a report is resolved, on the thread that checked its document.
+enum Resolver {
+    /// `--write-baseline`: nothing printed.
+    Nothing,
+    Human(Box<miette::GraphicalReportHandler>),
+    Short,
+    Github,
+    Json,
+    Sarif,
+}
+
+/// What a report was resolved to: text to print, or records whose
+/// positions no longer need the document.
+enum Resolved {
+    Nothing,
+    Text(String),
+    Json(report::json::Resolved),
+    Sarif(Box<report::sarif::Resolved>),
+}
+
+impl Resolver {
+    fn resolve(&self, r: &FileReport, sources: &Sources) -> Resolved {
+        let mut text = String::new();
+        match self {
+            Resolver::Nothing => return Resolved::Nothing,
+            Resolver::Human(handler) => {
+                report::human::render_report(r, sources, handler, &mut text)
             }
-            r
-        })
-        .collect();
-    eprint!("\r{:width$}\r", "", width = 30);
-    reports
+            Resolver::Short => report::short::render_report(r, sources, &mut text),
+            Resolver::Github => report::github::render_report(r, sources, &mut text),
+            Resolver::Json => return Resolved::Json(report::json::resolve(r, sources)),
+            Resolver::Sarif => {
+                return Resolved::Sarif(Box::new(report::sarif::resolve(r, sources)));
+            }
+        }
+        Resolved::Text(text)
+    }
+}
+
+/// Where resolved reports go, in input order.
+enum Sink {
+    /// `--write-baseline`: findings counted.
+    Baseline(Tally),
+    /// human, short, github: printed as they come.
+    Print,
+    Json(report::json::Builder),
+    Sarif(Box<report::sarif::Builder>),
+}
+
+impl Sink {
+    /// Take in one report: text to print goes to `out`.
+    fn add(&mut self, r: &FileReport, made: Resolved, out: &mut String) {
+        match (self, made) {
+            (Sink::Baseline(tally), _) => tally.add(r),
+            (Sink::Json(b), Resolved::Json(j)) => b.push(r, j),
+            (Sink::Sarif(b), Resolved::Sarif(s)) => b.push(r, *s),
+            (_, Resolved::Text(t)) => out.push_str(&t),
+            _ => {}
+        }
+    }
+}
+
+/// A counter of checked documents on standard error, for long runs in a
+/// terminal; cleared before anything else is printed.
+struct Progress {
+    on: bool,
+    shown: std::cell::Cell<bool>,
+}
+
+impl Progress {
+    /// Shown from this many documents on.
+    const FROM: usize = 200;
+
+    fn new() -> Progress {
+        Progress {
+            on: std::io::stderr().is_terminal(),
+            shown: std::cell::Cell::new(false),
+        }
+    }
+
+    fn show(&self, done: usize) {
+        if self.on && done > Self::FROM {
+            eprint!("\rchecking: {done} files");
+            self.shown.set(true);
+        }
+    }
+
+    fn clear(&self) {
+        if self.shown.replace(false) {
+            eprint!("\r{:width$}\r", "", width = 30);
+        }
+    }
 }
 
 fn meta(args: MetaArgs) -> ExitCode {

@@ -140,10 +140,12 @@ impl SourceFile {
 }
 
 /// Every file loaded in a run, shared between threads. Files are only ever
-/// added, so a [`FileId`] stays valid for the whole run.
+/// added, so a [`FileId`] stays valid for the whole run; a document's text may
+/// be released once its diagnostics are reported ([`SourceMap::release`]).
 #[derive(Debug, Default)]
 pub struct SourceMap {
-    files: std::sync::RwLock<Vec<Arc<SourceFile>>>,
+    /// `None`: released.
+    files: std::sync::RwLock<Vec<Option<Arc<SourceFile>>>>,
 }
 
 impl SourceMap {
@@ -153,33 +155,81 @@ impl SourceMap {
 
     pub fn add(&self, file: SourceFile) -> FileId {
         let mut files = self.files.write().unwrap_or_else(|e| e.into_inner());
-        files.push(Arc::new(file));
+        files.push(Some(Arc::new(file)));
         FileId(clamp_u32(files.len() - 1))
     }
 
+    /// The file, unless `id` is unknown or was released.
     pub fn get(&self, id: FileId) -> Option<Arc<SourceFile>> {
         let files = self.files.read().unwrap_or_else(|e| e.into_inner());
-        files.get(id.0 as usize).cloned()
+        files.get(id.0 as usize).and_then(Option::clone)
+    }
+
+    /// Drop the map's hold on a file: its text and line index are freed once
+    /// no snapshot or parse still holds them. The id is not reused; a span in
+    /// a released file resolves as one in an unknown file does (no text,
+    /// line 1, column 1, `<unknown>`), so release only what nothing will
+    /// report again: a document whose diagnostics have been rendered, never an
+    /// entity file or DTD that the loader's cache shares between documents.
+    /// Returns whether the file was held.
+    pub fn release(&self, id: FileId) -> bool {
+        let mut files = self.files.write().unwrap_or_else(|e| e.into_inner());
+        files
+            .get_mut(id.0 as usize)
+            .and_then(Option::take)
+            .is_some()
+    }
+
+    /// Whether `id` was added and is still held.
+    pub fn is_held(&self, id: FileId) -> bool {
+        let files = self.files.read().unwrap_or_else(|e| e.into_inner());
+        files.get(id.0 as usize).is_some_and(Option::is_some)
     }
 
     /// A read-only copy of the list, for reporting.
     pub fn snapshot(&self) -> Sources {
         let files = self.files.read().unwrap_or_else(|e| e.into_inner());
         Sources {
-            files: files.clone(),
+            files: files
+                .iter()
+                .enumerate()
+                .filter_map(|(i, f)| f.as_ref().map(|f| (FileId(clamp_u32(i)), f.clone())))
+                .collect(),
+        }
+    }
+
+    /// A read-only copy of some files only (those held among `ids`): what
+    /// reporting one document needs, at a cost that does not grow with the
+    /// number of files loaded.
+    pub fn snapshot_of(&self, ids: impl IntoIterator<Item = FileId>) -> Sources {
+        let mut ids: Vec<FileId> = ids.into_iter().collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let files = self.files.read().unwrap_or_else(|e| e.into_inner());
+        Sources {
+            files: ids
+                .into_iter()
+                .filter_map(|id| {
+                    let f = files.get(id.0 as usize)?.as_ref()?;
+                    Some((id, f.clone()))
+                })
+                .collect(),
         }
     }
 }
 
-/// A snapshot of a [`SourceMap`]: what reporting reads.
+/// A snapshot of a [`SourceMap`], or of some of its files: what reporting
+/// reads. Files released before it was taken are absent from it.
 #[derive(Debug, Default, Clone)]
 pub struct Sources {
-    files: Vec<Arc<SourceFile>>,
+    /// Sorted by id.
+    files: Vec<(FileId, Arc<SourceFile>)>,
 }
 
 impl Sources {
     pub fn get(&self, id: FileId) -> Option<&Arc<SourceFile>> {
-        self.files.get(id.0 as usize)
+        let i = self.files.binary_search_by_key(&id, |(i, _)| *i).ok()?;
+        self.files.get(i).map(|(_, f)| f)
     }
 
     pub fn text(&self, span: Span) -> &str {
@@ -201,11 +251,9 @@ impl Sources {
         self.get(file).map(|f| f.path.as_path())
     }
 
+    /// Every file held when the snapshot was taken, by id.
     pub fn iter(&self) -> impl Iterator<Item = (FileId, &Arc<SourceFile>)> {
-        self.files
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (FileId(clamp_u32(i)), f))
+        self.files.iter().map(|(id, f)| (*id, f))
     }
 }
 
@@ -238,5 +286,34 @@ mod tests {
         let f = file("é");
         assert_eq!(f.line_col(1), LineCol { line: 1, column: 1 });
         assert_eq!(f.line_col(99), LineCol { line: 1, column: 2 });
+    }
+
+    #[test]
+    fn released_files_resolve_as_unknown() {
+        let map = SourceMap::new();
+        let doc = map.add(file("<a>\n&x;</a>\n"));
+        let ent = map.add(file("<!ENTITY x 'y'>\n"));
+        let before = map.snapshot();
+        assert!(map.release(doc));
+        assert!(!map.release(doc), "released once");
+        assert!(!map.release(FileId(99)), "unknown ids are ignored");
+        assert!(!map.is_held(doc) && map.is_held(ent));
+        assert!(map.get(doc).is_none());
+        // A snapshot taken before still reads the text.
+        assert_eq!(before.text(Span::new(doc, 0, 3)), "<a>");
+        let after = map.snapshot();
+        let span = Span::new(doc, 4, 8);
+        assert_eq!(after.text(span), "");
+        assert_eq!(after.line_col(doc, 4), LineCol { line: 1, column: 1 });
+        assert_eq!(after.display(doc), "<unknown>");
+        assert_eq!(after.iter().map(|(id, _)| id).collect::<Vec<_>>(), [ent]);
+        // Ids are not reused.
+        assert_eq!(map.add(file("")), FileId(2));
+        // A partial snapshot holds what was asked for and is still held.
+        let some = map.snapshot_of([FileId(2), doc, ent, FileId(7), ent]);
+        let ids: Vec<FileId> = some.iter().map(|(id, _)| id).collect();
+        assert_eq!(ids, [ent, FileId(2)]);
+        assert_eq!(some.text(Span::new(ent, 0, 8)), "<!ENTITY");
+        assert_eq!(some.display(doc), "<unknown>");
     }
 }

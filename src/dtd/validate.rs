@@ -223,6 +223,12 @@ impl DtdCache {
             .clone()
     }
 
+    /// Forget the compiled form of a DTD the loader has forgotten.
+    pub fn forget(&self, ext: &Arc<ExtFile>) {
+        let mut map = self.compiled.lock().unwrap_or_else(|e| e.into_inner());
+        map.remove(&(Arc::as_ptr(ext) as usize));
+    }
+
     /// The compiled form of a loaded DTD, built once per run.
     fn compiled(&self, ext: &Arc<ExtFile>) -> Arc<CompiledDtd> {
         let cell = {

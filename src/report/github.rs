@@ -36,55 +36,60 @@ fn command(severity: Severity) -> &'static str {
 pub fn render(reports: &[FileReport], sources: &Sources) -> String {
     let mut out = String::new();
     for r in reports {
-        if let Some(e) = &r.read_error {
-            let _ = writeln!(
-                out,
-                "::error file={},title=io::{}",
-                escape_property(&r.display),
-                escape_data(&format!("cannot read: {e}"))
-            );
-        }
-        for d in &r.diagnostics {
-            let at = Location::of(sources, d.primary.span);
-            let mut message = d.message.clone();
-            if !d.primary.message.is_empty() {
-                let _ = write!(message, "\n{}", d.primary.message);
-            }
-            if let Some(help) = &d.help {
-                let _ = write!(message, "\nhelp: {help}");
-            }
-            for l in &d.secondary {
-                if l.span.file != d.primary.span.file {
-                    let at = Location::of(sources, l.span);
-                    let _ = write!(
-                        message,
-                        "\nnote: {} ({}:{}:{})",
-                        l.message, at.file, at.line, at.column
-                    );
-                }
-            }
-            for n in &d.notes {
-                let _ = write!(message, "\nnote: {}", n.message);
-                if let Some(s) = n.span {
-                    let l = Location::of(sources, s);
-                    let _ = write!(message, " ({}:{}:{})", l.file, l.line, l.column);
-                }
-            }
-            let _ = writeln!(
-                out,
-                "::{} file={},line={},col={},endLine={},endColumn={},title={}::{}",
-                command(d.severity),
-                escape_property(&at.file),
-                at.line,
-                at.column,
-                at.end_line,
-                at.end_column,
-                escape_property(d.rule),
-                escape_data(&message)
-            );
-        }
+        render_report(r, sources, &mut out);
     }
     out
+}
+
+/// The commands of one report, appended to `out`.
+pub fn render_report(r: &FileReport, sources: &Sources, out: &mut String) {
+    if let Some(e) = &r.read_error {
+        let _ = writeln!(
+            out,
+            "::error file={},title=io::{}",
+            escape_property(&r.display),
+            escape_data(&format!("cannot read: {e}"))
+        );
+    }
+    for d in &r.diagnostics {
+        let at = Location::of(sources, d.primary.span);
+        let mut message = d.message.clone();
+        if !d.primary.message.is_empty() {
+            let _ = write!(message, "\n{}", d.primary.message);
+        }
+        if let Some(help) = &d.help {
+            let _ = write!(message, "\nhelp: {help}");
+        }
+        for l in &d.secondary {
+            if l.span.file != d.primary.span.file {
+                let at = Location::of(sources, l.span);
+                let _ = write!(
+                    message,
+                    "\nnote: {} ({}:{}:{})",
+                    l.message, at.file, at.line, at.column
+                );
+            }
+        }
+        for n in &d.notes {
+            let _ = write!(message, "\nnote: {}", n.message);
+            if let Some(s) = n.span {
+                let l = Location::of(sources, s);
+                let _ = write!(message, " ({}:{}:{})", l.file, l.line, l.column);
+            }
+        }
+        let _ = writeln!(
+            out,
+            "::{} file={},line={},col={},endLine={},endColumn={},title={}::{}",
+            command(d.severity),
+            escape_property(&at.file),
+            at.line,
+            at.column,
+            at.end_line,
+            at.end_column,
+            escape_property(d.rule),
+            escape_data(&message)
+        );
+    }
 }
 
 #[cfg(test)]

@@ -217,15 +217,25 @@ pub fn render(reports: &[FileReport], sources: &Sources, color: bool) -> String 
     let handler = handler(color);
     let mut out = String::new();
     for r in reports {
-        if let Some(e) = &r.read_error {
-            let _ = writeln!(out, "error[io]: cannot read {}: {e}\n", r.display);
-        }
-        for d in &r.diagnostics {
-            out.push_str(&render_diagnostic(d, sources, &handler));
-            out.push('\n');
-        }
+        render_report(r, sources, &handler, &mut out);
     }
     out
+}
+
+/// One report, each diagnostic followed by a blank line, appended to `out`.
+pub fn render_report(
+    r: &FileReport,
+    sources: &Sources,
+    handler: &GraphicalReportHandler,
+    out: &mut String,
+) {
+    if let Some(e) = &r.read_error {
+        let _ = writeln!(out, "error[io]: cannot read {}: {e}\n", r.display);
+    }
+    for d in &r.diagnostics {
+        out.push_str(&render_diagnostic(d, sources, handler));
+        out.push('\n');
+    }
 }
 
 #[cfg(test)]

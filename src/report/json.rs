@@ -73,18 +73,26 @@ pub struct JsonLabel {
     pub location: Location,
 }
 
-/// The report as data.
-pub fn build(reports: &[FileReport], sources: &Sources) -> JsonReport {
-    let mut files = Vec::with_capacity(reports.len());
-    let mut diagnostics = Vec::new();
-    for r in reports {
-        files.push(FileEntry {
+/// One document's part of the report, positions resolved: made where the
+/// document's text is at hand ([`resolve`]), added to a [`Builder`] later.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    file: FileEntry,
+    diagnostics: Vec<JsonDiagnostic>,
+}
+
+/// Resolve one report's positions.
+pub fn resolve(r: &FileReport, sources: &Sources) -> Resolved {
+    Resolved {
+        file: FileEntry {
             file: r.display.clone(),
             diagnostics: r.diagnostics.len(),
             error: r.read_error.clone(),
-        });
-        for d in &r.diagnostics {
-            diagnostics.push(JsonDiagnostic {
+        },
+        diagnostics: r
+            .diagnostics
+            .iter()
+            .map(|d| JsonDiagnostic {
                 rule: d.rule.to_string(),
                 severity: d.severity,
                 message: d.message.clone(),
@@ -109,24 +117,76 @@ pub fn build(reports: &[FileReport], sources: &Sources) -> JsonReport {
                     })
                     .collect(),
                 fingerprint: d.fingerprint.clone(),
-            });
+            })
+            .collect(),
+    }
+}
+
+/// Collects the report a document at a time, in input order. Positions are
+/// resolved before a document is added, so its text may be released then.
+#[derive(Debug, Default)]
+pub struct Builder {
+    files: Vec<FileEntry>,
+    diagnostics: Vec<JsonDiagnostic>,
+    summary: Summary,
+}
+
+impl Builder {
+    pub fn new() -> Builder {
+        Builder::default()
+    }
+
+    /// Add the next document's report.
+    pub fn add(&mut self, r: &FileReport, sources: &Sources) {
+        self.push(r, resolve(r, sources));
+    }
+
+    /// Add the next document's report, resolved by [`resolve`].
+    pub fn push(&mut self, r: &FileReport, resolved: Resolved) {
+        self.summary.add(r);
+        self.files.push(resolved.file);
+        self.diagnostics.extend(resolved.diagnostics);
+    }
+
+    pub fn finish(self) -> JsonReport {
+        JsonReport {
+            version: VERSION,
+            tool: Tool {
+                name: env!("CARGO_PKG_NAME").into(),
+                version: env!("CARGO_PKG_VERSION").into(),
+            },
+            files: self.files,
+            diagnostics: self.diagnostics,
+            summary: self.summary,
         }
     }
-    JsonReport {
-        version: VERSION,
-        tool: Tool {
-            name: env!("CARGO_PKG_NAME").into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-        },
-        files,
-        diagnostics,
-        summary: Summary::of(reports),
+}
+
+/// The report as data.
+pub fn build(reports: &[FileReport], sources: &Sources) -> JsonReport {
+    let mut b = Builder::new();
+    for r in reports {
+        b.add(r, sources);
     }
+    b.finish()
 }
 
 /// The report as pretty-printed JSON, ending with a newline.
 pub fn render(reports: &[FileReport], sources: &Sources) -> String {
-    let mut s = serde_json::to_string_pretty(&build(reports, sources)).unwrap_or_default();
+    to_text(&build(reports, sources))
+}
+
+/// Pretty-printed JSON, ending with a newline.
+pub fn to_text(report: &JsonReport) -> String {
+    let mut s = serde_json::to_string_pretty(report).unwrap_or_default();
     s.push('\n');
     s
+}
+
+/// Write pretty-printed, ending with a newline, as [`to_text`] gives, without
+/// holding the whole text.
+pub fn write(report: &JsonReport, mut out: impl std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut out, report).map_err(std::io::Error::other)?;
+    out.write_all(b"\n")?;
+    out.flush()
 }

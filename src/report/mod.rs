@@ -1,5 +1,11 @@
 //! Output formats: pure functions of the reports and the sources.
 //!
+//! Each format can also be written a document at a time, so a run need not
+//! keep every document's text until the end: `human`, `short` and `github`
+//! render one report to text (`render_report`); `json` and `sarif`, single
+//! documents, collect records whose positions are already resolved
+//! (`json::Builder`, `sarif::Builder`) and serialize them at the end.
+//!
 //! - [`human`]: miette snippets with labels, help and notes, then a summary
 //! - [`short`]: `path:line:column: severity[rule]: message`
 //! - [`json`]: one document per run (schema: `docs/json-schema.json`)
@@ -61,17 +67,20 @@ pub struct Summary {
 
 impl Summary {
     pub fn of(reports: &[FileReport]) -> Summary {
-        let mut s = Summary {
-            files: reports.len(),
-            ..Summary::default()
-        };
+        let mut s = Summary::default();
         for r in reports {
-            s.errors += r.count(Severity::Error);
-            s.warnings += r.count(Severity::Warning);
-            s.infos += r.count(Severity::Info);
-            s.unreadable += usize::from(r.read_error.is_some());
+            s.add(r);
         }
         s
+    }
+
+    /// Count one more document.
+    pub fn add(&mut self, report: &FileReport) {
+        self.files += 1;
+        self.errors += report.count(Severity::Error);
+        self.warnings += report.count(Severity::Warning);
+        self.infos += report.count(Severity::Info);
+        self.unreadable += usize::from(report.read_error.is_some());
     }
 
     /// `checked 721 files: 3 errors, 12 warnings`

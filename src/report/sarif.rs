@@ -125,120 +125,203 @@ fn descriptor(
         .build()
 }
 
-/// The report as SARIF data.
-pub fn build(reports: &[FileReport], sources: &Sources) -> sarif::Sarif {
-    let mut rules: Vec<sarif::ReportingDescriptor> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
-    for r in crate::rules::registry() {
-        if index.contains_key(r.id) {
-            continue;
-        }
-        index.insert(r.id.to_string(), rules.len());
-        rules.push(descriptor(r.id, r.severity, r.summary, r.doc));
-    }
-    let mut results = Vec::new();
-    let mut notifications = Vec::new();
-    for r in reports {
-        if let Some(e) = &r.read_error {
-            notifications.push(
-                sarif::Notification::builder()
-                    .message(message(format!("cannot read {}: {e}", r.display)))
-                    .level(serde_json::Value::from("error"))
-                    .locations(vec![
-                        sarif::Location::builder()
-                            .physical_location(
-                                sarif::PhysicalLocation::builder()
-                                    .artifact_location(
-                                        sarif::ArtifactLocation::builder()
-                                            .uri(uri(&r.display))
-                                            .build(),
-                                    )
+/// One document's part of the log, positions resolved: made where the
+/// document's text is at hand ([`resolve`]), added to a [`Builder`] later
+/// (which numbers the rules).
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    notification: Option<sarif::Notification>,
+    /// One per diagnostic, in order; `ruleIndex` not yet set.
+    results: Vec<sarif::Result>,
+}
+
+/// Resolve one report's positions.
+pub fn resolve(r: &FileReport, sources: &Sources) -> Resolved {
+    let notification = r.read_error.as_ref().map(|e| {
+        sarif::Notification::builder()
+            .message(message(format!("cannot read {}: {e}", r.display)))
+            .level(serde_json::Value::from("error"))
+            .locations(vec![
+                sarif::Location::builder()
+                    .physical_location(
+                        sarif::PhysicalLocation::builder()
+                            .artifact_location(
+                                sarif::ArtifactLocation::builder()
+                                    .uri(uri(&r.display))
                                     .build(),
                             )
                             .build(),
-                    ])
+                    )
                     .build(),
-            );
+            ])
+            .build()
+    });
+    let mut results = Vec::with_capacity(r.diagnostics.len());
+    for d in &r.diagnostics {
+        let mut text = d.message.clone();
+        if let Some(help) = &d.help {
+            text.push_str("\nhelp: ");
+            text.push_str(help);
         }
-        for d in &r.diagnostics {
-            let rule_index = *index.entry(d.rule.to_string()).or_insert_with(|| {
+        let mut primary = sarif::Location::builder()
+            .physical_location(physical(sources, d.primary.span))
+            .build();
+        if !d.primary.message.is_empty() {
+            primary.message = Some(message(d.primary.message.clone()));
+        }
+        let mut rel = Vec::new();
+        for l in &d.secondary {
+            rel.push(related(rel.len() + 1, sources, l.span, &l.message));
+        }
+        for note in &d.notes {
+            match note.span {
+                Some(s) => rel.push(related(rel.len() + 1, sources, s, &note.message)),
+                None => {
+                    text.push_str("\nnote: ");
+                    text.push_str(&note.message);
+                }
+            }
+        }
+        let mut result = sarif::Result::builder()
+            .rule_id(d.rule.to_string())
+            .level(level(d.severity))
+            .message(message(text))
+            .locations(vec![primary])
+            .build();
+        if !rel.is_empty() {
+            result.related_locations = Some(rel);
+        }
+        if let Some(fp) = &d.fingerprint {
+            result.partial_fingerprints = Some(BTreeMap::from([(
+                FINGERPRINT_KEY.to_string(),
+                format!("{}|{}|{fp}", d.rule, r.display),
+            )]));
+        }
+        results.push(result);
+    }
+    Resolved {
+        notification,
+        results,
+    }
+}
+
+/// Collects the log a document at a time, in input order. Positions are
+/// resolved before a document is added, so its text may be released then.
+#[derive(Debug)]
+pub struct Builder {
+    rules: Vec<sarif::ReportingDescriptor>,
+    index: HashMap<String, usize>,
+    results: Vec<sarif::Result>,
+    notifications: Vec<sarif::Notification>,
+}
+
+impl Default for Builder {
+    fn default() -> Builder {
+        Builder::new()
+    }
+}
+
+impl Builder {
+    /// Every rule of the registry is described, whether it finds anything.
+    pub fn new() -> Builder {
+        let mut rules: Vec<sarif::ReportingDescriptor> = Vec::new();
+        let mut index: HashMap<String, usize> = HashMap::new();
+        for r in crate::rules::registry() {
+            if index.contains_key(r.id) {
+                continue;
+            }
+            index.insert(r.id.to_string(), rules.len());
+            rules.push(descriptor(r.id, r.severity, r.summary, r.doc));
+        }
+        Builder {
+            rules,
+            index,
+            results: Vec::new(),
+            notifications: Vec::new(),
+        }
+    }
+
+    /// Add the next document's report.
+    pub fn add(&mut self, r: &FileReport, sources: &Sources) {
+        self.push(r, resolve(r, sources));
+    }
+
+    /// Add the next document's report, resolved by [`resolve`]: number the
+    /// rules its results use (a rule the registry lacks is described here).
+    pub fn push(&mut self, r: &FileReport, resolved: Resolved) {
+        self.notifications.extend(resolved.notification);
+        for (d, mut result) in r.diagnostics.iter().zip(resolved.results) {
+            let rules = &mut self.rules;
+            let rule_index = *self.index.entry(d.rule.to_string()).or_insert_with(|| {
                 rules.push(descriptor(d.rule, d.severity, d.rule, ""));
                 rules.len() - 1
             });
-            let mut text = d.message.clone();
-            if let Some(help) = &d.help {
-                text.push_str("\nhelp: ");
-                text.push_str(help);
-            }
-            let mut primary = sarif::Location::builder()
-                .physical_location(physical(sources, d.primary.span))
-                .build();
-            if !d.primary.message.is_empty() {
-                primary.message = Some(message(d.primary.message.clone()));
-            }
-            let mut rel = Vec::new();
-            for l in &d.secondary {
-                rel.push(related(rel.len() + 1, sources, l.span, &l.message));
-            }
-            for note in &d.notes {
-                match note.span {
-                    Some(s) => rel.push(related(rel.len() + 1, sources, s, &note.message)),
-                    None => {
-                        text.push_str("\nnote: ");
-                        text.push_str(&note.message);
-                    }
-                }
-            }
-            let mut result = sarif::Result::builder()
-                .rule_id(d.rule.to_string())
-                .rule_index(n(rule_index))
-                .level(level(d.severity))
-                .message(message(text))
-                .locations(vec![primary])
-                .build();
-            if !rel.is_empty() {
-                result.related_locations = Some(rel);
-            }
-            if let Some(fp) = &d.fingerprint {
-                result.partial_fingerprints = Some(BTreeMap::from([(
-                    FINGERPRINT_KEY.to_string(),
-                    format!("{}|{}|{fp}", d.rule, r.display),
-                )]));
-            }
-            results.push(result);
+            result.rule_index = Some(n(rule_index));
+            self.results.push(result);
         }
     }
-    let mut driver = sarif::ToolComponent::builder()
-        .name(env!("CARGO_PKG_NAME").to_string())
-        .version(env!("CARGO_PKG_VERSION").to_string())
-        .semantic_version(env!("CARGO_PKG_VERSION").to_string())
-        .rules(rules)
-        .build();
-    driver.information_uri = INFORMATION_URI.map(str::to_string);
-    let mut invocation = sarif::Invocation::builder()
-        .execution_successful(notifications.is_empty())
-        .build();
-    if !notifications.is_empty() {
-        invocation.tool_execution_notifications = Some(notifications);
+
+    pub fn finish(self) -> sarif::Sarif {
+        let Builder {
+            rules,
+            results,
+            notifications,
+            ..
+        } = self;
+        let mut driver = sarif::ToolComponent::builder()
+            .name(env!("CARGO_PKG_NAME").to_string())
+            .version(env!("CARGO_PKG_VERSION").to_string())
+            .semantic_version(env!("CARGO_PKG_VERSION").to_string())
+            .rules(rules)
+            .build();
+        driver.information_uri = INFORMATION_URI.map(str::to_string);
+        let mut invocation = sarif::Invocation::builder()
+            .execution_successful(notifications.is_empty())
+            .build();
+        if !notifications.is_empty() {
+            invocation.tool_execution_notifications = Some(notifications);
+        }
+        let run = sarif::Run::builder()
+            .tool(sarif::Tool::builder().driver(driver).build())
+            .results(results)
+            .invocations(vec![invocation])
+            .column_kind(serde_json::Value::from("unicodeCodePoints"))
+            .build();
+        sarif::Sarif::builder()
+            .schema(SCHEMA_URI.to_string())
+            .version(serde_json::to_value(sarif::Version::V2_1_0).unwrap_or_default())
+            .runs(vec![run])
+            .build()
     }
-    let run = sarif::Run::builder()
-        .tool(sarif::Tool::builder().driver(driver).build())
-        .results(results)
-        .invocations(vec![invocation])
-        .column_kind(serde_json::Value::from("unicodeCodePoints"))
-        .build();
-    sarif::Sarif::builder()
-        .schema(SCHEMA_URI.to_string())
-        .version(serde_json::to_value(sarif::Version::V2_1_0).unwrap_or_default())
-        .runs(vec![run])
-        .build()
+}
+
+/// The report as SARIF data.
+pub fn build(reports: &[FileReport], sources: &Sources) -> sarif::Sarif {
+    let mut b = Builder::new();
+    for r in reports {
+        b.add(r, sources);
+    }
+    b.finish()
 }
 
 /// The report as pretty-printed SARIF JSON, ending with a newline.
 pub fn render(reports: &[FileReport], sources: &Sources) -> String {
-    let mut s = serde_json::to_string_pretty(&build(reports, sources)).unwrap_or_default();
+    to_text(&build(reports, sources))
+}
+
+/// Pretty-printed SARIF JSON, ending with a newline.
+pub fn to_text(log: &sarif::Sarif) -> String {
+    let mut s = serde_json::to_string_pretty(log).unwrap_or_default();
     s.push('\n');
     s
+}
+
+/// Write pretty-printed, ending with a newline, as [`to_text`] gives, without
+/// holding the whole text.
+pub fn write(log: &sarif::Sarif, mut out: impl std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut out, log).map_err(std::io::Error::other)?;
+    out.write_all(b"\n")?;
+    out.flush()
 }
 
 #[cfg(test)]
