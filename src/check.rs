@@ -52,6 +52,11 @@ pub struct Input {
 }
 
 impl Input {
+    /// The document's file name ("" when it has none, or not in UTF-8).
+    pub fn file_name(&self) -> &str {
+        self.path.file_name().and_then(|n| n.to_str()).unwrap_or("")
+    }
+
     pub fn file(path: impl Into<PathBuf>) -> Input {
         let path = path.into();
         Input {
@@ -162,12 +167,7 @@ impl Session {
 
     /// The typed model of a parsed document.
     pub fn model(&self, input: &Input, parsed: &Parsed) -> crate::model::Xep {
-        let name = input
-            .path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("");
-        crate::model::build(&parsed.tree, &self.sources, name)
+        crate::model::build(&parsed.tree, &self.sources, input.file_name())
     }
 
     /// Build the model and run the XEP rules.
@@ -175,12 +175,7 @@ impl Session {
         if parsed.undecodable {
             return Vec::new();
         }
-        let name = input
-            .path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("");
-        let xep = crate::model::build_for_rules(&parsed.tree, &self.sources, name);
+        let xep = crate::model::build_for_rules(&parsed.tree, &self.sources, input.file_name());
         let cx = crate::rules::Context {
             xep: &xep,
             tree: &parsed.tree,

@@ -585,10 +585,7 @@ impl<'a> Validator<'a> {
                 AttType::Id => {
                     let v = normalize(&a.value);
                     // Where a reader of the document sees it (as `in_document` reports).
-                    let here = tree
-                        .origin_chain(node.origin)
-                        .last()
-                        .map_or(a.value_span, |e| e.reference);
+                    let here = tree.outer_reference(node.origin).unwrap_or(a.value_span);
                     if let Some(&first) = self.ids.get(&v) {
                         let d = Diagnostic::error(
                             "dtd-duplicate-id",

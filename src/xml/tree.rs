@@ -341,14 +341,16 @@ impl Tree {
         out
     }
 
+    /// The outermost `&name;` reference in the document of an expansion chain.
+    pub fn outer_reference(&self, origin: Option<ExpId>) -> Option<Span> {
+        self.origin_chain(origin).last().map(|e| e.reference)
+    }
+
     /// The outermost reference in the document for a node from an expansion:
     /// where a reader of the document sees it.
     pub fn document_span(&self, id: NodeId) -> Option<Span> {
         let node = self.node(id)?;
-        Some(match self.origin_chain(node.origin).last() {
-            Some(e) => e.reference,
-            None => node.span,
-        })
+        Some(self.outer_reference(node.origin).unwrap_or(node.span))
     }
 
     /// Element children of a node.
