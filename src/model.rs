@@ -237,7 +237,7 @@ impl Builder<'_> {
         self.tree
             .origin_chain(n.origin)
             .last()
-            .map(|e| e.name.clone())
+            .map(|e| e.name.to_string())
     }
 
     fn field(&self, node: NodeId) -> Field {
@@ -342,7 +342,7 @@ impl Builder<'_> {
         let NodeKind::Element(e) = &n.kind else {
             return None;
         };
-        let a = e.attr(name)?;
+        let a = self.tree.attr(e, name)?;
         let span = attr_span(self.tree, node, a);
         Some(Field {
             value: a.value.to_string(),
@@ -484,7 +484,7 @@ fn build_with(tree: &Tree, sources: &SourceMap, file_name: &str, positions: bool
         let NodeKind::Element(e) = &n.kind else {
             continue;
         };
-        if let Some(a) = e.attr("anchor")
+        if let Some(a) = tree.attr(e, "anchor")
             && !a.value.is_empty()
         {
             let span = attr_span(tree, id, a);
@@ -496,7 +496,7 @@ fn build_with(tree: &Tree, sources: &SourceMap, file_name: &str, positions: bool
         }
         match e.name.as_str() {
             "link" => {
-                if let Some(a) = e.attr("url") {
+                if let Some(a) = tree.attr(e, "url") {
                     let span = attr_span(tree, id, a);
                     xep.links.push(Link {
                         url: a.value.to_string(),

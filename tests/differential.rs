@@ -485,8 +485,8 @@ fn elements(session: &Session, path: &Path, root: &Path, text: &str) -> Vec<El> 
             etag,
             end: etag.map_or(stag_end, |e| e.1),
             parent: node.parent.and_then(|p| index.get(&p.index()).copied()),
-            attrs: el
-                .attributes
+            attrs: tree
+                .attributes(el)
                 .iter()
                 .map(|a| {
                     let (ns, ne) = (a.name_span.start as usize, a.name_span.end as usize);

@@ -196,6 +196,12 @@ impl Automaton {
         vec![0]
     }
 
+    /// Make `states` the start state set, keeping its allocation.
+    pub fn reset(&self, states: &mut Vec<State>) {
+        states.clear();
+        states.push(0);
+    }
+
     fn table(&self, s: State) -> &[(Sym, State)] {
         self.state_table
             .get(s as usize)

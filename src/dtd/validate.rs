@@ -14,7 +14,9 @@
 
 use crate::check::Options;
 use crate::diag::{Diagnostic, Severity};
-use crate::dtd::compile::{CompiledDtd, Content, Sym, check_value, is_ws, normalize, normalized};
+use crate::dtd::compile::{
+    CompiledDtd, Content, State, Sym, check_value, is_ws, normalize, normalized,
+};
 use crate::dtd::decl::{AttDefault, AttType, Decl, EntityValue, Subset, parse_decls};
 use crate::load::{ExtFile, Loader};
 use crate::source::Span;
@@ -111,6 +113,9 @@ impl DtdCache {
             ids: HashMap::new(),
             idrefs: Vec::new(),
             ambiguous_reported: HashSet::new(),
+            states: Vec::new(),
+            next_states: Vec::new(),
+            seen: Vec::new(),
         };
         for d in &dtd.errors {
             v.emit(d.clone(), None);
@@ -299,6 +304,10 @@ struct Validator<'a> {
     ids: HashMap<String, Span>,
     idrefs: Vec<(String, Span, Option<ExpId>)>,
     ambiguous_reported: HashSet<Sym>,
+    /// Buffers `children` reuses from one element to the next.
+    states: Vec<State>,
+    next_states: Vec<State>,
+    seen: Vec<&'a str>,
 }
 
 /// `<a>`, `<a> or <b>`, `<a>, <b> or <c>`; long lists are cut.
@@ -503,7 +512,7 @@ impl<'a> Validator<'a> {
             return;
         };
         let et = dtd.element(sym);
-        for a in &el.attributes {
+        for a in tree.attributes(el) {
             let Some(info) = et.attribute(&a.name) else {
                 let names: Vec<&str> = et.attributes.iter().map(|x| x.name.as_str()).collect();
                 let mut d = Diagnostic::error(
@@ -609,7 +618,7 @@ impl<'a> Validator<'a> {
             }
         }
         for info in &et.attributes {
-            if info.default == AttDefault::Required && el.attr(&info.name).is_none() {
+            if info.default == AttDefault::Required && tree.attr(el, &info.name).is_none() {
                 let example = match &info.ty {
                     AttType::Enumeration(l) | AttType::Notation(l) => {
                         l.first().cloned().unwrap_or_default()
@@ -743,6 +752,9 @@ impl<'a> Validator<'a> {
                 _ => groups.push((via, vec![c])),
             }
         }
+        if groups.is_empty() {
+            return;
+        }
         let allowed_names: Vec<&str> = allowed.iter().map(|&s| dtd.name(s)).collect();
         for (via, members) in groups {
             let mut names: Vec<String> = Vec::new();
@@ -802,10 +814,12 @@ impl<'a> Validator<'a> {
         };
         let pname = parent.name.as_str();
         let help = || format!("<{pname}> takes: {}", a.model);
-        let mut cur = a.start();
-        let mut next = Vec::new();
+        let mut cur = std::mem::take(&mut self.states);
+        a.reset(&mut cur);
+        let mut next = std::mem::take(&mut self.next_states);
         let mut prev: Option<&str> = None;
-        let mut seen: Vec<&str> = Vec::new();
+        let mut seen = std::mem::take(&mut self.seen);
+        seen.clear();
         let mut text_reported = false;
         // The error about the last child that did not fit, while no child
         // has fitted since: further misfits join it instead of piling up.
@@ -972,6 +986,9 @@ impl<'a> Validator<'a> {
             .help(help());
             self.emit(d, node.origin);
         }
+        self.states = cur;
+        self.next_states = next;
+        self.seen = seen;
     }
 
     /// What may come next: the required names if any, else every name

@@ -17,9 +17,14 @@ fn normalize(s: &str) -> String {
 
 /// Whether a section topic satisfies a required name: equal, or the required
 /// words followed by more ("Scope and Role of the SIG").
-pub fn topic_matches(topic: &str, required: &str) -> bool {
-    let (t, r) = (normalize(topic), normalize(required));
-    t == r || t.strip_prefix(&r).is_some_and(|rest| rest.starts_with(' '))
+#[cfg(test)]
+fn topic_matches(topic: &str, required: &str) -> bool {
+    normalized_match(&normalize(topic), &normalize(required))
+}
+
+/// [`topic_matches`] on topics already through [`normalize`].
+fn normalized_match(t: &str, r: &str) -> bool {
+    t == r || t.strip_prefix(r).is_some_and(|rest| rest.starts_with(' '))
 }
 
 /// Whether `words` occurs in `text` as whole words (case-insensitive).
@@ -60,11 +65,11 @@ pub fn check_profile(cx: &Context<'_>, info: &RuleInfo, out: &mut Vec<Diagnostic
         if !applies(cx, p) {
             continue;
         }
-        let topics: Vec<&str> = cx
+        let topics: Vec<String> = cx
             .xep
             .sections
             .iter()
-            .filter_map(|s| s.topic.as_ref().map(|t| t.value.as_str()))
+            .filter_map(|s| s.topic.as_ref().map(|t| normalize(&t.value)))
             .collect();
         let (span, label) = match cx.xep.sections.last() {
             Some(s) => (s.span, "the last section"),
@@ -72,9 +77,10 @@ pub fn check_profile(cx: &Context<'_>, info: &RuleInfo, out: &mut Vec<Diagnostic
         };
         let missing = |name: &String| {
             let names = std::iter::once(name).chain(p.aliases.get(name).into_iter().flatten());
-            !names
-                .into_iter()
-                .any(|n| topics.iter().any(|t| topic_matches(t, n)))
+            !names.into_iter().any(|n| {
+                let n = normalize(n);
+                topics.iter().any(|t| normalized_match(t, &n))
+            })
         };
         for (name, recommended) in p
             .required

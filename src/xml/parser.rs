@@ -60,6 +60,10 @@ pub struct ParseOptions {
     /// subset (normally `%ents;` → `xep.ent`).
     pub entities: Option<PathBuf>,
     pub limits: Limits,
+    /// Parse the text of every entity reference, instead of copying what the
+    /// first clean expansion of a shared entity gave (see [`Replay`]). The
+    /// result is the same; this is for tests and comparisons.
+    pub no_replay: bool,
 }
 
 /// Where the document's external DTD stands.
@@ -174,6 +178,7 @@ pub fn parse_document(
         expanded: 0,
         doc_len: text.len(),
         active: Vec::new(),
+        taint: false,
         abort: false,
         root_closed: false,
         after_root_reported: false,
@@ -223,6 +228,72 @@ pub fn parse_document(
         }
     }
     p.finish(false)
+}
+
+/// The parse state an expansion starts from, for [`P::record`].
+struct Mark {
+    nodes: usize,
+    expansions: usize,
+    diags: usize,
+    errors: usize,
+    expanded: usize,
+    parent: Option<NodeId>,
+    depth: usize,
+}
+
+/// The nodes one clean expansion of a shared entity added, kept with the
+/// entity's file (see [`ExtFile::replay`]) and copied into later documents
+/// that reference the entity: parsing its text again would give the same.
+/// Text and attributes sit in arenas of their own; parents, origins and
+/// expansion parents count from the expansion's first node and expansion.
+#[derive(Debug)]
+pub struct Replay {
+    nodes: Vec<ReplayNode>,
+    text: String,
+    attrs: Vec<Attribute>,
+    /// The expansion itself first (its reference is the one being replaced),
+    /// then those nested in it.
+    expansions: Vec<Expansion>,
+    /// What the expansion counted against the document's budget.
+    cost: usize,
+    /// How deep its elements nest (1: elements with no element inside).
+    depth: usize,
+    /// The entity depth limit it was recorded under.
+    max_entity_depth: usize,
+}
+
+#[derive(Debug)]
+struct ReplayNode {
+    kind: NodeKind,
+    /// `None`: the element holding the reference.
+    parent: Option<u32>,
+    span: Span,
+    origin: u32,
+}
+
+impl Replay {
+    fn keep_text(&mut self, s: &str) -> TextRef {
+        let start = self.text.len();
+        self.text.push_str(s);
+        TextRef::new(start, s.len())
+    }
+
+    fn str(&self, t: TextRef) -> &str {
+        let (start, len) = t.bounds();
+        self.text.get(start..start + len).unwrap_or("")
+    }
+
+    fn attributes(&self, e: &Element) -> &[Attribute] {
+        let (start, len) = e.attributes.bounds();
+        self.attrs.get(start..start + len).unwrap_or(&[])
+    }
+
+    /// Heap bytes held, roughly.
+    pub fn size(&self) -> usize {
+        self.nodes.len() * std::mem::size_of::<ReplayNode>()
+            + self.text.len()
+            + self.attrs.len() * std::mem::size_of::<Attribute>()
+    }
 }
 
 struct Frag<'a> {
@@ -301,7 +372,11 @@ struct P<'l> {
     entities_complete: bool,
     expanded: usize,
     doc_len: usize,
-    active: Vec<String>,
+    active: Vec<CompactString>,
+    /// Set while an expansion is recorded (see [`Replay`]) when its result
+    /// depends on more than the entity's text: a reference that is not
+    /// resolved, or is resolved through the document's own declarations.
+    taint: bool,
     abort: bool,
     root_closed: bool,
     after_root_reported: bool,
@@ -1081,9 +1156,10 @@ impl<'l> P<'l> {
         inner: &str,
         base: usize,
         name_len: usize,
-    ) -> Vec<Attribute> {
+    ) -> AttrRange {
         let b = inner.as_bytes();
-        let mut out: Vec<Attribute> = Vec::new();
+        // The attributes go straight into the tree's arena, from `first_attr`.
+        let first_attr = self.tree.attr_count();
         // Names seen so far, for the duplicate check; a set once there are many,
         // so that a tag with thousands of attributes stays linear.
         // Past 16 attributes, a set of the names for the duplicate check.
@@ -1098,7 +1174,7 @@ impl<'l> P<'l> {
                 i += 1;
             }
             if i >= b.len() {
-                return out;
+                return self.tree.attrs_since(first_attr);
             }
             let bad =
                 |p: &mut Self, at: usize, len: usize, msg: String, label: &str, help: &str| {
@@ -1121,7 +1197,7 @@ impl<'l> P<'l> {
                     "white space needed before this",
                     "add a space",
                 );
-                return out;
+                return self.tree.attrs_since(first_attr);
             }
             let rest = inner.get(i..).unwrap_or("");
             let nlen = name_chars_len(rest);
@@ -1139,7 +1215,7 @@ impl<'l> P<'l> {
                     "an attribute name was expected here",
                     "attributes are written name='value'",
                 );
-                return out;
+                return self.tree.attrs_since(first_attr);
             }
             let name_at = i;
             i += nlen;
@@ -1158,7 +1234,7 @@ impl<'l> P<'l> {
                     "expected `=` and a quoted value after this name",
                     "write the attribute as name='value'",
                 );
-                return out;
+                return self.tree.attrs_since(first_attr);
             }
             i += 1;
             while b
@@ -1177,7 +1253,7 @@ impl<'l> P<'l> {
                     "this attribute's value needs quotes",
                     "put the value in single or double quotes",
                 );
-                return out;
+                return self.tree.attrs_since(first_attr);
             }
             let vstart = i + 1;
             let Some(vlen) = b
@@ -1192,13 +1268,15 @@ impl<'l> P<'l> {
                     "this value has no closing quote",
                     "close the quote",
                 );
-                return out;
+                return self.tree.attrs_since(first_attr);
             };
             let raw_val = inner.get(vstart..vstart + vlen).unwrap_or("");
             i = vstart + vlen + 1;
             let value = self.attr_value(frag, raw_val, base + vstart);
             let name_span = frag.span(base + name_at, base + name_at + nlen);
-            let first = if out.len() < 16 {
+            let out = self.tree.attrs_from(first_attr);
+            let count = out.len();
+            let first = if count < 16 {
                 out.iter().position(|a| a.name == aname)
             } else {
                 seen.get_or_insert_with(|| {
@@ -1210,7 +1288,7 @@ impl<'l> P<'l> {
                 .get(aname)
                 .copied()
             };
-            if let Some(first) = first.and_then(|k| out.get(k)) {
+            if let Some(first) = first.and_then(|k| self.tree.attrs_from(first_attr).get(k)) {
                 let first_span = first.name_span;
                 let d = Diagnostic::error(
                     "xml-duplicate-attribute",
@@ -1225,9 +1303,9 @@ impl<'l> P<'l> {
                 continue;
             }
             if let Some(seen) = &mut seen {
-                seen.insert(aname.to_string(), out.len());
+                seen.insert(aname.to_string(), count);
             }
-            out.push(Attribute {
+            self.tree.add_attr(Attribute {
                 name: CompactString::from(aname),
                 value,
                 name_span,
@@ -1325,6 +1403,7 @@ impl<'l> P<'l> {
         if let Some((_, c)) = PREDEFINED.iter().find(|(n, _)| *n == body) {
             return Some(c.to_string());
         }
+        self.taint = true;
         match self.lookup(body) {
             Some(ent) => {
                 let decl = ent.decl()?;
@@ -1383,6 +1462,7 @@ impl<'l> P<'l> {
     }
 
     fn undefined(&mut self, frag: &Frag<'_>, name: &str, span: Span) {
+        self.taint = true;
         if !self.entities_complete {
             return;
         }
@@ -1513,16 +1593,30 @@ impl<'l> P<'l> {
             self.abort = true;
             return;
         }
-        self.expanded += cost;
+        // A reference in the document itself to an entity of a shared file:
+        // the same text gives the same nodes in every document, so they are
+        // copied from the first clean expansion instead of parsed again.
+        let shared = match &ent {
+            EntRef::Shared(f, i) if self.active.is_empty() && !self.opts.no_replay => Some((f, *i)),
+            _ => None,
+        };
+        if let Some((f, i)) = shared
+            && let Some(replay) = f.replay(i)
+            && self.replay(&replay, span)
+        {
+            return;
+        }
         self.flush_text();
+        let mark = shared.map(|_| self.mark());
+        self.expanded += cost;
         let exp = ExpId::from_index(self.tree.expansions.len());
         self.tree.expansions.push(Expansion {
-            name: body.to_string(),
+            name: CompactString::from(body),
             reference: span,
             definition: decl.name_span,
             parent: frag.origin,
         });
-        self.active.push(body.to_string());
+        self.active.push(CompactString::from(body));
         let inner = Frag {
             text,
             file: decl.name_span.file,
@@ -1532,6 +1626,165 @@ impl<'l> P<'l> {
         self.content(&inner, 0, false);
         self.flush_text();
         self.active.pop();
+        if let (Some((f, i)), Some(mark)) = (shared, mark)
+            && let Some(replay) = self.record(&mark)
+        {
+            f.keep_replay(i, replay);
+        }
+    }
+
+    /// Where the parse stands before an expansion that may be recorded.
+    fn mark(&mut self) -> Mark {
+        self.taint = false;
+        Mark {
+            nodes: self.tree.nodes.len(),
+            expansions: self.tree.expansions.len(),
+            diags: self.diags.len(),
+            errors: self.errors,
+            expanded: self.expanded,
+            parent: self.stack.last().copied(),
+            depth: self.stack.len(),
+        }
+    }
+
+    /// The expansion made since `m`, when it was clean: no diagnostic, no
+    /// limit reached, nothing that depends on the document (see `taint`).
+    fn record(&self, m: &Mark) -> Option<Replay> {
+        if self.abort
+            || self.truncated
+            || self.taint
+            || self.diags.len() != m.diags
+            || self.errors != m.errors
+            || self.stack.len() != m.depth
+            || self.pending.is_some()
+        {
+            return None;
+        }
+        let tree = &self.tree;
+        let rel = |i: usize, base: usize| u32::try_from(i.checked_sub(base)?).ok();
+        let mut r = Replay {
+            nodes: Vec::new(),
+            text: String::new(),
+            attrs: Vec::new(),
+            expansions: Vec::new(),
+            cost: self.expanded.checked_sub(m.expanded)?,
+            depth: 0,
+            max_entity_depth: self.opts.limits.max_entity_depth,
+        };
+        let mut depths: Vec<usize> = Vec::new();
+        for n in tree.nodes.get(m.nodes..)? {
+            let (parent, depth) = match n.parent {
+                Some(p) if Some(p) == m.parent && p.index() < m.nodes => (None, 0),
+                Some(p) => {
+                    let k = rel(p.index(), m.nodes)?;
+                    (Some(k), depths.get(k as usize)? + 1)
+                }
+                None => return None,
+            };
+            depths.push(depth);
+            let origin = rel(n.origin?.index(), m.expansions)?;
+            let kind = match &n.kind {
+                NodeKind::Element(e) => {
+                    r.depth = r.depth.max(depth + 1);
+                    let start = r.attrs.len();
+                    r.attrs.extend(tree.attributes(e).iter().cloned());
+                    NodeKind::Element(Element {
+                        name: e.name.clone(),
+                        attributes: AttrRange::new(start, r.attrs.len() - start),
+                        name_span: e.name_span,
+                        end_span: e.end_span,
+                    })
+                }
+                NodeKind::Text(t) => NodeKind::Text(r.keep_text(tree.str(*t))),
+                NodeKind::CData(t) => NodeKind::CData(r.keep_text(tree.str(*t))),
+                other => other.clone(),
+            };
+            r.nodes.push(ReplayNode {
+                kind,
+                parent,
+                span: n.span,
+                origin,
+            });
+        }
+        for (k, e) in tree.expansions.get(m.expansions..)?.iter().enumerate() {
+            let parent = match e.parent {
+                None if k == 0 => None,
+                Some(p) if k > 0 => Some(rel(p.index(), m.expansions)?),
+                _ => return None,
+            };
+            r.expansions.push(Expansion {
+                name: e.name.clone(),
+                reference: e.reference,
+                definition: e.definition,
+                parent: parent.map(|p| ExpId::from_index(p as usize)),
+            });
+        }
+        Some(r)
+    }
+
+    /// Add a recorded expansion for the reference at `span`; false (and
+    /// nothing done) when this document's limits or declarations would make
+    /// the expansion differ, to be parsed instead.
+    fn replay(&mut self, r: &Replay, span: Span) -> bool {
+        let limits = &self.opts.limits;
+        if self.expanded.saturating_add(r.cost) > self.budget()
+            || self.stack.is_empty()
+            || self.stack.len() + r.depth > limits.max_depth
+            || r.max_entity_depth != limits.max_entity_depth
+        {
+            return false;
+        }
+        // Nested references must find the same declarations here.
+        for e in r.expansions.iter().skip(1) {
+            let same = match self.lookup(&e.name) {
+                Some(ent @ EntRef::Shared(..)) => {
+                    ent.decl().map(|d| d.name_span) == Some(e.definition)
+                }
+                _ => false,
+            };
+            if !same {
+                return false;
+            }
+        }
+        self.flush_text();
+        self.expanded += r.cost;
+        let e0 = self.tree.expansions.len();
+        for (k, e) in r.expansions.iter().enumerate() {
+            self.tree.expansions.push(Expansion {
+                name: e.name.clone(),
+                reference: if k == 0 { span } else { e.reference },
+                definition: e.definition,
+                parent: e.parent.map(|p| ExpId::from_index(e0 + p.index())),
+            });
+        }
+        let n0 = self.tree.nodes.len();
+        let top = self.stack.last().copied();
+        for n in &r.nodes {
+            let kind = match &n.kind {
+                NodeKind::Element(e) => {
+                    let start = self.tree.attr_count();
+                    for a in r.attributes(e) {
+                        self.tree.add_attr(a.clone());
+                    }
+                    NodeKind::Element(Element {
+                        name: e.name.clone(),
+                        attributes: self.tree.attrs_since(start),
+                        name_span: e.name_span,
+                        end_span: e.end_span,
+                    })
+                }
+                NodeKind::Text(t) => NodeKind::Text(self.tree.add_text(r.str(*t))),
+                NodeKind::CData(t) => NodeKind::CData(self.tree.add_text(r.str(*t))),
+                other => other.clone(),
+            };
+            let parent = match n.parent {
+                Some(k) => Some(NodeId::from_index(n0 + k as usize)),
+                None => top,
+            };
+            let origin = Some(ExpId::from_index(e0 + n.origin as usize));
+            self.tree.push(Node::new(kind, parent, n.span, origin));
+        }
+        true
     }
 
     fn end_tag(&mut self, frag: &Frag<'_>, raw: &str, before: usize, frame: usize) {

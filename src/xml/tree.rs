@@ -50,7 +50,7 @@ impl ExpId {
 #[derive(Debug, Clone)]
 pub struct Expansion {
     /// Entity name, without `&` and `;`.
-    pub name: String,
+    pub name: CompactString,
     /// The `&name;` reference (in the document, or in an outer entity's text).
     pub reference: Span,
     /// The entity's name in its `<!ENTITY>` declaration.
@@ -71,16 +71,41 @@ pub struct Attribute {
 #[derive(Debug, Clone)]
 pub struct Element {
     pub name: CompactString,
-    pub attributes: Vec<Attribute>,
+    /// Where its attributes sit in the tree's attribute arena: read them
+    /// with [`Tree::attributes`] or [`Tree::attr`].
+    pub attributes: AttrRange,
     /// The name in the start tag.
     pub name_span: Span,
     /// The end tag (`None` for `<x/>` or when it never came).
     pub end_span: Option<Span>,
 }
 
-impl Element {
-    pub fn attr(&self, name: &str) -> Option<&Attribute> {
-        self.attributes.iter().find(|a| a.name == name)
+/// The attributes of one element, in the tree's attribute arena.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AttrRange {
+    start: u32,
+    len: u32,
+}
+
+impl AttrRange {
+    pub fn new(start: usize, len: usize) -> AttrRange {
+        AttrRange {
+            start: u32::try_from(start).unwrap_or(u32::MAX),
+            len: u32::try_from(len).unwrap_or(0),
+        }
+    }
+
+    /// Start and length in the arena.
+    pub fn bounds(self) -> (usize, usize) {
+        (self.start as usize, self.len as usize)
+    }
+
+    pub fn len(self) -> usize {
+        self.len as usize
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.len == 0
     }
 }
 
@@ -92,6 +117,18 @@ pub struct TextRef {
 }
 
 impl TextRef {
+    pub fn new(start: usize, len: usize) -> TextRef {
+        TextRef {
+            start: u32::try_from(start).unwrap_or(u32::MAX),
+            len: u32::try_from(len).unwrap_or(0),
+        }
+    }
+
+    /// Start and length in the arena.
+    pub fn bounds(self) -> (usize, usize) {
+        (self.start as usize, self.len as usize)
+    }
+
     pub fn len(self) -> usize {
         self.len as usize
     }
@@ -150,13 +187,15 @@ pub struct Tree {
     pub doctype: Option<Doctype>,
     /// The text of every text and CDATA node, one after the other.
     text: String,
+    /// The attributes of every element, element after element.
+    attrs: Vec<Attribute>,
 }
 
 /// Node arenas of dropped trees, kept per thread for the next document: a
 /// fresh arena costs a page fault per 4 KiB touched, which was about a tenth
 /// of parsing. At most one spare per thread, of bounded size.
 mod spare {
-    use super::Node;
+    use super::{Attribute, Node};
     use std::cell::RefCell;
 
     /// Arenas with room for more nodes than this are let go.
@@ -165,7 +204,7 @@ mod spare {
     /// Text arenas larger than this are let go.
     const MAX_TEXT: usize = 1 << 22;
 
-    type Arenas = (Vec<Node>, String);
+    type Arenas = (Vec<Node>, String, Vec<Attribute>);
 
     thread_local! {
         static SPARE: RefCell<Option<Arenas>> = const { RefCell::new(None) };
@@ -178,24 +217,32 @@ mod spare {
             .ok()
             .flatten();
         match spare {
-            Some((mut v, mut t)) => {
+            Some((mut v, mut t, a)) => {
                 v.reserve(nodes);
                 t.reserve(text);
-                (v, t)
+                (v, t, a)
             }
-            None => (Vec::with_capacity(nodes), String::with_capacity(text)),
+            None => (
+                Vec::with_capacity(nodes),
+                String::with_capacity(text),
+                Vec::with_capacity(nodes / 2),
+            ),
         }
     }
 
-    pub fn give(mut nodes: Vec<Node>, mut text: String) {
-        if nodes.capacity() > MAX_NODES || text.capacity() > MAX_TEXT {
+    pub fn give(mut nodes: Vec<Node>, mut text: String, mut attrs: Vec<Attribute>) {
+        if nodes.capacity() > MAX_NODES
+            || text.capacity() > MAX_TEXT
+            || attrs.capacity() > MAX_NODES
+        {
             return;
         }
         nodes.clear();
         text.clear();
+        attrs.clear();
         let _ = SPARE.try_with(|s| {
             if let Ok(mut s) = s.try_borrow_mut() {
-                *s = Some((nodes, text));
+                *s = Some((nodes, text, attrs));
             }
         });
     }
@@ -206,6 +253,7 @@ impl Drop for Tree {
         spare::give(
             std::mem::take(&mut self.nodes),
             std::mem::take(&mut self.text),
+            std::mem::take(&mut self.attrs),
         );
     }
 }
@@ -232,7 +280,7 @@ impl Tree {
     /// An empty tree with room for `nodes` nodes and `text` bytes of text.
     pub fn with_capacity(nodes: usize, text: usize) -> Tree {
         let mut tree = Tree::default();
-        (tree.nodes, tree.text) = spare::take(nodes, text);
+        (tree.nodes, tree.text, tree.attrs) = spare::take(nodes, text);
         tree
     }
 
@@ -265,6 +313,45 @@ impl Tree {
             let joined = format!("{}{s}", self.str(t));
             self.add_text(&joined)
         }
+    }
+
+    /// Store the attributes of an element still being read: each call adds
+    /// one; [`Tree::attrs_since`] gives the range of those added since `start`
+    /// (a [`Tree::attr_count`] taken before the first).
+    pub fn add_attr(&mut self, a: Attribute) {
+        self.attrs.push(a);
+    }
+
+    /// How many attributes the tree holds so far.
+    pub fn attr_count(&self) -> usize {
+        self.attrs.len()
+    }
+
+    /// The attributes added since `start`, as a range to store in an element.
+    pub fn attrs_since(&self, start: usize) -> AttrRange {
+        let start = start.min(self.attrs.len());
+        AttrRange {
+            start: u32::try_from(start).unwrap_or(u32::MAX),
+            len: u32::try_from(self.attrs.len() - start).unwrap_or(0),
+        }
+    }
+
+    /// Attributes stored from `start` on (those of the element being read).
+    pub fn attrs_from(&self, start: usize) -> &[Attribute] {
+        self.attrs.get(start..).unwrap_or(&[])
+    }
+
+    /// An element's attributes, in the order written.
+    pub fn attributes(&self, e: &Element) -> &[Attribute] {
+        let start = e.attributes.start as usize;
+        self.attrs
+            .get(start..start + e.attributes.len as usize)
+            .unwrap_or(&[])
+    }
+
+    /// An element's attribute by name.
+    pub fn attr(&self, e: &Element, name: &str) -> Option<&Attribute> {
+        self.attributes(e).iter().find(|a| a.name == name)
     }
 
     pub fn node(&self, id: NodeId) -> Option<&Node> {
@@ -343,7 +430,17 @@ impl Tree {
 
     /// The outermost `&name;` reference in the document of an expansion chain.
     pub fn outer_reference(&self, origin: Option<ExpId>) -> Option<Span> {
-        self.origin_chain(origin).last().map(|e| e.reference)
+        let mut last = None;
+        let mut cur = origin;
+        // The same bound as `origin_chain`: 65 links at most.
+        for _ in 0..65 {
+            let Some(e) = cur.and_then(|id| self.expansion(id)) else {
+                break;
+            };
+            last = Some(e.reference);
+            cur = e.parent;
+        }
+        last
     }
 
     /// The outermost reference in the document for a node from an expansion:
