@@ -11,11 +11,11 @@
 use crate::diag::Diagnostic;
 use crate::dtd::decl::{Decl, Decls, Subset, parse_decls};
 use crate::source::{FileId, SourceFile, SourceMap};
-use crate::xml::parser::Replay;
+use crate::xml::parser::ReplayStore;
 use foldhash::{HashMap, HashMapExt};
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 /// Largest entity file or DTD read.
 pub const MAX_EXTERNAL_SIZE: u64 = 16 * 1024 * 1024;
@@ -30,20 +30,10 @@ pub struct ExtFile {
     pub general: HashMap<String, usize>,
     /// Parameter entities by name, first declaration wins.
     pub parameter: HashMap<String, usize>,
-    /// Recorded expansions of its general entities, by declaration index:
-    /// they live and go with the file.
-    replays: Mutex<Replays>,
+    /// Recorded expansions of its general entities: they live and go with
+    /// the file.
+    pub(crate) replays: RwLock<ReplayStore>,
 }
-
-#[derive(Debug, Default)]
-struct Replays {
-    by_decl: HashMap<usize, Arc<Replay>>,
-    /// Bytes held by `by_decl`, roughly.
-    size: usize,
-}
-
-/// What one file keeps in recorded expansions at most.
-const MAX_REPLAY_BYTES: usize = 8 * 1024 * 1024;
 
 impl ExtFile {
     fn new(file: FileId, path: PathBuf, decls: Decls) -> ExtFile {
@@ -65,26 +55,8 @@ impl ExtFile {
             decls,
             general,
             parameter,
-            replays: Mutex::new(Replays::default()),
+            replays: RwLock::new(ReplayStore::default()),
         }
-    }
-
-    /// The recorded expansion of the general entity declared at `decl`.
-    pub fn replay(&self, decl: usize) -> Option<Arc<Replay>> {
-        let r = self.replays.lock().unwrap_or_else(|e| e.into_inner());
-        r.by_decl.get(&decl).cloned()
-    }
-
-    /// Keep a recorded expansion of the entity declared at `decl`, unless one
-    /// is already kept or the file holds enough.
-    pub fn keep_replay(&self, decl: usize, replay: Replay) {
-        let mut r = self.replays.lock().unwrap_or_else(|e| e.into_inner());
-        let size = replay.size();
-        if r.by_decl.contains_key(&decl) || r.size + size > MAX_REPLAY_BYTES {
-            return;
-        }
-        r.size += size;
-        r.by_decl.insert(decl, Arc::new(replay));
     }
 
     pub fn entity(&self, name: &str, parameter: bool) -> Option<&crate::dtd::decl::EntityDecl> {

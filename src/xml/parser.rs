@@ -241,19 +241,32 @@ struct Mark {
     depth: usize,
 }
 
-/// The nodes one clean expansion of a shared entity added, kept with the
-/// entity's file (see [`ExtFile::replay`]) and copied into later documents
-/// that reference the entity: parsing its text again would give the same.
-/// Text and attributes sit in arenas of their own; parents, origins and
-/// expansion parents count from the expansion's first node and expansion.
-#[derive(Debug)]
-pub struct Replay {
+/// The nodes clean expansions of a file's shared entities added, kept with
+/// the file ([`ExtFile::replays`]) and copied into later documents that
+/// reference the same entity: parsing its text again would give the same.
+///
+/// Every recorded expansion of the file sits in the same few pools, reserved
+/// large up front: they grow without leaving holes between the documents'
+/// own allocations, and only what is written takes memory.
+#[derive(Debug, Default)]
+pub struct ReplayStore {
+    /// Recorded expansions by the index of the entity's declaration.
+    index: HashMap<usize, Replay>,
     nodes: Vec<ReplayNode>,
+    /// Text of the text and CDATA nodes; their [`TextRef`]s point here.
     text: String,
+    /// Attributes of the elements; their [`AttrRange`]s point here.
     attrs: Vec<Attribute>,
-    /// The expansion itself first (its reference is the one being replaced),
-    /// then those nested in it.
+    /// Each recorded expansion first (its reference is the one a replay
+    /// replaces), then those nested in it.
     expansions: Vec<Expansion>,
+}
+
+/// One recorded expansion: where it sits in the pools, and what it takes.
+#[derive(Debug, Clone, Copy)]
+struct Replay {
+    nodes: (usize, usize),
+    expansions: (usize, usize),
     /// What the expansion counted against the document's budget.
     cost: usize,
     /// How deep its elements nest (1: elements with no element inside).
@@ -265,19 +278,18 @@ pub struct Replay {
 #[derive(Debug)]
 struct ReplayNode {
     kind: NodeKind,
-    /// `None`: the element holding the reference.
+    /// From the expansion's first node; `None`: the element holding the
+    /// reference.
     parent: Option<u32>,
     span: Span,
+    /// From the expansion's first expansion.
     origin: u32,
 }
 
-impl Replay {
-    fn keep_text(&mut self, s: &str) -> TextRef {
-        let start = self.text.len();
-        self.text.push_str(s);
-        TextRef::new(start, s.len())
-    }
+/// What one file keeps in recorded expansions at most, in bytes.
+const MAX_REPLAY_BYTES: usize = 8 * 1024 * 1024;
 
+impl ReplayStore {
     fn str(&self, t: TextRef) -> &str {
         let (start, len) = t.bounds();
         self.text.get(start..start + len).unwrap_or("")
@@ -288,11 +300,35 @@ impl Replay {
         self.attrs.get(start..start + len).unwrap_or(&[])
     }
 
-    /// Heap bytes held, roughly.
-    pub fn size(&self) -> usize {
+    /// Bytes held, roughly.
+    fn size(&self) -> usize {
         self.nodes.len() * std::mem::size_of::<ReplayNode>()
             + self.text.len()
             + self.attrs.len() * std::mem::size_of::<Attribute>()
+            + self.expansions.len() * std::mem::size_of::<Expansion>()
+    }
+
+    /// Room for the first recordings: past glibc's mmap threshold as set by
+    /// the CLI, so pages are committed only as they are written.
+    fn reserve(&mut self) {
+        const BYTES: usize = 256 * 1024;
+        if self.nodes.capacity() == 0 {
+            self.nodes
+                .reserve(BYTES / std::mem::size_of::<ReplayNode>().max(1));
+            self.text.reserve(BYTES);
+            self.attrs
+                .reserve(BYTES / std::mem::size_of::<Attribute>().max(1));
+            self.expansions
+                .reserve(BYTES / std::mem::size_of::<Expansion>().max(1));
+        }
+    }
+
+    /// Drop what a failed recording added.
+    fn truncate(&mut self, nodes: usize, text: usize, attrs: usize, expansions: usize) {
+        self.nodes.truncate(nodes);
+        self.text.truncate(text);
+        self.attrs.truncate(attrs);
+        self.expansions.truncate(expansions);
     }
 }
 
@@ -1601,8 +1637,7 @@ impl<'l> P<'l> {
             _ => None,
         };
         if let Some((f, i)) = shared
-            && let Some(replay) = f.replay(i)
-            && self.replay(&replay, span)
+            && self.replay(f, i, span)
         {
             return;
         }
@@ -1626,10 +1661,8 @@ impl<'l> P<'l> {
         self.content(&inner, 0, false);
         self.flush_text();
         self.active.pop();
-        if let (Some((f, i)), Some(mark)) = (shared, mark)
-            && let Some(replay) = self.record(&mark)
-        {
-            f.keep_replay(i, replay);
+        if let (Some((f, i)), Some(mark)) = (shared, mark) {
+            self.record(f, i, &mark);
         }
     }
 
@@ -1647,9 +1680,10 @@ impl<'l> P<'l> {
         }
     }
 
-    /// The expansion made since `m`, when it was clean: no diagnostic, no
-    /// limit reached, nothing that depends on the document (see `taint`).
-    fn record(&self, m: &Mark) -> Option<Replay> {
+    /// Keep the expansion made since `m` for the entity declared at `decl`
+    /// of `file`, when it was clean: no diagnostic, no limit reached, nothing
+    /// that depends on the document (see `taint`).
+    fn record(&self, file: &ExtFile, decl: usize, m: &Mark) {
         if self.abort
             || self.truncated
             || self.taint
@@ -1658,19 +1692,33 @@ impl<'l> P<'l> {
             || self.stack.len() != m.depth
             || self.pending.is_some()
         {
-            return None;
+            return;
         }
+        let mut store = file.replays.write().unwrap_or_else(|e| e.into_inner());
+        if store.index.contains_key(&decl) || store.size() > MAX_REPLAY_BYTES {
+            return;
+        }
+        store.reserve();
+        let lens = (
+            store.nodes.len(),
+            store.text.len(),
+            store.attrs.len(),
+            store.expansions.len(),
+        );
+        match self.record_into(&mut store, m) {
+            Some(replay) => {
+                store.index.insert(decl, replay);
+            }
+            None => store.truncate(lens.0, lens.1, lens.2, lens.3),
+        }
+    }
+
+    fn record_into(&self, store: &mut ReplayStore, m: &Mark) -> Option<Replay> {
         let tree = &self.tree;
         let rel = |i: usize, base: usize| u32::try_from(i.checked_sub(base)?).ok();
-        let mut r = Replay {
-            nodes: Vec::new(),
-            text: String::new(),
-            attrs: Vec::new(),
-            expansions: Vec::new(),
-            cost: self.expanded.checked_sub(m.expanded)?,
-            depth: 0,
-            max_entity_depth: self.opts.limits.max_entity_depth,
-        };
+        let first_node = store.nodes.len();
+        let first_exp = store.expansions.len();
+        let mut depth_max = 0;
         let mut depths: Vec<usize> = Vec::new();
         for n in tree.nodes.get(m.nodes..)? {
             let (parent, depth) = match n.parent {
@@ -1685,21 +1733,29 @@ impl<'l> P<'l> {
             let origin = rel(n.origin?.index(), m.expansions)?;
             let kind = match &n.kind {
                 NodeKind::Element(e) => {
-                    r.depth = r.depth.max(depth + 1);
-                    let start = r.attrs.len();
-                    r.attrs.extend(tree.attributes(e).iter().cloned());
+                    depth_max = depth_max.max(depth + 1);
+                    let start = store.attrs.len();
+                    store.attrs.extend(tree.attributes(e).iter().cloned());
                     NodeKind::Element(Element {
                         name: e.name.clone(),
-                        attributes: AttrRange::new(start, r.attrs.len() - start),
+                        attributes: AttrRange::new(start, store.attrs.len() - start),
                         name_span: e.name_span,
                         end_span: e.end_span,
                     })
                 }
-                NodeKind::Text(t) => NodeKind::Text(r.keep_text(tree.str(*t))),
-                NodeKind::CData(t) => NodeKind::CData(r.keep_text(tree.str(*t))),
+                NodeKind::Text(t) => {
+                    let start = store.text.len();
+                    store.text.push_str(tree.str(*t));
+                    NodeKind::Text(TextRef::new(start, t.len()))
+                }
+                NodeKind::CData(t) => {
+                    let start = store.text.len();
+                    store.text.push_str(tree.str(*t));
+                    NodeKind::CData(TextRef::new(start, t.len()))
+                }
                 other => other.clone(),
             };
-            r.nodes.push(ReplayNode {
+            store.nodes.push(ReplayNode {
                 kind,
                 parent,
                 span: n.span,
@@ -1709,23 +1765,40 @@ impl<'l> P<'l> {
         for (k, e) in tree.expansions.get(m.expansions..)?.iter().enumerate() {
             let parent = match e.parent {
                 None if k == 0 => None,
-                Some(p) if k > 0 => Some(rel(p.index(), m.expansions)?),
+                Some(p) if k > 0 => Some(ExpId::from_index(rel(p.index(), m.expansions)? as usize)),
                 _ => return None,
             };
-            r.expansions.push(Expansion {
+            store.expansions.push(Expansion {
                 name: e.name.clone(),
                 reference: e.reference,
                 definition: e.definition,
-                parent: parent.map(|p| ExpId::from_index(p as usize)),
+                parent,
             });
         }
-        Some(r)
+        Some(Replay {
+            nodes: (first_node, store.nodes.len()),
+            expansions: (first_exp, store.expansions.len()),
+            cost: self.expanded.checked_sub(m.expanded)?,
+            depth: depth_max,
+            max_entity_depth: self.opts.limits.max_entity_depth,
+        })
     }
 
-    /// Add a recorded expansion for the reference at `span`; false (and
-    /// nothing done) when this document's limits or declarations would make
-    /// the expansion differ, to be parsed instead.
-    fn replay(&mut self, r: &Replay, span: Span) -> bool {
+    /// Add the recorded expansion of the entity declared at `decl` of `file`
+    /// for the reference at `span`; false (and nothing done) when there is
+    /// none, or this document's limits or declarations would make the
+    /// expansion differ: it is parsed instead.
+    fn replay(&mut self, file: &ExtFile, decl: usize, span: Span) -> bool {
+        let store = file.replays.read().unwrap_or_else(|e| e.into_inner());
+        let Some(r) = store.index.get(&decl).copied() else {
+            return false;
+        };
+        let (Some(nodes), Some(expansions)) = (
+            store.nodes.get(r.nodes.0..r.nodes.1),
+            store.expansions.get(r.expansions.0..r.expansions.1),
+        ) else {
+            return false;
+        };
         let limits = &self.opts.limits;
         if self.expanded.saturating_add(r.cost) > self.budget()
             || self.stack.is_empty()
@@ -1735,7 +1808,7 @@ impl<'l> P<'l> {
             return false;
         }
         // Nested references must find the same declarations here.
-        for e in r.expansions.iter().skip(1) {
+        for e in expansions.iter().skip(1) {
             let same = match self.lookup(&e.name) {
                 Some(ent @ EntRef::Shared(..)) => {
                     ent.decl().map(|d| d.name_span) == Some(e.definition)
@@ -1749,7 +1822,7 @@ impl<'l> P<'l> {
         self.flush_text();
         self.expanded += r.cost;
         let e0 = self.tree.expansions.len();
-        for (k, e) in r.expansions.iter().enumerate() {
+        for (k, e) in expansions.iter().enumerate() {
             self.tree.expansions.push(Expansion {
                 name: e.name.clone(),
                 reference: if k == 0 { span } else { e.reference },
@@ -1759,11 +1832,11 @@ impl<'l> P<'l> {
         }
         let n0 = self.tree.nodes.len();
         let top = self.stack.last().copied();
-        for n in &r.nodes {
+        for n in nodes {
             let kind = match &n.kind {
                 NodeKind::Element(e) => {
                     let start = self.tree.attr_count();
-                    for a in r.attributes(e) {
+                    for a in store.attributes(e) {
                         self.tree.add_attr(a.clone());
                     }
                     NodeKind::Element(Element {
@@ -1773,8 +1846,8 @@ impl<'l> P<'l> {
                         end_span: e.end_span,
                     })
                 }
-                NodeKind::Text(t) => NodeKind::Text(self.tree.add_text(r.str(*t))),
-                NodeKind::CData(t) => NodeKind::CData(self.tree.add_text(r.str(*t))),
+                NodeKind::Text(t) => NodeKind::Text(self.tree.add_text(store.str(*t))),
+                NodeKind::CData(t) => NodeKind::CData(self.tree.add_text(store.str(*t))),
                 other => other.clone(),
             };
             let parent = match n.parent {
