@@ -14,8 +14,9 @@ use crate::load::{LoadError, Loader, read_regular};
 use crate::source::{FileId, SourceMap, Sources};
 use crate::xml::{ParseOptions, Parsed, parse_document};
 use rayon::prelude::*;
+use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, mpsc};
 
 /// Largest document read (bigger files get a diagnostic, not an attempt).
 pub const MAX_DOCUMENT_SIZE: u64 = 256 * 1024 * 1024;
@@ -24,7 +25,7 @@ pub const MAX_DOCUMENT_SIZE: u64 = 256 * 1024 * 1024;
 /// batch waits for its slowest document: enough for the cores to stay busy.
 /// Entity files and DTDs are forgotten a batch after their last use: few
 /// enough that the run holds those of few folders at once.
-pub const BATCH: usize = 64;
+pub const BATCH: usize = 32;
 
 /// Options for a run.
 #[derive(Debug, Clone, Default)]
@@ -201,9 +202,10 @@ impl Session {
     /// released from the source map. `each` gets every report with what
     /// `resolve` made of it, in input order, on the calling thread.
     ///
-    /// Documents are checked in parallel in batches of `batch`, the next
-    /// batch while `each` takes the last one; inputs are taken from `inputs`
-    /// a batch ahead, so they too may be found as the run goes ([`Walk`]).
+    /// Documents are checked in parallel in batches of `batch`, two batches
+    /// in the pool at a time, while `each` takes the one before; inputs are
+    /// taken from `inputs` a batch ahead, so they too may be found as the run
+    /// goes ([`Walk`]).
     /// Entity files and DTDs stay loaded while documents use them: one that no
     /// document of a whole batch used is forgotten (its text released) and
     /// read again if a later document names it. Do not check documents of
@@ -220,33 +222,43 @@ impl Session {
     ) {
         let batch = batch.max(1);
         let mut inputs = inputs.into_iter();
-        let mut take = || inputs.by_ref().take(batch).collect::<Vec<Input>>();
         let resolve = &resolve;
-        self.loader.next_generation();
-        let mut ready = self.check_chunk(&take(), resolve);
-        let mut chunk = take();
-        while !chunk.is_empty() {
-            let generation = self.loader.next_generation();
-            let mut next = Vec::new();
-            let mut after = Vec::new();
-            // In the pool: check this batch. On this thread: hand over the one
-            // checked before, and find the inputs of the one after.
-            rayon::in_place_scope(|s| {
-                s.spawn(|_| next = self.check_chunk(&chunk, resolve));
-                for (report, made) in ready {
+        // Batches in the pool, oldest first: the generation each began, and
+        // where its reports come.
+        type Done<T> = Vec<(FileReport, T)>;
+        let mut flight: VecDeque<(u64, mpsc::Receiver<Done<T>>)> = VecDeque::new();
+        rayon::in_place_scope(|s| {
+            loop {
+                // Two batches at a time: threads done with one go on with the
+                // next while the last documents of the first finish.
+                while flight.len() < 2 {
+                    let chunk: Vec<Input> = inputs.by_ref().take(batch).collect();
+                    if chunk.is_empty() {
+                        break;
+                    }
+                    let generation = self.loader.next_generation();
+                    let (tx, rx) = mpsc::sync_channel(1);
+                    s.spawn(move |_| {
+                        let _ = tx.send(self.check_chunk(&chunk, resolve));
+                    });
+                    flight.push_back((generation, rx));
+                }
+                let Some((generation, rx)) = flight.pop_front() else {
+                    break;
+                };
+                // No reports: the batch's job panicked, and the scope raises
+                // that panic again once the other jobs are done.
+                let Ok(done) = rx.recv() else { break };
+                for (report, made) in done {
                     each(report, made);
                 }
-                after = take();
-            });
-            // Every document before this batch is resolved: what this batch
-            // did not use, nothing will point into any more.
-            self.evict_unused(generation);
-            ready = next;
-            chunk = after;
-        }
-        for (report, made) in ready {
-            each(report, made);
-        }
+                // Every document up to this batch is resolved: what this batch
+                // and those after did not use, nothing will point into any
+                // more (documents of the batch still in the pool mark what
+                // they load with a later generation).
+                self.evict_unused(generation);
+            }
+        });
     }
 
     /// Check a batch in parallel; resolve each report where it was made, then
