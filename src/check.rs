@@ -340,6 +340,9 @@ pub fn collect_inputs(paths: &[PathBuf]) -> (Vec<Input>, Vec<(String, String)>) 
 /// A document found by [`Walk`], or a path that could not be read and why.
 pub type Found = Result<Input, (String, String)>;
 
+/// A folder entry, with its type as the listing gave it (no `stat`).
+type Listed = (PathBuf, Option<std::fs::FileType>);
+
 /// One command-line path expanded as [`collect_inputs`] does, an entry at a
 /// time: a file as given, a folder walked for `*.xml` in sorted order. Only
 /// the listings of the folders being walked are held, so a run can check
@@ -349,7 +352,7 @@ pub struct Walk {
     /// The folder the user named (documents found in it search from there).
     root: PathBuf,
     /// Listings of the folders being walked, with their depth, innermost last.
-    stack: Vec<(usize, std::vec::IntoIter<PathBuf>)>,
+    stack: Vec<(usize, std::vec::IntoIter<Listed>)>,
     /// Folders entered, canonical: a symbolic link loop is walked once.
     visited: std::collections::HashSet<PathBuf>,
     /// The path itself when it is a file, or why it could not be read.
@@ -388,8 +391,10 @@ impl Walk {
             Ok(e) => e,
             Err(e) => return Some(Err((dir.display().to_string(), e.to_string()))),
         };
-        let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-        paths.sort();
+        let mut paths: Vec<Listed> = entries
+            .filter_map(|e| e.ok().map(|e| (e.path(), e.file_type().ok())))
+            .collect();
+        paths.sort_by(|a, b| a.0.cmp(&b.0));
         self.stack.push((depth, paths.into_iter()));
         None
     }
@@ -404,7 +409,7 @@ impl Iterator for Walk {
         }
         loop {
             let (depth, listing) = self.stack.last_mut()?;
-            let Some(path) = listing.next() else {
+            let Some((path, listed)) = listing.next() else {
                 self.stack.pop();
                 continue;
             };
@@ -414,19 +419,25 @@ impl Iterator for Walk {
                 continue;
             }
             let xml = name.ends_with(".xml");
-            match std::fs::metadata(&path) {
-                Ok(m) if m.is_dir() => {
+            // Regular files and folders are known from the listing; links
+            // and anything else are looked at through (links followed).
+            let kind = match listed {
+                Some(t) if t.is_file() || t.is_dir() => Ok(t.is_dir()),
+                _ => std::fs::metadata(&path).map(|m| m.is_dir()),
+            };
+            match kind {
+                Ok(true) => {
                     if let Some(error) = self.enter(&path, depth + 1) {
                         return Some(error);
                     }
                 }
-                Ok(_) if xml => {
+                Ok(false) if xml => {
                     let mut input = Input::file(path.clone());
                     input.display = display_path(&path);
                     input.search_root = Some(self.root.clone());
                     return Some(Ok(input));
                 }
-                Ok(_) => {}
+                Ok(false) => {}
                 Err(e) if xml => return Some(Err((display_path(&path), e.to_string()))),
                 Err(_) => {}
             }
