@@ -3,6 +3,7 @@
 
 use crate::source::{LineCol, SourceMap, Span};
 use crate::xml::{ExpId, NodeId, NodeKind, Tree};
+use compact_str::CompactString;
 use serde::Serialize;
 
 /// A position as `meta` prints it.
@@ -146,7 +147,7 @@ pub struct Section {
 /// An `anchor` attribute anywhere in the document.
 #[derive(Debug, Clone)]
 pub struct Anchor {
-    pub name: String,
+    pub name: CompactString,
     pub span: Span,
     pub node: NodeId,
 }
@@ -154,7 +155,7 @@ pub struct Anchor {
 /// A `<link url='…'>`.
 #[derive(Debug, Clone)]
 pub struct Link {
-    pub url: String,
+    pub url: CompactString,
     pub span: Span,
     pub node: NodeId,
 }
@@ -235,13 +236,12 @@ impl Builder<'_> {
     fn entity_of(&self, node: NodeId) -> Option<String> {
         let n = self.tree.node(node)?;
         self.tree
-            .origin_chain(n.origin)
-            .last()
+            .outer_expansion(n.origin)
             .map(|e| e.name.to_string())
     }
 
     fn field(&self, node: NodeId) -> Field {
-        let value = self.tree.text(node).trim().to_string();
+        let value = self.tree.trimmed_text(node);
         let span = self.tree.document_span(node).unwrap_or_default();
         // For a plain element, point at its content when there is some.
         let n = self.tree.node(node);
@@ -356,7 +356,11 @@ impl Builder<'_> {
 
     fn section(&self, id: NodeId, level: u8, depth: usize) -> Section {
         let span = self.tree.document_span(id).unwrap_or_default();
-        let child_name = format!("section{}", level + 1);
+        const NAMES: [&str; 9] = [
+            "section1", "section2", "section3", "section4", "section5", "section6", "section7",
+            "section8", "section9",
+        ];
+        let child_name = NAMES.get(usize::from(level)).copied().unwrap_or("");
         let children = if depth < 8 {
             self.tree
                 .child_elements(id)
@@ -489,7 +493,7 @@ fn build_with(tree: &Tree, sources: &SourceMap, file_name: &str, positions: bool
         {
             let span = attr_span(tree, id, a);
             xep.anchors.push(Anchor {
-                name: a.value.to_string(),
+                name: a.value.clone(),
                 span,
                 node: id,
             });
@@ -499,7 +503,7 @@ fn build_with(tree: &Tree, sources: &SourceMap, file_name: &str, positions: bool
                 if let Some(a) = tree.attr(e, "url") {
                     let span = attr_span(tree, id, a);
                     xep.links.push(Link {
-                        url: a.value.to_string(),
+                        url: a.value.clone(),
                         span,
                         node: id,
                     });

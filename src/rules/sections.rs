@@ -6,13 +6,27 @@ use crate::policy::Profile;
 
 /// A topic in comparable form: lower case, single spaces, no "considerations".
 fn normalize(s: &str) -> String {
-    let lower = s.to_lowercase();
-    let words: Vec<&str> = lower.split_whitespace().collect();
-    let mut s = words.join(" ");
-    if let Some(x) = s.strip_suffix(" considerations") {
-        s = x.to_string();
+    let mut out = String::with_capacity(s.len());
+    if s.is_ascii() {
+        // What `to_lowercase` gives, without the copies.
+        for w in s.split_ascii_whitespace() {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.extend(w.chars().map(|c| c.to_ascii_lowercase()));
+        }
+    } else {
+        for w in s.to_lowercase().split_whitespace() {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(w);
+        }
     }
-    s
+    if let Some(n) = out.strip_suffix(" considerations").map(str::len) {
+        out.truncate(n);
+    }
+    out
 }
 
 /// Whether a section topic satisfies a required name: equal, or the required
@@ -127,6 +141,15 @@ pub fn article(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn normalize_lowers_and_joins() {
+        assert_eq!(normalize("  IANA \t Considerations "), "iana");
+        assert_eq!(normalize("Scope and  Role"), "scope and role");
+        assert_eq!(normalize("Über  Sicherheit"), "über sicherheit");
+        assert_eq!(normalize("Security\u{a0}Considerations"), "security");
+        assert_eq!(normalize(""), "");
+    }
 
     #[test]
     fn tolerant_topics() {

@@ -428,8 +428,9 @@ impl Tree {
         out
     }
 
-    /// The outermost `&name;` reference in the document of an expansion chain.
-    pub fn outer_reference(&self, origin: Option<ExpId>) -> Option<Span> {
+    /// The outermost expansion of a chain: the one whose reference is in the
+    /// document.
+    pub fn outer_expansion(&self, origin: Option<ExpId>) -> Option<&Expansion> {
         let mut last = None;
         let mut cur = origin;
         // The same bound as `origin_chain`: 65 links at most.
@@ -437,10 +438,15 @@ impl Tree {
             let Some(e) = cur.and_then(|id| self.expansion(id)) else {
                 break;
             };
-            last = Some(e.reference);
+            last = Some(e);
             cur = e.parent;
         }
         last
+    }
+
+    /// The outermost `&name;` reference in the document of an expansion chain.
+    pub fn outer_reference(&self, origin: Option<ExpId>) -> Option<Span> {
+        self.outer_expansion(origin).map(|e| e.reference)
     }
 
     /// The outermost reference in the document for a node from an expansion:
@@ -465,6 +471,25 @@ impl Tree {
     pub fn text(&self, id: NodeId) -> String {
         let mut out = String::new();
         self.collect_text(id, &mut out, 0);
+        out
+    }
+
+    /// [`Tree::text`] without leading and trailing white space, in one
+    /// allocation.
+    pub fn trimmed_text(&self, id: NodeId) -> String {
+        // The usual case: an element holding one piece of text.
+        if let Some(n) = self.node(id)
+            && let Some(only) = n.first_child
+            && n.last_child == Some(only)
+            && let Some(NodeKind::Text(t) | NodeKind::CData(t)) = self.node(only).map(|c| &c.kind)
+        {
+            return self.str(*t).trim().to_string();
+        }
+        let mut out = self.text(id);
+        let end = out.trim_end().len();
+        out.truncate(end);
+        let lead = out.len() - out.trim_start().len();
+        out.drain(..lead);
         out
     }
 
