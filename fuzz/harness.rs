@@ -34,16 +34,32 @@ fn doc_path(dir: &Path) -> PathBuf {
     dir.join("xml").join("doc.xml")
 }
 
-/// The XML parser with entity expansion, on one document.
+/// The XML parser with entity expansion, on one document; a second parse
+/// that expands every entity reference anew (no recorded expansions copied)
+/// must give the same tree and diagnostics.
 pub fn parse(dir: &Path, data: &[u8]) {
-    let loader = Loader::new(Arc::new(SourceMap::new()));
-    let parsed = parse_document(
-        &loader,
-        &doc_path(dir),
-        "xml/doc.xml".into(),
-        data.to_vec(),
-        Some(dir),
-        &ParseOptions::default(),
+    let run = |no_replay: bool| {
+        let loader = Loader::new(Arc::new(SourceMap::new()));
+        let opts = ParseOptions {
+            no_replay,
+            ..ParseOptions::default()
+        };
+        let parsed = parse_document(
+            &loader,
+            &doc_path(dir),
+            "xml/doc.xml".into(),
+            data.to_vec(),
+            Some(dir),
+            &opts,
+        );
+        (loader, parsed)
+    };
+    let (loader, parsed) = run(false);
+    let (_, fresh) = run(true);
+    assert_eq!(
+        dump(&parsed),
+        dump(&fresh),
+        "copying recorded expansions changed the result"
     );
     let sources = loader.sources.snapshot();
     for d in &parsed.diagnostics {
@@ -92,6 +108,46 @@ pub fn check(dir: &Path, data: &[u8]) {
         diagnostic_ok(&sources, d);
     }
     let _ = xeplint::report::short::render(std::slice::from_ref(&report), &sources);
+}
+
+/// Everything about a parse a check could see (texts resolved, so that where
+/// they sit in the tree's arena does not matter).
+fn dump(parsed: &xeplint::xml::Parsed) -> String {
+    use std::fmt::Write as _;
+    use xeplint::xml::{NodeId, NodeKind};
+    let tree = &parsed.tree;
+    let mut out = String::new();
+    for (i, n) in tree.nodes.iter().enumerate() {
+        let kind = match &n.kind {
+            NodeKind::Element(e) => format!(
+                "<{}> {:?} {:?} {:?}",
+                e.name,
+                tree.attributes(e),
+                e.name_span,
+                e.end_span
+            ),
+            NodeKind::Text(t) => format!("text {:?}", tree.str(*t)),
+            NodeKind::CData(t) => format!("cdata {:?}", tree.str(*t)),
+            other => format!("{other:?}"),
+        };
+        let children: Vec<usize> = tree
+            .children(NodeId::from_index(i))
+            .map(|c| c.index())
+            .collect();
+        let _ = writeln!(
+            out,
+            "{i} {kind} {:?} {:?} {:?} {children:?}",
+            n.span,
+            n.parent.map(|p| p.index()),
+            n.origin.map(|o| o.index())
+        );
+    }
+    let _ = writeln!(
+        out,
+        "{:?}\n{:?} {:?}\n{:#?}",
+        tree.expansions, tree.root, tree.misc, parsed.diagnostics
+    );
+    out
 }
 
 fn diagnostic_ok(sources: &Sources, d: &Diagnostic) {
