@@ -1,7 +1,7 @@
 //! Rules: the registry of every diagnostic id, with its documentation, and the
 //! XEP rules (one file per rule) that read the typed model.
 //!
-//! Adding a rule: write `src/rules/my_rule.rs` with [`declare_rule!`] and an
+//! Adding a rule: write `src/rules/my_rule.rs` with `declare_rule!` and an
 //! `impl Rule`, then add one line to [`XEP_RULES`] (and the `mod` line).
 
 use crate::diag::{Diagnostic, Severity};

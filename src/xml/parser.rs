@@ -61,7 +61,7 @@ pub struct ParseOptions {
     pub entities: Option<PathBuf>,
     pub limits: Limits,
     /// Parse the text of every entity reference, instead of copying what the
-    /// first clean expansion of a shared entity gave (see [`Replay`]). The
+    /// first clean expansion of a shared entity gave (see [`ReplayStore`]). The
     /// result is the same; this is for tests and comparisons.
     pub no_replay: bool,
 }
@@ -242,7 +242,7 @@ struct Mark {
 }
 
 /// The nodes clean expansions of a file's shared entities added, kept with
-/// the file ([`ExtFile::replays`]) and copied into later documents that
+/// the file (`ExtFile::replays`) and copied into later documents that
 /// reference the same entity: parsing its text again would give the same.
 ///
 /// Every recorded expansion of the file sits in the same few pools, reserved
@@ -409,7 +409,7 @@ struct P<'l> {
     expanded: usize,
     doc_len: usize,
     active: Vec<CompactString>,
-    /// Set while an expansion is recorded (see [`Replay`]) when its result
+    /// Set while an expansion is recorded (see [`ReplayStore`]) when its result
     /// depends on more than the entity's text: a reference that is not
     /// resolved, or is resolved through the document's own declarations.
     taint: bool,
