@@ -112,7 +112,7 @@ pub fn check(dir: &Path, data: &[u8]) {
 
 /// Everything about a parse a check could see (texts resolved, so that where
 /// they sit in the tree's arena does not matter).
-fn dump(parsed: &xeplint::xml::Parsed) -> String {
+pub fn dump(parsed: &xeplint::xml::Parsed) -> String {
     use std::fmt::Write as _;
     use xeplint::xml::{NodeId, NodeKind};
     let tree = &parsed.tree;

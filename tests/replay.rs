@@ -2,10 +2,13 @@
 //! shared entities were expanded before, in another document, must come out
 //! exactly as when every expansion is parsed.
 
-use std::fmt::Write as _;
+#[path = "../fuzz/harness.rs"]
+#[allow(dead_code)]
+mod harness;
+
 use std::path::Path;
 use xeplint::check::{Input, Options, Session};
-use xeplint::xml::{Limits, NodeKind, Tree};
+use xeplint::xml::Limits;
 
 const ENTITIES: &str = r#"<!ENTITY leaf "a <em>leaf</em> &amp; more">
 <!ENTITY branch "<p class='b' n='&#66;'>before &leaf; after<![CDATA[ <raw> ]]><!-- note --><?pi data?></p>">
@@ -23,37 +26,6 @@ fn doc(subset_extra: &str, body: &str) -> String {
     )
 }
 
-/// Everything about a tree a check could see, with spans as written.
-fn dump(tree: &Tree) -> String {
-    let mut out = String::new();
-    for (i, n) in tree.nodes.iter().enumerate() {
-        let kind = match &n.kind {
-            NodeKind::Element(e) => format!(
-                "<{}> {:?} name={:?} end={:?}",
-                e.name,
-                tree.attributes(e),
-                e.name_span,
-                e.end_span
-            ),
-            NodeKind::Text(t) => format!("text {:?}", tree.str(*t)),
-            NodeKind::CData(t) => format!("cdata {:?}", tree.str(*t)),
-            other => format!("{other:?}"),
-        };
-        let id = xeplint::xml::NodeId::from_index(i);
-        let children: Vec<usize> = tree.children(id).map(|c| c.index()).collect();
-        let _ = writeln!(
-            out,
-            "{i}: {kind} span={:?} parent={:?} origin={:?} children={children:?}",
-            n.span,
-            n.parent.map(|p| p.index()),
-            n.origin.map(|o| o.index())
-        );
-    }
-    let _ = writeln!(out, "{:?}", tree.expansions);
-    let _ = writeln!(out, "root={:?} misc={:?}", tree.root, tree.misc);
-    out
-}
-
 /// Parse and check `docs` in order in one session; the dumps and reports.
 fn run(dir: &Path, docs: &[&str], no_replay: bool, limits: &Limits) -> Vec<String> {
     let mut options = Options::default();
@@ -65,12 +37,7 @@ fn run(dir: &Path, docs: &[&str], no_replay: bool, limits: &Limits) -> Vec<Strin
             let input = Input::file(dir.join(name));
             let parsed = session.parse(&input).expect("readable");
             let report = session.check(&input);
-            format!(
-                "{}\n{:#?}\n{:#?}",
-                dump(&parsed.tree),
-                parsed.diagnostics,
-                report.diagnostics
-            )
+            format!("{}\n{:#?}", harness::dump(&parsed), report.diagnostics)
         })
         .collect()
 }

@@ -80,63 +80,50 @@ pub struct Element {
     pub end_span: Option<Span>,
 }
 
-/// The attributes of one element, in the tree's attribute arena.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct AttrRange {
-    start: u32,
-    len: u32,
-}
-
-impl AttrRange {
-    pub fn new(start: usize, len: usize) -> AttrRange {
-        AttrRange {
-            start: u32::try_from(start).unwrap_or(u32::MAX),
-            len: u32::try_from(len).unwrap_or(0),
+/// A run of one of the tree's arenas: where it starts and how long it is.
+/// Each arena has its own type, so that a run of one cannot index another.
+macro_rules! arena_run {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+        pub struct $name {
+            start: u32,
+            len: u32,
         }
-    }
 
-    /// Start and length in the arena.
-    pub fn bounds(self) -> (usize, usize) {
-        (self.start as usize, self.len as usize)
-    }
+        impl $name {
+            pub fn new(start: usize, len: usize) -> $name {
+                $name {
+                    start: u32::try_from(start).unwrap_or(u32::MAX),
+                    len: u32::try_from(len).unwrap_or(0),
+                }
+            }
 
-    pub fn len(self) -> usize {
-        self.len as usize
-    }
+            /// Start and length in the arena.
+            pub fn bounds(self) -> (usize, usize) {
+                (self.start as usize, self.len as usize)
+            }
 
-    pub fn is_empty(self) -> bool {
-        self.len == 0
-    }
-}
+            pub fn len(self) -> usize {
+                self.len as usize
+            }
 
-/// Character data kept in the tree's text arena: read it with [`Tree::str`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct TextRef {
-    start: u32,
-    len: u32,
-}
-
-impl TextRef {
-    pub fn new(start: usize, len: usize) -> TextRef {
-        TextRef {
-            start: u32::try_from(start).unwrap_or(u32::MAX),
-            len: u32::try_from(len).unwrap_or(0),
+            pub fn is_empty(self) -> bool {
+                self.len == 0
+            }
         }
-    }
-
-    /// Start and length in the arena.
-    pub fn bounds(self) -> (usize, usize) {
-        (self.start as usize, self.len as usize)
-    }
-
-    pub fn len(self) -> usize {
-        self.len as usize
-    }
-
-    pub fn is_empty(self) -> bool {
-        self.len == 0
-    }
+    };
 }
+
+arena_run!(
+    /// The attributes of one element, in the tree's attribute arena.
+    AttrRange
+);
+
+arena_run!(
+    /// Character data kept in the tree's text arena: read it with [`Tree::str`].
+    TextRef
+);
 
 #[derive(Debug, Clone)]
 pub enum NodeKind {
