@@ -323,8 +323,18 @@ impl ReplayStore {
         }
     }
 
-    /// Drop what a failed recording added.
-    fn truncate(&mut self, nodes: usize, text: usize, attrs: usize, expansions: usize) {
+    /// How long each pool is: [`ReplayStore::truncate`] goes back to it.
+    fn lens(&self) -> [usize; 4] {
+        [
+            self.nodes.len(),
+            self.text.len(),
+            self.attrs.len(),
+            self.expansions.len(),
+        ]
+    }
+
+    /// Drop what a failed recording added since `lens`.
+    fn truncate(&mut self, [nodes, text, attrs, expansions]: [usize; 4]) {
         self.nodes.truncate(nodes);
         self.text.truncate(text);
         self.attrs.truncate(attrs);
@@ -1699,17 +1709,12 @@ impl<'l> P<'l> {
             return;
         }
         store.reserve();
-        let lens = (
-            store.nodes.len(),
-            store.text.len(),
-            store.attrs.len(),
-            store.expansions.len(),
-        );
+        let lens = store.lens();
         match self.record_into(&mut store, m) {
             Some(replay) => {
                 store.index.insert(decl, replay);
             }
-            None => store.truncate(lens.0, lens.1, lens.2, lens.3),
+            None => store.truncate(lens),
         }
     }
 
