@@ -142,6 +142,9 @@ pub struct Loader {
     /// `canonicalize` answers, once per path and run: every document of a
     /// folder names the same folder, entity file and DTD.
     canon: Mutex<HashMap<PathBuf, Canonical>>,
+    /// [`Loader::resolve_cached`] answers, keyed by the SYSTEM id, the folder
+    /// and the root (the first two prefixed with their lengths).
+    resolved: Mutex<HashMap<Vec<u8>, Result<PathBuf, Refusal>>>,
 }
 
 impl Loader {
@@ -152,6 +155,7 @@ impl Loader {
             generation: AtomicU64::new(0),
             roots: Mutex::new(HashMap::new()),
             canon: Mutex::new(HashMap::new()),
+            resolved: Mutex::new(HashMap::new()),
         }
     }
 
@@ -215,7 +219,32 @@ impl Loader {
         base_dir: &Path,
         root: &Path,
     ) -> Result<PathBuf, Refusal> {
-        resolve_with(system, base_dir, root, |p| self.canonical(p).ok())
+        // Every document of a folder names the same files: resolve each
+        // name once per folder instead of normalizing paths per document.
+        let (dir, root_bytes) = (
+            base_dir.as_os_str().as_encoded_bytes(),
+            root.as_os_str().as_encoded_bytes(),
+        );
+        let mut key = Vec::with_capacity(system.len() + dir.len() + root_bytes.len() + 16);
+        for part in [system.as_bytes(), dir] {
+            key.extend_from_slice(&(part.len() as u64).to_le_bytes());
+            key.extend_from_slice(part);
+        }
+        key.extend_from_slice(root_bytes);
+        if let Some(r) = self
+            .resolved
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+        {
+            return r.clone();
+        }
+        let r = resolve_with(system, base_dir, root, |p| self.canonical(p).ok());
+        self.resolved
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, r.clone());
+        r
     }
 
     /// Read and parse a file of declarations, once per run.

@@ -362,10 +362,20 @@ impl Frag<'_> {
     }
 
     /// The span of `text[a..b]`, widened to whole characters.
-    #[inline]
+    #[inline(always)]
     fn span(&self, a: usize, b: usize) -> Span {
         let a = floor_char(self.text, a);
         let b = ceil_char(self.text, b);
+        if self.decl.is_none() {
+            // The document's own text: offsets are source offsets.
+            return Span::new(self.file, a, b.max(a));
+        }
+        self.entity_span(a, b)
+    }
+
+    /// [`Frag::span`] in an entity's text, mapped back to where it was written.
+    #[inline(never)]
+    fn entity_span(&self, a: usize, b: usize) -> Span {
         let sa = self.pos(a);
         let sb = if b > a { self.pos(b) } else { sa };
         Span::new(self.file, sa, sb.max(sa))
@@ -437,17 +447,54 @@ struct P<'l> {
 /// encodings of U+FFFE and U+FFFF (and of other characters, which the precise
 /// check then lets through).
 fn may_hold_forbidden_char(s: &[u8]) -> bool {
+    fold_bytes(s, SUSPICIOUS, |b| text_flags(b) & SUSPICIOUS) != 0
+}
+
+/// The OR of `f` over the bytes of `s`, in fixed-size blocks the compiler
+/// turns into vector code, stopping once `all` bits are set. A tail shorter
+/// than a block is read as an overlapping block ending where `s` ends:
+/// bytes seen twice change nothing in an OR.
+#[inline(always)]
+fn fold_bytes(s: &[u8], all: u8, f: impl Fn(u8) -> u8 + Copy) -> u8 {
     #[inline(always)]
-    fn suspicious(b: u8) -> bool {
-        (b < 0x20) & (b != b'\t') & (b != b'\n') & (b != b'\r') | (b == 0xEF)
+    fn block<const N: usize>(s: &[u8], f: impl Fn(u8) -> u8) -> u8 {
+        <&[u8; N]>::try_from(s).map_or(0, |b| b.iter().fold(0u8, |a, &c| a | f(c)))
     }
-    let mut blocks = s.chunks_exact(32);
-    for block in &mut blocks {
-        if block.iter().fold(false, |acc, &b| acc | suspicious(b)) {
-            return true;
+    let n = s.len();
+    if n >= 32 {
+        let mut acc = 0u8;
+        let mut blocks = s.chunks_exact(32);
+        for b in &mut blocks {
+            acc |= block::<32>(b, f);
+            if acc == all {
+                return acc;
+            }
         }
+        if !blocks.remainder().is_empty() {
+            acc |= block::<32>(s.get(n - 32..).unwrap_or(&[]), f);
+        }
+        acc
+    } else if n >= 16 {
+        block::<16>(s.get(..16).unwrap_or(&[]), f) | block::<16>(s.get(n - 16..).unwrap_or(&[]), f)
+    } else if n >= 8 {
+        block::<8>(s.get(..8).unwrap_or(&[]), f) | block::<8>(s.get(n - 8..).unwrap_or(&[]), f)
+    } else {
+        s.iter().fold(0u8, |a, &c| a | f(c))
     }
-    blocks.remainder().iter().any(|&b| suspicious(b))
+}
+
+/// The first byte of an attribute value that normalization must look at:
+/// `&`, `<`, tab, line feed or carriage return. Values without one (nearly
+/// all) are cleared by one vectorized pass.
+fn find_value_special(s: &[u8]) -> Option<usize> {
+    #[inline(always)]
+    fn special(b: u8) -> u8 {
+        u8::from(matches!(b, b'&' | b'<' | b'\t' | b'\n' | b'\r'))
+    }
+    if fold_bytes(s, 1, special) == 0 {
+        return None;
+    }
+    s.iter().position(|&b| special(b) != 0)
 }
 
 /// [`scan_text`] found a byte [`may_hold_forbidden_char`] would flag.
@@ -460,20 +507,14 @@ const AMPERSAND: u8 = 4;
 /// What a piece of text holds that needs a closer look, in one vectorizable
 /// pass: [`SUSPICIOUS`], [`BRACKET`] and [`AMPERSAND`] bits.
 fn scan_text(s: &[u8]) -> u8 {
-    #[inline(always)]
-    fn flags(b: u8) -> u8 {
-        let bad = (b < 0x20) & (b != b'\t') & (b != b'\n') & (b != b'\r') | (b == 0xEF);
-        u8::from(bad) | (u8::from(b == b']') << 1) | (u8::from(b == b'&') << 2)
-    }
-    let mut acc = 0u8;
-    let mut blocks = s.chunks_exact(32);
-    for block in &mut blocks {
-        acc |= block.iter().fold(0u8, |a, &b| a | flags(b));
-        if acc == SUSPICIOUS | BRACKET | AMPERSAND {
-            return acc;
-        }
-    }
-    blocks.remainder().iter().fold(acc, |a, &b| a | flags(b))
+    fold_bytes(s, SUSPICIOUS | BRACKET | AMPERSAND, text_flags)
+}
+
+/// The [`scan_text`] bits of one byte.
+#[inline(always)]
+fn text_flags(b: u8) -> u8 {
+    let bad = (b < 0x20) & (b != b'\t') & (b != b'\n') & (b != b'\r') | (b == 0xEF);
+    u8::from(bad) | (u8::from(b == b']') << 1) | (u8::from(b == b'&') << 2)
 }
 
 /// Lookup table for ASCII name characters: 1 = name start, 2 = name only.
@@ -1302,10 +1343,7 @@ impl<'l> P<'l> {
                 return self.tree.attrs_since(first_attr);
             }
             let vstart = i + 1;
-            let Some(vlen) = b
-                .get(vstart..)
-                .and_then(|r| r.iter().position(|&c| Some(c) == q))
-            else {
+            let Some(vlen) = q.and_then(|q| memchr::memchr(q, b.get(vstart..)?)) else {
                 bad(
                     self,
                     name_at,
@@ -1367,11 +1405,7 @@ impl<'l> P<'l> {
         let mut out = CompactString::with_capacity(raw.len());
         let mut rest = raw;
         let mut off = 0;
-        let special = |r: &str| {
-            r.bytes()
-                .position(|b| matches!(b, b'&' | b'<' | b'\t' | b'\n' | b'\r'))
-        };
-        while let Some(i) = special(rest) {
+        while let Some(i) = find_value_special(rest.as_bytes()) {
             if self.abort {
                 break;
             }
@@ -1868,8 +1902,27 @@ impl<'l> P<'l> {
     fn end_tag(&mut self, frag: &Frag<'_>, raw: &str, before: usize, frame: usize) {
         self.flush_text();
         let inner = raw.get(2..raw.len().saturating_sub(1)).unwrap_or("");
-        let name = inner.trim_end();
+        let name = inner.trim_end_matches([' ', '\t', '\r', '\n']);
         let span = frag.span(before, before + raw.len());
+        // The usual case: the end tag closes the innermost open element,
+        // whose name was checked in its start tag.
+        if let Some(&top) = self.stack.last()
+            && self.stack.len() > frame
+            && self.element_name(top) == name
+        {
+            self.stack.pop();
+            if let Some(Node {
+                kind: NodeKind::Element(e),
+                ..
+            }) = self.tree.nodes.get_mut(top.index())
+            {
+                e.end_span = Some(span);
+            }
+            if self.stack.is_empty() && self.tree.root == Some(top) {
+                self.root_closed = true;
+            }
+            return;
+        }
         if !is_xml_name(name) {
             let d = Diagnostic::error(
                 "xml-bad-name",
@@ -2314,6 +2367,56 @@ mod tests {
                 s.contains('&'),
                 "{s:?}"
             );
+        }
+    }
+
+    #[test]
+    fn block_scans_see_every_byte_at_every_length() {
+        let slow = |s: &[u8]| s.iter().fold(0u8, |a, &b| a | text_flags(b));
+        for len in 0..100usize {
+            for at in 0..len {
+                for c in [0u8, 7, 0xEF, b']', b'&'] {
+                    let mut v = vec![b'a'; len];
+                    if let Some(slot) = v.get_mut(at) {
+                        *slot = c;
+                    }
+                    assert_eq!(scan_text(&v), slow(&v), "{len} {at} {c}");
+                    assert_eq!(
+                        may_hold_forbidden_char(&v),
+                        slow(&v) & SUSPICIOUS != 0,
+                        "{len} {at} {c}"
+                    );
+                }
+            }
+            assert_eq!(scan_text(&vec![b'a'; len]), 0);
+        }
+    }
+
+    #[test]
+    fn value_scan_finds_the_first_special_byte() {
+        let slow = |s: &[u8]| {
+            s.iter()
+                .position(|b| matches!(b, b'&' | b'<' | b'\t' | b'\n' | b'\r'))
+        };
+        let mut cases: Vec<Vec<u8>> = vec![Vec::new()];
+        for len in [1usize, 15, 16, 17, 31, 32, 33, 40] {
+            for at in [0, 1, len / 2, len.saturating_sub(1)] {
+                for c in [b'&', b'<', b'\t', b'\n', b'\r', b'x'] {
+                    let mut v = vec![b'a'; len];
+                    if let Some(slot) = v.get_mut(at) {
+                        *slot = c;
+                    }
+                    cases.push(v.clone());
+                    // A second special byte after the first.
+                    if let Some(slot) = v.get_mut(len - 1) {
+                        *slot = b'&';
+                    }
+                    cases.push(v);
+                }
+            }
+        }
+        for s in &cases {
+            assert_eq!(find_value_special(s), slow(s), "{s:?}");
         }
     }
 }
