@@ -193,12 +193,7 @@ pub fn parse_document(
         p.diags.push(d);
         return p.finish(true);
     }
-    let frag = Frag {
-        text: &text,
-        file,
-        decl: None,
-        origin: None,
-    };
+    let frag = Frag::new(&text, file, None, None);
     let start = if text.starts_with('\u{FEFF}') { 3 } else { 0 };
     p.content(&frag, start, true);
     if !p.abort && !p.truncated {
@@ -349,7 +344,21 @@ struct Frag<'a> {
     origin: Option<ExpId>,
 }
 
-impl Frag<'_> {
+impl<'a> Frag<'a> {
+    fn new(
+        text: &'a str,
+        file: FileId,
+        decl: Option<&'a EntityDecl>,
+        origin: Option<ExpId>,
+    ) -> Frag<'a> {
+        Frag {
+            text,
+            file,
+            decl,
+            origin,
+        }
+    }
+
     #[inline]
     fn pos(&self, off: usize) -> usize {
         match self.decl {
@@ -447,7 +456,7 @@ struct P<'l> {
 /// encodings of U+FFFE and U+FFFF (and of other characters, which the precise
 /// check then lets through).
 fn may_hold_forbidden_char(s: &[u8]) -> bool {
-    fold_bytes(s, SUSPICIOUS, |b| text_flags(b) & SUSPICIOUS) != 0
+    fold_bytes(s, 1, suspicious) != 0
 }
 
 /// The OR of `f` over the bytes of `s`, in fixed-size blocks the compiler
@@ -458,7 +467,10 @@ fn may_hold_forbidden_char(s: &[u8]) -> bool {
 fn fold_bytes(s: &[u8], all: u8, f: impl Fn(u8) -> u8 + Copy) -> u8 {
     #[inline(always)]
     fn block<const N: usize>(s: &[u8], f: impl Fn(u8) -> u8) -> u8 {
-        <&[u8; N]>::try_from(s).map_or(0, |b| b.iter().fold(0u8, |a, &c| a | f(c)))
+        match <&[u8; N]>::try_from(s) {
+            Ok(b) => b.iter().fold(0u8, |a, &c| a | f(c)),
+            Err(_) => 0,
+        }
     }
     let n = s.len();
     if n >= 32 {
@@ -497,6 +509,12 @@ fn find_value_special(s: &[u8]) -> Option<usize> {
     s.iter().position(|&b| special(b) != 0)
 }
 
+/// 1 for a byte [`may_hold_forbidden_char`] flags, else 0.
+#[inline(always)]
+fn suspicious(b: u8) -> u8 {
+    u8::from((b < 0x20) & (b != b'\t') & (b != b'\n') & (b != b'\r') | (b == 0xEF))
+}
+
 /// [`scan_text`] found a byte [`may_hold_forbidden_char`] would flag.
 const SUSPICIOUS: u8 = 1;
 /// [`scan_text`] found a `]`.
@@ -504,17 +522,12 @@ const BRACKET: u8 = 2;
 /// [`scan_text`] found a `&`.
 const AMPERSAND: u8 = 4;
 
-/// What a piece of text holds that needs a closer look, in one vectorizable
+/// What a run of text holds that needs a closer look, in one vectorized
 /// pass: [`SUSPICIOUS`], [`BRACKET`] and [`AMPERSAND`] bits.
 fn scan_text(s: &[u8]) -> u8 {
-    fold_bytes(s, SUSPICIOUS | BRACKET | AMPERSAND, text_flags)
-}
-
-/// The [`scan_text`] bits of one byte.
-#[inline(always)]
-fn text_flags(b: u8) -> u8 {
-    let bad = (b < 0x20) & (b != b'\t') & (b != b'\n') & (b != b'\r') | (b == 0xEF);
-    u8::from(bad) | (u8::from(b == b']') << 1) | (u8::from(b == b'&') << 2)
+    fold_bytes(s, SUSPICIOUS | BRACKET | AMPERSAND, |b| {
+        suspicious(b) | (u8::from(b == b']') << 1) | (u8::from(b == b'&') << 2)
+    })
 }
 
 /// Lookup table for ASCII name characters: 1 = name start, 2 = name only.
@@ -759,14 +772,8 @@ impl<'l> P<'l> {
     fn content(&mut self, frag: &Frag<'_>, mut start: usize, is_doc: bool) {
         let frame = self.stack.len();
         'restart: while let Some(sub) = frag.text.get(start..) {
-            // quick-xml drops a byte order mark at the start of what it reads,
-            // which would shift every position after it. Here U+FEFF is a
-            // character like any other (the document's own mark is skipped
-            // before the first call): hand it over as text.
-            if sub.starts_with('\u{FEFF}') {
-                self.text(frag, "\u{FEFF}", start);
-                start += 3;
-                continue 'restart;
+            if self.abort {
+                return;
             }
             let mut r = Reader::from_str(sub);
             {
@@ -783,6 +790,35 @@ impl<'l> P<'l> {
                     return;
                 }
                 let before = start + r.buffer_position() as usize;
+                // Character data and references are read here, markup by
+                // quick-xml. The text is known to be UTF-8, which spares
+                // quick-xml's check of every text run; and the reader is only
+                // ever asked to read at a `<`, never at a byte order mark
+                // (which it would drop, shifting every position after it:
+                // here U+FEFF is a character like any other).
+                match frag.text.as_bytes().get(before) {
+                    None => break 'restart,
+                    Some(b'<') => {}
+                    Some(&b) => {
+                        let next = if b == b'&' {
+                            self.ampersand(frag, before)
+                        } else {
+                            let run = frag.text.get(before..).unwrap_or("").as_bytes();
+                            let end = memchr::memchr2(b'<', b'&', run)
+                                .map_or(frag.text.len(), |i| before + i);
+                            self.text(frag, frag.text.get(before..end).unwrap_or(""), before);
+                            end
+                        };
+                        // Move the reader past what was read here (one reader
+                        // per call: a new one would allocate its name stack).
+                        let Some(rest) = frag.text.as_bytes().get(next..) else {
+                            break 'restart;
+                        };
+                        *r.get_mut() = rest;
+                        start = next.saturating_sub(r.buffer_position() as usize);
+                        continue;
+                    }
+                }
                 match r.read_event() {
                     Ok(Event::Eof) => break 'restart,
                     Ok(ev) => {
@@ -828,6 +864,30 @@ impl<'l> P<'l> {
                 .help(format!("add `</{name}>` to the entity's replacement text"));
                 let d = self.with_origin(d, frag.origin);
                 self.push(d);
+            }
+        }
+    }
+
+    /// The `&` at `start`: a reference up to the next `;`, or, when `&` or
+    /// `<` comes first, a bare `&` starting a run of text (as quick-xml reads
+    /// them). Returns where reading goes on.
+    fn ampersand(&mut self, frag: &Frag<'_>, start: usize) -> usize {
+        let rest = frag.text.get(start..).unwrap_or("");
+        let after_amp = rest.as_bytes().get(1..).unwrap_or(&[]);
+        match memchr::memchr3(b';', b'&', b'<', after_amp) {
+            Some(i) if after_amp.get(i) == Some(&b';') => {
+                let end = start + i + 2;
+                self.reference(frag, frag.text.get(start..end).unwrap_or(""), start);
+                end
+            }
+            Some(i) => {
+                let end = start + i + 1;
+                self.text(frag, frag.text.get(start..end).unwrap_or(""), start);
+                end
+            }
+            None => {
+                self.text(frag, rest, start);
+                frag.text.len()
             }
         }
     }
@@ -1070,10 +1130,16 @@ impl<'l> P<'l> {
         }
     }
 
+    #[inline(always)]
     fn check_chars(&mut self, frag: &Frag<'_>, s: &str, base: usize) {
-        if !may_hold_forbidden_char(s.as_bytes()) {
-            return;
+        if may_hold_forbidden_char(s.as_bytes()) {
+            self.report_forbidden_char(frag, s, base);
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn report_forbidden_char(&mut self, frag: &Frag<'_>, s: &str, base: usize) {
         for (i, c) in s.char_indices() {
             if !is_xml_char(c) {
                 let at = base + i;
@@ -1087,10 +1153,11 @@ impl<'l> P<'l> {
         }
     }
 
+    /// Character data: `raw` is `frag.text[before..]`.
     fn text(&mut self, frag: &Frag<'_>, raw: &str, before: usize) {
         let flags = scan_text(raw.as_bytes());
         if flags & SUSPICIOUS != 0 {
-            self.check_chars(frag, raw, before);
+            self.report_forbidden_char(frag, raw, before);
         }
         if flags & BRACKET != 0
             && let Some(i) = raw.find("]]>")
@@ -1696,12 +1763,7 @@ impl<'l> P<'l> {
             parent: frag.origin,
         });
         self.active.push(CompactString::from(body));
-        let inner = Frag {
-            text,
-            file: decl.name_span.file,
-            decl: Some(decl),
-            origin: Some(exp),
-        };
+        let inner = Frag::new(text, decl.name_span.file, Some(decl), Some(exp));
         self.content(&inner, 0, false);
         self.flush_text();
         self.active.pop();
@@ -2347,48 +2409,36 @@ mod tests {
             "\u{FFFF}",
             "\u{FEFF} bom",
             "\u{FFFD} replacement",
-            "a]]>b",
-            "x & y",
             &"long ".repeat(40),
             &format!("{}\u{1}", "y".repeat(70)),
         ] {
-            let forbidden = s.chars().any(|c| !is_xml_char(c));
-            if forbidden {
+            if s.chars().any(|c| !is_xml_char(c)) {
                 assert!(may_hold_forbidden_char(s.as_bytes()), "{s:?}");
-                assert!(scan_text(s.as_bytes()) & SUSPICIOUS != 0, "{s:?}");
             }
-            assert_eq!(
-                scan_text(s.as_bytes()) & BRACKET != 0,
-                s.contains(']'),
-                "{s:?}"
-            );
-            assert_eq!(
-                scan_text(s.as_bytes()) & AMPERSAND != 0,
-                s.contains('&'),
-                "{s:?}"
-            );
         }
     }
 
     #[test]
     fn block_scans_see_every_byte_at_every_length() {
-        let slow = |s: &[u8]| s.iter().fold(0u8, |a, &b| a | text_flags(b));
         for len in 0..100usize {
             for at in 0..len {
-                for c in [0u8, 7, 0xEF, b']', b'&'] {
+                for c in 0..=255u8 {
                     let mut v = vec![b'a'; len];
                     if let Some(slot) = v.get_mut(at) {
                         *slot = c;
                     }
-                    assert_eq!(scan_text(&v), slow(&v), "{len} {at} {c}");
                     assert_eq!(
                         may_hold_forbidden_char(&v),
-                        slow(&v) & SUSPICIOUS != 0,
+                        suspicious(c) != 0,
                         "{len} {at} {c}"
                     );
+                    let flags = scan_text(&v);
+                    assert_eq!(flags & SUSPICIOUS != 0, suspicious(c) != 0);
+                    assert_eq!(flags & BRACKET != 0, c == b']');
+                    assert_eq!(flags & AMPERSAND != 0, c == b'&');
                 }
             }
-            assert_eq!(scan_text(&vec![b'a'; len]), 0);
+            assert!(!may_hold_forbidden_char(&vec![b'a'; len]));
         }
     }
 
