@@ -228,6 +228,25 @@ impl Automaton {
         }
     }
 
+    /// Whether each state has at most one successor per name (the model is
+    /// not ambiguous): then [`Automaton::next`] runs it one state at a time.
+    pub fn is_deterministic(&self) -> bool {
+        self.ambiguous.is_none()
+    }
+
+    /// The state reached from `s` on `sym`, for a deterministic automaton:
+    /// [`Automaton::step`] from `[s]` gives `[next]`, or nothing for `None`.
+    pub fn next(&self, s: State, sym: Sym) -> Option<State> {
+        let t = self.table(s);
+        let i = t.partition_point(|&(x, _)| x < sym);
+        t.get(i).filter(|&&(x, _)| x == sym).map(|&(_, to)| to)
+    }
+
+    /// Whether the content may end in state `s`.
+    pub fn accepts_state(&self, s: State) -> bool {
+        self.accept.get(s as usize).copied().unwrap_or(false)
+    }
+
     /// Whether the content may end in one of `states`.
     pub fn accepts(&self, states: &[State]) -> bool {
         states
@@ -411,6 +430,10 @@ impl ElementType {
 #[derive(Debug, Clone, Default)]
 pub struct CompiledDtd {
     names: HashMap<String, Sym>,
+    /// [`CompiledDtd::symbol`]'s table: open addressing on a cheap hash of
+    /// the name ([`name_slot`]), each slot a symbol or [`NO_SYM`]; rebuilt
+    /// by [`CompiledDtd::build`] once every name is interned.
+    slots: Vec<Sym>,
     pub elements: Vec<ElementType>,
     /// Validity errors in the declarations themselves (`dtd-declaration`).
     pub errors: Vec<Diagnostic>,
@@ -462,7 +485,27 @@ impl CompiledDtd {
                 dtd.attribute(sym, def);
             }
         }
+        dtd.index_names();
         dtd
+    }
+
+    /// Fill [`CompiledDtd::slots`] from the interned names: a table at most
+    /// a quarter full, so that a probe for a name the DTD does not know
+    /// mostly ends at its first slot.
+    fn index_names(&mut self) {
+        let size = (self.elements.len().saturating_mul(4))
+            .max(16)
+            .next_power_of_two();
+        let mut slots = vec![NO_SYM; size];
+        let mask = size - 1;
+        for (sym, e) in self.elements.iter().enumerate() {
+            let mut i = name_slot(&e.name) & mask;
+            while slots[i] != NO_SYM {
+                i = (i + 1) & mask;
+            }
+            slots[i] = sym as Sym;
+        }
+        self.slots = slots;
     }
 
     fn intern(&mut self, name: &str) -> Sym {
@@ -581,7 +624,20 @@ impl CompiledDtd {
 
     /// The symbol of an element name, if the DTD mentions it.
     pub fn symbol(&self, name: &str) -> Option<Sym> {
-        self.names.get(name).copied()
+        // The table is never full: a probe meets an empty slot or the name.
+        let mask = self.slots.len().checked_sub(1)?;
+        let mut i = name_slot(name) & mask;
+        for _ in 0..self.slots.len() {
+            let sym = *self.slots.get(i)?;
+            if sym == NO_SYM {
+                return None;
+            }
+            if self.elements.get(sym as usize)?.name == name {
+                return Some(sym);
+            }
+            i = (i + 1) & mask;
+        }
+        None
     }
 
     pub fn element(&self, sym: Sym) -> &ElementType {
@@ -599,6 +655,20 @@ impl CompiledDtd {
             .filter(|e| e.decl.is_some())
             .map(|e| e.name.as_str())
     }
+}
+
+/// An empty slot of [`CompiledDtd::slots`].
+const NO_SYM: Sym = Sym::MAX;
+
+/// Where a name's probe starts in [`CompiledDtd::slots`] (before masking):
+/// a hash of its length and of its first, middle and last bytes, which is
+/// enough to tell apart the names of a DTD (a clash costs one more probe).
+fn name_slot(name: &str) -> usize {
+    let b = name.as_bytes();
+    let n = b.len();
+    let at = |i: usize| u64::from(b.get(i).copied().unwrap_or(0));
+    let key = (n as u64) | at(0) << 8 | at(n.wrapping_sub(1)) << 16 | at(n / 2) << 24 | at(1) << 32;
+    (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40) as usize
 }
 
 fn intern(names: &mut HashMap<String, Sym>, elements: &mut Vec<ElementType>, name: &str) -> Sym {
@@ -620,6 +690,12 @@ fn intern(names: &mut HashMap<String, Sym>, elements: &mut Vec<ElementType>, nam
 /// XML white space.
 pub fn is_ws(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\n' | '\r')
+}
+
+/// [`is_ws`] for one byte of UTF-8: a string is all white space exactly
+/// when all its bytes are (no byte of a multi-byte character is ASCII).
+pub fn is_ws_byte(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
 }
 
 /// The value of a tokenized attribute after normalization: leading and
@@ -840,6 +916,40 @@ mod tests {
         assert_eq!(a.states(), 5);
         assert_eq!(a.tables.len(), 1);
         assert!(ok(&d, "r", "d c b a a"));
+    }
+
+    /// [`CompiledDtd::symbol`] finds exactly the names the DTD interned.
+    #[test]
+    fn symbol_table_agrees_with_names() {
+        let check = |d: &CompiledDtd, extra: &[String]| {
+            let mut probes: Vec<String> = extra.to_vec();
+            for n in d.names.keys() {
+                probes.push(n.clone());
+                probes.push(format!("{n}x"));
+                probes.push(format!("x{n}"));
+                probes.push(n.chars().rev().collect());
+                probes.push(n.to_uppercase());
+                probes.push(n.chars().skip(1).collect());
+            }
+            for p in &probes {
+                assert_eq!(d.symbol(p), d.names.get(p.as_str()).copied(), "{p:?}");
+            }
+        };
+        let probes: Vec<String> = ["", "a", "é", "section", "section5", "p", "x:y"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        check(&CompiledDtd::default(), &probes);
+        check(&dtd(include_str!("../../schemas/xep.dtd")), &probes);
+        // Names alike in length and in the bytes hashed: every lookup
+        // probes past clashes.
+        let mut text = String::new();
+        for i in 0..300 {
+            text.push_str(&format!("<!ELEMENT a{:03}a{:03}a EMPTY>", i, 299 - i));
+        }
+        let d = dtd(&text);
+        assert_eq!(d.names.len(), 300);
+        check(&d, &probes);
     }
 
     #[test]
