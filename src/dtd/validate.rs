@@ -15,7 +15,7 @@
 use crate::check::Options;
 use crate::diag::{Diagnostic, Severity};
 use crate::dtd::compile::{
-    CompiledDtd, Content, State, Sym, check_value, is_ws, normalize, normalized,
+    CompiledDtd, Content, State, Sym, check_value, is_ws, is_ws_byte, normalize, normalized,
 };
 use crate::dtd::decl::{AttDefault, AttType, Decl, EntityValue, Subset, parse_decls};
 use crate::load::{ExtFile, Loader};
@@ -52,6 +52,18 @@ impl DtdCache {
     /// Validate `parsed` against the DTD it names (or `--dtd`, or the bundled
     /// one) and return the `dtd-…` diagnostics.
     pub fn validate(&self, loader: &Loader, options: &Options, parsed: &Parsed) -> Vec<Diagnostic> {
+        self.validate_with(loader, options, parsed, true)
+    }
+
+    /// [`DtdCache::validate`]; `fast: false` leaves out the shortcuts taken
+    /// for content with nothing to report (tests compare both ways).
+    fn validate_with(
+        &self,
+        loader: &Loader,
+        options: &Options,
+        parsed: &Parsed,
+        fast: bool,
+    ) -> Vec<Diagnostic> {
         let mut out = Vec::new();
         if parsed.undecodable {
             return out;
@@ -102,9 +114,22 @@ impl DtdCache {
         } else {
             0
         };
+        // The symbol of every element, looked up once: the walk and the
+        // check of its parent's content both need it.
+        let syms = parsed
+            .tree
+            .nodes
+            .iter()
+            .map(|n| match &n.kind {
+                NodeKind::Element(e) => dtd.symbol(&e.name),
+                _ => None,
+            })
+            .collect();
         let mut v = Validator {
             dtd: &dtd,
             tree: &parsed.tree,
+            syms,
+            fast,
             file: parsed.file,
             out,
             errors: 0,
@@ -292,6 +317,10 @@ fn splice(ext: &ExtFile, decls: &[Decl], g: &mut Gathered, depth: usize) {
 struct Validator<'a> {
     dtd: &'a CompiledDtd,
     tree: &'a Tree,
+    /// By node index: the DTD's symbol for the element's name, if any.
+    syms: Vec<Option<Sym>>,
+    /// Whether to take the shortcuts for valid content.
+    fast: bool,
     out: Vec<Diagnostic>,
     errors: usize,
     capped: bool,
@@ -360,6 +389,11 @@ fn tag(name: &str) -> String {
 }
 
 impl<'a> Validator<'a> {
+    /// The DTD's symbol for an element's name (`None` for other nodes).
+    fn sym(&self, id: NodeId) -> Option<Sym> {
+        self.syms.get(id.index()).copied().flatten()
+    }
+
     /// Record a finding (moved to the document when it came from an
     /// entity); its index in `out`, unless the cap was reached.
     fn emit(&mut self, d: Diagnostic, origin: Option<ExpId>) -> Option<usize> {
@@ -443,7 +477,7 @@ impl<'a> Validator<'a> {
             let NodeKind::Element(el) = &node.kind else {
                 continue;
             };
-            let sym = self.dtd.symbol(&el.name);
+            let sym = self.sym(id);
             let declared = sym.filter(|&s| self.dtd.element(s).decl.is_some());
             let Some(sym) = declared else {
                 let mut d = Diagnostic::error(
@@ -734,13 +768,10 @@ impl<'a> Validator<'a> {
         let mut groups: Vec<(Option<ExpId>, Vec<NodeId>)> = Vec::new();
         for c in tree.children(id) {
             let Some(cn) = tree.node(c) else { continue };
-            let NodeKind::Element(e) = &cn.kind else {
+            let NodeKind::Element(_) = &cn.kind else {
                 continue;
             };
-            let Some(s) = dtd
-                .symbol(&e.name)
-                .filter(|&s| dtd.element(s).decl.is_some())
-            else {
+            let Some(s) = self.sym(c).filter(|&s| dtd.element(s).decl.is_some()) else {
                 continue; // reported as undeclared
             };
             if allowed.binary_search(&s).is_ok() {
@@ -812,6 +843,9 @@ impl<'a> Validator<'a> {
         let NodeKind::Element(parent) = &node.kind else {
             return;
         };
+        if self.fast && a.is_deterministic() && self.children_fit(a, id) {
+            return;
+        }
         let pname = parent.name.as_str();
         let help = || format!("<{pname}> takes: {}", a.model);
         let mut cur = std::mem::take(&mut self.states);
@@ -829,7 +863,7 @@ impl<'a> Validator<'a> {
             let Some(cn) = tree.node(c) else { continue };
             match &cn.kind {
                 NodeKind::Element(e) => {
-                    let s = dtd.symbol(&e.name);
+                    let s = self.sym(c);
                     let declared = s.filter(|&s| dtd.element(s).decl.is_some());
                     if let Some(s) = s {
                         a.step(&cur, s, &mut next);
@@ -991,6 +1025,34 @@ impl<'a> Validator<'a> {
         self.seen = seen;
     }
 
+    /// Whether the children of `id` match the deterministic automaton `a`
+    /// with nothing to report: every child element steps on, no text but
+    /// white space, no CDATA section, and the content may end there. Exactly
+    /// when [`Validator::children`]'s general loop would emit nothing.
+    fn children_fit(&self, a: &crate::dtd::compile::Automaton, id: NodeId) -> bool {
+        let tree = self.tree;
+        let mut state: State = 0;
+        for c in tree.children(id) {
+            let Some(cn) = tree.node(c) else { continue };
+            match &cn.kind {
+                NodeKind::Element(_) => {
+                    let Some(next) = self.sym(c).and_then(|s| a.next(state, s)) else {
+                        return false;
+                    };
+                    state = next;
+                }
+                NodeKind::Text(t) => {
+                    if !tree.str(*t).bytes().all(is_ws_byte) {
+                        return false;
+                    }
+                }
+                NodeKind::CData(_) => return false,
+                NodeKind::Comment(_) | NodeKind::Pi { .. } => {}
+            }
+        }
+        a.accepts_state(state)
+    }
+
     /// What may come next: the required names if any, else every name
     /// allowed (and the end, when it is allowed); `None` when that is a long
     /// list of options.
@@ -1112,6 +1174,99 @@ mod tests {
         let got = check("<xep><header/></xep>");
         assert_eq!(got[0].1, "dtd-bundled", "{got:#?}");
         assert!(got.iter().any(|g| g.1 == "dtd-content"), "{got:#?}");
+    }
+
+    /// Every finding, in full, with and without the shortcuts for valid
+    /// content.
+    fn both_ways(path: &std::path::Path, text: Option<&str>) -> (String, String) {
+        let session = Session::new(Options::default());
+        let input = Input {
+            path: path.to_path_buf(),
+            display: "t.xml".into(),
+            search_root: None,
+            bytes: text.map(|t| t.as_bytes().to_vec()),
+        };
+        let Ok(parsed) = session.parse(&input) else {
+            return (String::new(), String::new());
+        };
+        let run = |fast| {
+            let got = session
+                .dtds
+                .validate_with(&session.loader, &session.options, &parsed, fast);
+            format!("{got:#?}")
+        };
+        (run(true), run(false))
+    }
+
+    /// The shortcuts for valid content change nothing, on documents made to
+    /// sit at their edges.
+    #[test]
+    fn shortcuts_agree_with_the_general_path() {
+        let dtd = "<!DOCTYPE r [
+<!ELEMENT r (a, b?, c+, (d | e)*, u?)>
+<!ELEMENT a EMPTY>
+<!ELEMENT b (#PCDATA)>
+<!ELEMENT c (#PCDATA | b | d)*>
+<!ELEMENT d (a | b)+>
+<!ELEMENT e ((a, b) | (a, c))>
+<!ELEMENT m (#PCDATA)>
+<!ENTITY ab '<a/><b/>'>
+<!ENTITY t 'text'>
+<!ATTLIST a k CDATA #IMPLIED>
+]>
+";
+        let bodies = [
+            "<r><a/><c/></r>",
+            "<r>\n <a/>\n\t<b>x</b><c>t<b/><d><a/></d></c><d><b/><a/></d><e/><u/></r>",
+            "<r><a/><!-- c --><?pi x?><c/></r>",
+            "<r><a/></r>",
+            "<r/>",
+            "<r></r>",
+            "<r> </r>",
+            "<r><a/>\u{a0}<c/></r>",
+            "<r><a/><![CDATA[ ]]><c/></r>",
+            "<r><a/>text<c/></r>",
+            "<r><a/><c/>&t;</r>",
+            "<r>&ab;<c/></r>",
+            "<r><b/><a/><c/></r>",
+            "<r><a/><c/><b/></r>",
+            "<r><a/><m/><c/></r>",
+            "<r><a/><x/><c/></r>",
+            "<r><a/><c/><e><a/><c/></e><e><a/><b/></e><e><a/></e></r>",
+            "<r><a/><c/><d/></r>",
+            "<r><a/><c/><u><a/></u></r>",
+            "<r><a/><c/><a/><a/><a/><a/><a/></r>",
+            "<r><a k='v'><b/></a><c>&ab;</c></r>",
+            "<r><a/><c/><d><c/></d></r>",
+            "<r><a/><c/></r><!-- after -->",
+            "<r><a/><c/><d>",
+        ];
+        for body in bodies {
+            let doc = format!("{dtd}{body}");
+            let (fast, slow) =
+                both_ways(&std::env::temp_dir().join("xeplint-both.xml"), Some(&doc));
+            assert_eq!(fast, slow, "{body}");
+        }
+        // And on the fixtures, under the bundled DTD and their own.
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let mut dirs = vec![root];
+        let mut files = 0;
+        while let Some(dir) = dirs.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    dirs.push(p);
+                } else if p.extension().is_some_and(|x| x == "xml") {
+                    let (fast, slow) = both_ways(&p, None);
+                    assert_eq!(fast, slow, "{}", p.display());
+                    files += 1;
+                }
+            }
+        }
+        assert!(files > 10, "{files} fixtures");
     }
 
     #[test]
