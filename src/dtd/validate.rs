@@ -146,7 +146,11 @@ impl DtdCache {
             v.emit(d.clone(), None);
         }
         v.root(root, parsed, loader);
-        v.walk(root);
+        // Most documents are valid: when a cheap pass over every element
+        // finds nothing the walk would report, the walk is left out.
+        if !(fast && v.all_valid()) {
+            v.walk(root);
+        }
         v.check_idrefs();
         v.out
     }
@@ -515,6 +519,83 @@ impl<'a> Validator<'a> {
             if self.ends_before_damage(id) {
                 self.content(id, sym);
             }
+        }
+    }
+
+    // ----- shortcuts for valid documents -----
+
+    /// Whether [`Validator::walk`] would report nothing: every element of
+    /// the tree (those under the root and any other) is declared, with a
+    /// deterministic model, attributes that need no finding and record no ID
+    /// ([`Validator::attributes_ok`]), and content that fits
+    /// ([`Validator::content_ok`], checked whatever the damage, which only
+    /// narrows what the walk checks). With no ID recorded and no IDREF to
+    /// check, [`Validator::check_idrefs`] reports nothing either.
+    fn all_valid(&self) -> bool {
+        let dtd = self.dtd;
+        for (i, node) in self.tree.nodes.iter().enumerate() {
+            let NodeKind::Element(el) = &node.kind else {
+                continue;
+            };
+            let Some(sym) = self.syms.get(i).copied().flatten() else {
+                return false;
+            };
+            let et = dtd.element(sym);
+            if et.decl.is_none()
+                || et.ambiguous.is_some()
+                || !self.attributes_ok(el, sym)
+                || !self.content_ok(NodeId::from_index(i), node, sym)
+            {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Whether [`Validator::attributes`] would neither report anything nor
+    /// record an ID or IDREF for this element.
+    fn attributes_ok(&self, el: &crate::xml::Element, sym: Sym) -> bool {
+        let tree = self.tree;
+        let et = self.dtd.element(sym);
+        for a in tree.attributes(el) {
+            let Some(info) = et.attribute(&a.name) else {
+                return false;
+            };
+            if matches!(info.ty, AttType::Id | AttType::Idref | AttType::Idrefs)
+                || check_value(&info.ty, &a.value).is_err()
+            {
+                return false;
+            }
+            if let AttDefault::Fixed(fixed) = &info.default {
+                let value = if info.ty == AttType::Cdata {
+                    std::borrow::Cow::Borrowed(a.value.as_str())
+                } else {
+                    normalized(&a.value)
+                };
+                if value.as_ref() != fixed.as_str() {
+                    return false;
+                }
+            }
+        }
+        et.attributes
+            .iter()
+            .all(|info| info.default != AttDefault::Required || tree.attr(el, &info.name).is_some())
+    }
+
+    /// Whether [`Validator::content`] would report nothing for this element.
+    fn content_ok(&self, id: NodeId, node: &crate::xml::Node, sym: Sym) -> bool {
+        let tree = self.tree;
+        let dtd = self.dtd;
+        match &dtd.element(sym).content {
+            Content::Any | Content::Undeclared => true,
+            Content::Empty => node.first_child.is_none(),
+            Content::Mixed(allowed) => tree.children(id).all(|c| {
+                // Children that are not elements, or not declared, pass.
+                self.sym(c)
+                    .filter(|&s| dtd.element(s).decl.is_some())
+                    .is_none_or(|s| allowed.binary_search(&s).is_ok())
+            }),
+            Content::Children(a) => a.is_deterministic() && self.children_fit(a, id),
         }
     }
 
@@ -1206,13 +1287,16 @@ mod tests {
 <!ELEMENT r (a, b?, c+, (d | e)*, u?)>
 <!ELEMENT a EMPTY>
 <!ELEMENT b (#PCDATA)>
-<!ELEMENT c (#PCDATA | b | d)*>
+<!ELEMENT c (#PCDATA | b | d | m)*>
 <!ELEMENT d (a | b)+>
 <!ELEMENT e ((a, b) | (a, c))>
 <!ELEMENT m (#PCDATA)>
 <!ENTITY ab '<a/><b/>'>
 <!ENTITY t 'text'>
-<!ATTLIST a k CDATA #IMPLIED>
+<!ATTLIST a k CDATA #IMPLIED f CDATA #FIXED 'v' n NMTOKEN 'x' t (p | q) #IMPLIED>
+<!ATTLIST b i ID #IMPLIED>
+<!ATTLIST d r IDREF #IMPLIED g NMTOKENS #FIXED 'a b'>
+<!ATTLIST m q CDATA #REQUIRED>
 ]>
 ";
         let bodies = [
@@ -1240,6 +1324,24 @@ mod tests {
             "<r><a/><c/><d><c/></d></r>",
             "<r><a/><c/></r><!-- after -->",
             "<r><a/><c/><d>",
+            "<r><a/><c/><d><c/>",
+            "<r><a k='1' f='v' n=' y ' t='q'/><c/></r>",
+            "<r><a f='w'/><c/></r>",
+            "<r><a n='x y'/><c/></r>",
+            "<r><a t='z'/><c/></r>",
+            "<r><a z='1'/><c/></r>",
+            "<r><a/><b i='x'/><c/></r>",
+            "<r><a/><b i='x'/><c><b i='x'/></c></r>",
+            "<r><a/><c/><d r='x'><a/></d></r>",
+            "<r><a/><b i='x'/><c/><d r='x'><a/></d></r>",
+            "<r><a/><c/><d g=' a  b '><a/></d></r>",
+            "<r><a/><c/><d g='a'><a/></d></r>",
+            "<r><a/><c><m q=''/></c></r>",
+            "<r><a/><c><m/></c></r>",
+            "<r><a>&t;</a><c/></r>",
+            "<r><a><!-- x --></a><c/></r>",
+            "<r><a> </a><c/></r>",
+            "<s><a/><c/></s>",
         ];
         for body in bodies {
             let doc = format!("{dtd}{body}");
