@@ -42,7 +42,18 @@ pub struct Automaton {
     ambiguous: Option<Sym>,
     /// The model in DTD syntax.
     pub model: String,
+    /// For a deterministic model, when small enough: the target of every
+    /// state on every symbol of the DTD (`state * columns + symbol`), or
+    /// [`NO_STATE`]; see [`Automaton::densify`].
+    dense: Vec<State>,
+    columns: usize,
 }
+
+/// No transition, in [`Automaton::dense`].
+const NO_STATE: State = State::MAX;
+
+/// Largest dense transition table built (entries), per content model.
+const MAX_DENSE: usize = 1 << 16;
 
 /// Glushkov construction data for one particle.
 struct Glu {
@@ -187,6 +198,8 @@ impl Automaton {
             accept,
             ambiguous,
             model: render(particle),
+            dense: Vec::new(),
+            columns: 0,
         };
         (a, too_big)
     }
@@ -234,9 +247,40 @@ impl Automaton {
         self.ambiguous.is_none()
     }
 
+    /// Build the dense table of a deterministic automaton whose symbols are
+    /// all below `columns` (the DTD's number of names), unless too large.
+    fn densify(&mut self, columns: usize) {
+        let states = self.accept.len();
+        if self.ambiguous.is_some()
+            || columns == 0
+            || states.saturating_mul(columns) > MAX_DENSE
+            || self.syms.iter().any(|&x| x as usize >= columns)
+        {
+            return;
+        }
+        let mut dense = vec![NO_STATE; states * columns];
+        for s in 0..states {
+            for &(x, t) in self.table(s as State) {
+                if let Some(slot) = dense.get_mut(s * columns + x as usize) {
+                    *slot = t;
+                }
+            }
+        }
+        self.dense = dense;
+        self.columns = columns;
+    }
+
     /// The state reached from `s` on `sym`, for a deterministic automaton:
     /// [`Automaton::step`] from `[s]` gives `[next]`, or nothing for `None`.
     pub fn next(&self, s: State, sym: Sym) -> Option<State> {
+        if (sym as usize) < self.columns {
+            // A state out of range lands past the end, as in `table`.
+            return (s as usize)
+                .checked_mul(self.columns)
+                .and_then(|i| self.dense.get(i + sym as usize))
+                .copied()
+                .filter(|&t| t != NO_STATE);
+        }
         let t = self.table(s);
         let i = t.partition_point(|&(x, _)| x < sym);
         t.get(i).filter(|&&(x, _)| x == sym).map(|&(_, to)| to)
@@ -430,10 +474,10 @@ impl ElementType {
 #[derive(Debug, Clone, Default)]
 pub struct CompiledDtd {
     names: HashMap<String, Sym>,
-    /// [`CompiledDtd::symbol`]'s table: open addressing on a cheap hash of
-    /// the name ([`name_slot`]), each slot a symbol or [`NO_SYM`]; rebuilt
-    /// by [`CompiledDtd::build`] once every name is interned.
-    slots: Vec<Sym>,
+    /// [`CompiledDtd::symbol`]'s table: open addressing on a hash of the
+    /// name's [`NameKey`]; rebuilt by [`CompiledDtd::build`] once every name
+    /// is interned.
+    slots: Vec<Slot>,
     pub elements: Vec<ElementType>,
     /// Validity errors in the declarations themselves (`dtd-declaration`).
     pub errors: Vec<Diagnostic>,
@@ -486,6 +530,12 @@ impl CompiledDtd {
             }
         }
         dtd.index_names();
+        let columns = dtd.elements.len();
+        for e in &mut dtd.elements {
+            if let Content::Children(a) = &mut e.content {
+                a.densify(columns);
+            }
+        }
         dtd
     }
 
@@ -496,14 +546,18 @@ impl CompiledDtd {
         let size = (self.elements.len().saturating_mul(4))
             .max(16)
             .next_power_of_two();
-        let mut slots = vec![NO_SYM; size];
+        let mut slots = vec![Slot::EMPTY; size];
         let mask = size - 1;
         for (sym, e) in self.elements.iter().enumerate() {
-            let mut i = name_slot(&e.name) & mask;
-            while slots[i] != NO_SYM {
+            let key = NameKey::of(&e.name);
+            let mut i = key.slot() & mask;
+            while slots[i].sym != NO_SYM {
                 i = (i + 1) & mask;
             }
-            slots[i] = sym as Sym;
+            slots[i] = Slot {
+                key,
+                sym: sym as Sym,
+            };
         }
         self.slots = slots;
     }
@@ -626,14 +680,26 @@ impl CompiledDtd {
     pub fn symbol(&self, name: &str) -> Option<Sym> {
         // The table is never full: a probe meets an empty slot or the name.
         let mask = self.slots.len().checked_sub(1)?;
-        let mut i = name_slot(name) & mask;
+        let key = NameKey::of(name);
+        let mut i = key.slot() & mask;
         for _ in 0..self.slots.len() {
-            let sym = *self.slots.get(i)?;
-            if sym == NO_SYM {
+            let slot = self.slots.get(i)?;
+            if slot.sym == NO_SYM {
                 return None;
             }
-            if self.elements.get(sym as usize)?.name == name {
-                return Some(sym);
+            // Equal keys are equal names up to eight bytes; longer names
+            // also compare the rest.
+            if slot.key == key
+                && (name.len() <= 8
+                    || self
+                        .elements
+                        .get(slot.sym as usize)?
+                        .name
+                        .as_bytes()
+                        .get(8..)
+                        == name.as_bytes().get(8..))
+            {
+                return Some(slot.sym);
             }
             i = (i + 1) & mask;
         }
@@ -660,15 +726,46 @@ impl CompiledDtd {
 /// An empty slot of [`CompiledDtd::slots`].
 const NO_SYM: Sym = Sym::MAX;
 
-/// Where a name's probe starts in [`CompiledDtd::slots`] (before masking):
-/// a hash of its length and of its first, middle and last bytes, which is
-/// enough to tell apart the names of a DTD (a clash costs one more probe).
-fn name_slot(name: &str) -> usize {
-    let b = name.as_bytes();
-    let n = b.len();
-    let at = |i: usize| u64::from(b.get(i).copied().unwrap_or(0));
-    let key = (n as u64) | at(0) << 8 | at(n.wrapping_sub(1)) << 16 | at(n / 2) << 24 | at(1) << 32;
-    (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40) as usize
+/// A name's length and first eight bytes: equal keys mean equal names when
+/// the names are at most eight bytes long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct NameKey {
+    head: u64,
+    len: usize,
+}
+
+impl NameKey {
+    fn of(name: &str) -> NameKey {
+        let mut head = 0u64;
+        for (i, &b) in name.as_bytes().iter().take(8).enumerate() {
+            head |= u64::from(b) << (8 * i);
+        }
+        NameKey {
+            head,
+            len: name.len(),
+        }
+    }
+
+    /// Where the name's probe starts (before masking).
+    fn slot(self) -> usize {
+        let h = (self.head ^ (self.len as u64).rotate_left(59)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        (h >> 40) as usize
+    }
+}
+
+/// A slot of [`CompiledDtd::slots`]: a name's key and its symbol, or
+/// [`NO_SYM`] when empty.
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    key: NameKey,
+    sym: Sym,
+}
+
+impl Slot {
+    const EMPTY: Slot = Slot {
+        key: NameKey { head: 0, len: 0 },
+        sym: NO_SYM,
+    };
 }
 
 fn intern(names: &mut HashMap<String, Sym>, elements: &mut Vec<ElementType>, name: &str) -> Sym {
@@ -950,6 +1047,71 @@ mod tests {
         let d = dtd(&text);
         assert_eq!(d.names.len(), 300);
         check(&d, &probes);
+        // Names that share their first eight bytes, or differ in length only.
+        let names = [
+            "longname",
+            "longnam",
+            "longname_",
+            "longname_a1",
+            "longname_a2",
+        ];
+        let text: String = names
+            .iter()
+            .map(|n| format!("<!ELEMENT {n} EMPTY>"))
+            .collect();
+        let d = dtd(&text);
+        assert_eq!(d.names.len(), names.len());
+        let mut probes = probes;
+        probes.extend(
+            [
+                "longname_a3",
+                "longname_b1",
+                "longname\0",
+                "longnam\0\0",
+                "longname_a1\0",
+            ]
+            .iter()
+            .map(|s| s.to_string()),
+        );
+        check(&d, &probes);
+    }
+
+    /// [`Automaton::next`], dense or not, agrees with [`Automaton::step`].
+    #[test]
+    fn next_agrees_with_step() {
+        let check = |d: &CompiledDtd| {
+            let mut dense = 0;
+            for e in &d.elements {
+                let Content::Children(a) = &e.content else {
+                    continue;
+                };
+                if !a.is_deterministic() {
+                    continue;
+                }
+                dense += usize::from(!a.dense.is_empty());
+                let mut out = Vec::new();
+                for s in 0..a.states() as State + 2 {
+                    for sym in (0..d.elements.len() as Sym + 2).chain([Sym::MAX]) {
+                        a.step(&[s], sym, &mut out);
+                        let via_step = match out.as_slice() {
+                            [] => None,
+                            [t] => Some(*t),
+                            more => panic!("{more:?} from a deterministic model"),
+                        };
+                        assert_eq!(a.next(s, sym), via_step, "<{}> {s} {sym}", e.name);
+                        assert_eq!(a.accepts_state(s), a.accepts(&[s]));
+                    }
+                }
+            }
+            dense
+        };
+        assert!(check(&dtd(include_str!("../../schemas/xep.dtd"))) > 10);
+        let d = dtd("<!ELEMENT r ((a, b)* | (c, (d | e)+))> <!ELEMENT s (a?, b*, c+)>");
+        assert_eq!(check(&d), 2);
+        // Too large for a dense table: the sparse one answers.
+        let names: Vec<String> = (0..300).map(|i| format!("n{i}")).collect();
+        let d = dtd(&format!("<!ELEMENT r ({})*>", names.join(" | ")));
+        assert_eq!(check(&d), 0);
     }
 
     #[test]

@@ -561,10 +561,14 @@ impl<'a> Validator<'a> {
             let Some(info) = et.attribute(&a.name) else {
                 return false;
             };
-            if matches!(info.ty, AttType::Id | AttType::Idref | AttType::Idrefs)
-                || check_value(&info.ty, &a.value).is_err()
-            {
-                return false;
+            match &info.ty {
+                AttType::Id | AttType::Idref | AttType::Idrefs => return false,
+                AttType::Cdata => {} // any value
+                ty => {
+                    if check_value(ty, &a.value).is_err() {
+                        return false;
+                    }
+                }
             }
             if let AttDefault::Fixed(fixed) = &info.default {
                 let value = if info.ty == AttType::Cdata {
@@ -577,9 +581,9 @@ impl<'a> Validator<'a> {
                 }
             }
         }
-        et.attributes
-            .iter()
-            .all(|info| info.default != AttDefault::Required || tree.attr(el, &info.name).is_some())
+        et.attributes.iter().all(|info| {
+            !matches!(info.default, AttDefault::Required) || tree.attr(el, &info.name).is_some()
+        })
     }
 
     /// Whether [`Validator::content`] would report nothing for this element.
