@@ -462,6 +462,10 @@ pub struct ElementType {
     /// Set when the content model is not deterministic (a validity error of
     /// the DTD, reported where the element is used).
     pub ambiguous: Option<String>,
+    /// Whether an element of this type written without attributes needs no
+    /// finding about itself: declared, deterministic, no #REQUIRED
+    /// attribute. Set by [`CompiledDtd::build`].
+    pub bare_valid: bool,
 }
 
 impl ElementType {
@@ -535,6 +539,12 @@ impl CompiledDtd {
             if let Content::Children(a) = &mut e.content {
                 a.densify(columns);
             }
+            e.bare_valid = e.decl.is_some()
+                && e.ambiguous.is_none()
+                && !e
+                    .attributes
+                    .iter()
+                    .any(|a| matches!(a.default, AttDefault::Required));
         }
         dtd
     }
@@ -780,6 +790,7 @@ fn intern(names: &mut HashMap<String, Sym>, elements: &mut Vec<ElementType>, nam
         content: Content::Undeclared,
         attributes: Vec::new(),
         ambiguous: None,
+        bare_valid: false,
     });
     s
 }

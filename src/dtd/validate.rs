@@ -46,6 +46,10 @@ pub struct DtdCache {
     /// slot keeps that address from being reused.
     compiled: Mutex<HashMap<usize, (Arc<ExtFile>, Cell)>>,
     bundled: OnceLock<Arc<ExtFile>>,
+    /// For files of declarations that internal subsets pull in (the same
+    /// few for every document), whether they declare any element or
+    /// attribute; keyed and kept like `compiled`.
+    markup: Mutex<HashMap<usize, (Arc<ExtFile>, bool)>>,
 }
 
 impl DtdCache {
@@ -79,7 +83,13 @@ impl DtdCache {
         let local: Vec<&Decl> = parsed
             .internal_decls
             .iter()
-            .chain(parsed.included.iter().flat_map(|f| f.decls.decls.iter()))
+            .chain(
+                parsed
+                    .included
+                    .iter()
+                    .filter(|f| self.declares_markup(f))
+                    .flat_map(|f| f.decls.decls.iter()),
+            )
             .filter(|d| matches!(d, Decl::Element(_) | Decl::Attlist(_)))
             .collect();
         let dtd = match (&choice, local.is_empty()) {
@@ -114,21 +124,10 @@ impl DtdCache {
         } else {
             0
         };
-        // The symbol of every element, looked up once: the walk and the
-        // check of its parent's content both need it.
-        let syms = parsed
-            .tree
-            .nodes
-            .iter()
-            .map(|n| match &n.kind {
-                NodeKind::Element(e) => dtd.symbol(&e.name),
-                _ => None,
-            })
-            .collect();
         let mut v = Validator {
             dtd: &dtd,
             tree: &parsed.tree,
-            syms,
+            syms: Vec::new(),
             fast,
             file: parsed.file,
             out,
@@ -146,9 +145,20 @@ impl DtdCache {
             v.emit(d.clone(), None);
         }
         v.root(root, parsed, loader);
-        // Most documents are valid: when a cheap pass over every element
-        // finds nothing the walk would report, the walk is left out.
-        if !(fast && v.all_valid()) {
+        // Most documents are valid: when a cheap pass over the tree finds
+        // nothing the walk would report, the walk is left out.
+        if !(fast && v.all_valid(root)) {
+            // The symbol of every element, looked up once: the walk and the
+            // check of its parent's content both need it.
+            v.syms = parsed
+                .tree
+                .nodes
+                .iter()
+                .map(|n| match &n.kind {
+                    NodeKind::Element(e) => dtd.symbol(&e.name),
+                    _ => None,
+                })
+                .collect();
             v.walk(root);
         }
         v.check_idrefs();
@@ -261,6 +271,25 @@ impl DtdCache {
     pub fn forget(&self, ext: &Arc<ExtFile>) {
         let mut map = self.compiled.lock().unwrap_or_else(|e| e.into_inner());
         map.remove(&(Arc::as_ptr(ext) as usize));
+        drop(map);
+        let mut map = self.markup.lock().unwrap_or_else(|e| e.into_inner());
+        map.remove(&(Arc::as_ptr(ext) as usize));
+    }
+
+    /// Whether a file of declarations declares any element or attribute,
+    /// found once per run (its declarations do not change once loaded).
+    fn declares_markup(&self, ext: &Arc<ExtFile>) -> bool {
+        let mut map = self.markup.lock().unwrap_or_else(|e| e.into_inner());
+        map.entry(Arc::as_ptr(ext) as usize)
+            .or_insert_with(|| {
+                let any = ext
+                    .decls
+                    .decls
+                    .iter()
+                    .any(|d| matches!(d, Decl::Element(_) | Decl::Attlist(_)));
+                (ext.clone(), any)
+            })
+            .1
     }
 
     /// The compiled form of a loaded DTD, built once per run.
@@ -321,7 +350,8 @@ fn splice(ext: &ExtFile, decls: &[Decl], g: &mut Gathered, depth: usize) {
 struct Validator<'a> {
     dtd: &'a CompiledDtd,
     tree: &'a Tree,
-    /// By node index: the DTD's symbol for the element's name, if any.
+    /// By node index: the DTD's symbol for the element's name, if any
+    /// (filled in before the walk).
     syms: Vec<Option<Sym>>,
     /// Whether to take the shortcuts for valid content.
     fast: bool,
@@ -524,32 +554,103 @@ impl<'a> Validator<'a> {
 
     // ----- shortcuts for valid documents -----
 
-    /// Whether [`Validator::walk`] would report nothing: every element of
-    /// the tree (those under the root and any other) is declared, with a
-    /// deterministic model, attributes that need no finding and record no ID
-    /// ([`Validator::attributes_ok`]), and content that fits
-    /// ([`Validator::content_ok`], checked whatever the damage, which only
-    /// narrows what the walk checks). With no ID recorded and no IDREF to
-    /// check, [`Validator::check_idrefs`] reports nothing either.
-    fn all_valid(&self) -> bool {
+    /// Whether [`Validator::walk`] would report nothing. One pass over the
+    /// elements it visits (those under the root, through the same child
+    /// links), each reached as a child of its parent: every element is
+    /// declared, with a deterministic model, attributes that need no finding
+    /// and record no ID ([`Validator::element_ok`]), and content that fits
+    /// its parent's model, checked whatever the damage (which only narrows
+    /// what the walk checks). With no ID recorded and no IDREF to check,
+    /// [`Validator::check_idrefs`] reports nothing either. Anything unusual
+    /// (a child link that leads nowhere, more children than nodes) answers
+    /// `false`, leaving the decision to the walk.
+    fn all_valid(&self, root: NodeId) -> bool {
+        let tree = self.tree;
         let dtd = self.dtd;
-        for (i, node) in self.tree.nodes.iter().enumerate() {
-            let NodeKind::Element(el) = &node.kind else {
-                continue;
-            };
-            let Some(sym) = self.syms.get(i).copied().flatten() else {
+        let Some(NodeKind::Element(el)) = tree.node(root).map(|n| &n.kind) else {
+            return false;
+        };
+        let Some(sym) = self.element_ok(el) else {
+            return false;
+        };
+        let mut stack = vec![(root, sym)];
+        let mut budget = tree.nodes.len();
+        while let Some((id, sym)) = stack.pop() {
+            let Some(node) = tree.node(id) else {
                 return false;
             };
-            let et = dtd.element(sym);
-            if et.decl.is_none()
-                || et.ambiguous.is_some()
-                || !self.attributes_ok(el, sym)
-                || !self.content_ok(NodeId::from_index(i), node, sym)
-            {
+            let content = &dtd.element(sym).content;
+            if let Content::Empty = content {
+                if node.first_child.is_some() {
+                    return false;
+                }
+                continue;
+            }
+            let automaton = match content {
+                Content::Children(a) if a.is_deterministic() => Some(a),
+                Content::Children(_) => return false,
+                _ => None,
+            };
+            let mut state: State = 0;
+            for c in tree.children(id) {
+                budget = match budget.checked_sub(1) {
+                    Some(b) => b,
+                    None => return false,
+                };
+                let Some(cn) = tree.node(c) else {
+                    return false;
+                };
+                match &cn.kind {
+                    NodeKind::Element(e) => {
+                        let Some(s) = self.element_ok(e) else {
+                            return false;
+                        };
+                        let fits = match (content, automaton) {
+                            (_, Some(a)) => match a.next(state, s) {
+                                Some(next) => {
+                                    state = next;
+                                    true
+                                }
+                                None => false,
+                            },
+                            (Content::Mixed(allowed), None) => allowed.binary_search(&s).is_ok(),
+                            _ => true, // ANY
+                        };
+                        if !fits {
+                            return false;
+                        }
+                        stack.push((c, s));
+                    }
+                    NodeKind::Text(t) => {
+                        if automaton.is_some() && !tree.str(*t).bytes().all(is_ws_byte) {
+                            return false;
+                        }
+                    }
+                    NodeKind::CData(_) => {
+                        if automaton.is_some() {
+                            return false;
+                        }
+                    }
+                    NodeKind::Comment(_) | NodeKind::Pi { .. } => {}
+                }
+            }
+            if automaton.is_some_and(|a| !a.accepts_state(state)) {
                 return false;
             }
         }
         true
+    }
+
+    /// The symbol of an element that [`Validator::walk`] would not report
+    /// itself: declared, with a deterministic model, and attributes that
+    /// need no finding ([`Validator::attributes_ok`]).
+    fn element_ok(&self, el: &crate::xml::Element) -> Option<Sym> {
+        let sym = self.dtd.symbol(&el.name)?;
+        let et = self.dtd.element(sym);
+        if el.attributes.is_empty() {
+            return et.bare_valid.then_some(sym);
+        }
+        (et.decl.is_some() && et.ambiguous.is_none() && self.attributes_ok(el, sym)).then_some(sym)
     }
 
     /// Whether [`Validator::attributes`] would neither report anything nor
@@ -584,23 +685,6 @@ impl<'a> Validator<'a> {
         et.attributes.iter().all(|info| {
             !matches!(info.default, AttDefault::Required) || tree.attr(el, &info.name).is_some()
         })
-    }
-
-    /// Whether [`Validator::content`] would report nothing for this element.
-    fn content_ok(&self, id: NodeId, node: &crate::xml::Node, sym: Sym) -> bool {
-        let tree = self.tree;
-        let dtd = self.dtd;
-        match &dtd.element(sym).content {
-            Content::Any | Content::Undeclared => true,
-            Content::Empty => node.first_child.is_none(),
-            Content::Mixed(allowed) => tree.children(id).all(|c| {
-                // Children that are not elements, or not declared, pass.
-                self.sym(c)
-                    .filter(|&s| dtd.element(s).decl.is_some())
-                    .is_none_or(|s| allowed.binary_search(&s).is_ok())
-            }),
-            Content::Children(a) => a.is_deterministic() && self.children_fit(a, id),
-        }
     }
 
     /// Whether an element ends (in the document's text) before the first
@@ -1346,6 +1430,9 @@ mod tests {
             "<r><a><!-- x --></a><c/></r>",
             "<r><a> </a><c/></r>",
             "<s><a/><c/></s>",
+            "<r><a/><c>x<a/></c></r>",
+            "<r><a/><b><a/></b><c/></r>",
+            "<r><a/><c><u/></c></r>",
         ];
         for body in bodies {
             let doc = format!("{dtd}{body}");
@@ -1373,6 +1460,42 @@ mod tests {
             }
         }
         assert!(files > 10, "{files} fixtures");
+    }
+
+    /// Declarations in a file that the internal subset pulls in count, on
+    /// every document that pulls it in (whether a file declares any is
+    /// remembered per run).
+    #[test]
+    fn included_declarations_are_used_every_time() {
+        let dir = std::env::temp_dir().join(format!("xeplint-included-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("m.ent"), "<!ELEMENT r (a, b?)> <!ELEMENT a EMPTY>").unwrap();
+        std::fs::write(dir.join("e.ent"), "<!ENTITY x 'y'>").unwrap();
+        let session = Session::new(Options::default());
+        let run = |body: &str| {
+            let doc = format!(
+                "<!DOCTYPE r [<!ENTITY % e SYSTEM 'e.ent'> %e; <!ENTITY % m SYSTEM 'm.ent'> %m; <!ELEMENT b EMPTY>]>{body}"
+            );
+            let input = Input {
+                path: dir.join("d.xml"),
+                display: "d.xml".into(),
+                search_root: None,
+                bytes: Some(doc.into_bytes()),
+            };
+            let report = session.check(&input);
+            report
+                .diagnostics
+                .iter()
+                .filter(|d| d.rule.starts_with("dtd-"))
+                .map(|d| d.rule)
+                .collect::<Vec<_>>()
+        };
+        for _ in 0..2 {
+            assert_eq!(run("<r><a/><b/></r>"), Vec::<&str>::new());
+            assert_eq!(run("<r><b/></r>"), ["dtd-content"]);
+            assert_eq!(run("<r><a/><c/></r>"), ["dtd-undeclared-element"]);
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
