@@ -687,6 +687,7 @@ impl CompiledDtd {
     }
 
     /// The symbol of an element name, if the DTD mentions it.
+    #[inline]
     pub fn symbol(&self, name: &str) -> Option<Sym> {
         // The table is never full: a probe meets an empty slot or the name.
         let mask = self.slots.len().checked_sub(1)?;
@@ -745,15 +746,22 @@ struct NameKey {
 }
 
 impl NameKey {
+    /// The first eight bytes are read little-endian, zero-padded: two
+    /// overlapping four-byte reads for four to seven bytes (the overlap
+    /// holds the same bytes twice), one read for eight or more.
+    #[inline]
     fn of(name: &str) -> NameKey {
-        let mut head = 0u64;
-        for (i, &b) in name.as_bytes().iter().take(8).enumerate() {
-            head |= u64::from(b) << (8 * i);
-        }
-        NameKey {
-            head,
-            len: name.len(),
-        }
+        let b = name.as_bytes();
+        let len = b.len();
+        let head = if let Some(first) = b.first_chunk::<8>() {
+            u64::from_le_bytes(*first)
+        } else if let (Some(lo), Some(hi)) = (b.first_chunk::<4>(), b.last_chunk::<4>()) {
+            u64::from(u32::from_le_bytes(*lo))
+                | u64::from(u32::from_le_bytes(*hi)) << (8 * (len - 4))
+        } else {
+            b.iter().rev().fold(0, |h, &c| h << 8 | u64::from(c))
+        };
+        NameKey { head, len }
     }
 
     /// Where the name's probe starts (before masking).
@@ -1024,6 +1032,39 @@ mod tests {
         assert_eq!(a.states(), 5);
         assert_eq!(a.tables.len(), 1);
         assert!(ok(&d, "r", "d c b a a"));
+    }
+
+    /// [`NameKey::of`] packs the first eight bytes, little-endian, zero-padded.
+    #[test]
+    fn name_keys() {
+        for name in [
+            "",
+            "a",
+            "ab",
+            "abc",
+            "abcd",
+            "abcde",
+            "abcdef",
+            "abcdefg",
+            "abcdefgh",
+            "abcdefghi",
+            "é",
+            "aé",
+            "xé:y",
+        ] {
+            let mut head = 0u64;
+            for (i, &b) in name.as_bytes().iter().take(8).enumerate() {
+                head |= u64::from(b) << (8 * i);
+            }
+            assert_eq!(
+                NameKey::of(name),
+                NameKey {
+                    head,
+                    len: name.len()
+                },
+                "{name}"
+            );
+        }
     }
 
     /// [`CompiledDtd::symbol`] finds exactly the names the DTD interned.

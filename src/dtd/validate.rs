@@ -592,7 +592,9 @@ impl<'a> Validator<'a> {
                 _ => None,
             };
             let mut state: State = 0;
-            for c in tree.children(id) {
+            // The children, as `Tree::children` lists them.
+            let mut next = node.first_child;
+            while let Some(c) = next {
                 budget = match budget.checked_sub(1) {
                     Some(b) => b,
                     None => return false,
@@ -600,6 +602,7 @@ impl<'a> Validator<'a> {
                 let Some(cn) = tree.node(c) else {
                     return false;
                 };
+                next = cn.next_sibling;
                 match &cn.kind {
                     NodeKind::Element(e) => {
                         let Some(s) = self.element_ok(e) else {
@@ -644,6 +647,7 @@ impl<'a> Validator<'a> {
     /// The symbol of an element that [`Validator::walk`] would not report
     /// itself: declared, with a deterministic model, and attributes that
     /// need no finding ([`Validator::attributes_ok`]).
+    #[inline]
     fn element_ok(&self, el: &crate::xml::Element) -> Option<Sym> {
         let sym = self.dtd.symbol(&el.name)?;
         let et = self.dtd.element(sym);
@@ -655,6 +659,7 @@ impl<'a> Validator<'a> {
 
     /// Whether [`Validator::attributes`] would neither report anything nor
     /// record an ID or IDREF for this element.
+    #[inline(never)]
     fn attributes_ok(&self, el: &crate::xml::Element, sym: Sym) -> bool {
         let tree = self.tree;
         let et = self.dtd.element(sym);
