@@ -814,6 +814,37 @@ pub fn is_ws_byte(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r')
 }
 
+/// Whether text is all white space ([`is_ws`]). The usual white space
+/// between elements, a newline and spaces, is compared with spaces several
+/// bytes at a time; anything else goes byte by byte.
+pub fn is_all_ws(text: &str) -> bool {
+    let b = text.as_bytes();
+    let rest = match b.split_first() {
+        Some((b'\n', rest)) => rest,
+        _ => b,
+    };
+    all_spaces(rest) || b.iter().all(|&c| is_ws_byte(c))
+}
+
+/// Whether bytes are all spaces, read eight (or four, overlapping) at a time.
+fn all_spaces(b: &[u8]) -> bool {
+    const SPACES8: u64 = u64::from_le_bytes([b' '; 8]);
+    const SPACES4: u32 = u32::from_le_bytes([b' '; 4]);
+    let mut rest = b;
+    while let Some((chunk, more)) = rest.split_first_chunk::<8>() {
+        if u64::from_le_bytes(*chunk) != SPACES8 {
+            return false;
+        }
+        rest = more;
+    }
+    match (rest.first_chunk::<4>(), rest.last_chunk::<4>()) {
+        (Some(lo), Some(hi)) => {
+            u32::from_le_bytes(*lo) == SPACES4 && u32::from_le_bytes(*hi) == SPACES4
+        }
+        _ => rest.iter().all(|&c| c == b' '),
+    }
+}
+
 /// The value of a tokenized attribute after normalization: leading and
 /// trailing spaces dropped, runs of spaces collapsed.
 pub fn normalize(v: &str) -> String {
@@ -1032,6 +1063,27 @@ mod tests {
         assert_eq!(a.states(), 5);
         assert_eq!(a.tables.len(), 1);
         assert!(ok(&d, "r", "d c b a a"));
+    }
+
+    /// [`is_all_ws`] answers as [`is_ws`] on every character.
+    #[test]
+    fn all_white_space() {
+        let pieces = [
+            "", " ", "\n", "\t", "\r", "x", "é", "\u{a0}", "\u{c}", "\0", "  ",
+        ];
+        let mut texts: Vec<String> = Vec::new();
+        for a in pieces {
+            for b in pieces {
+                for n in [0, 1, 3, 4, 7, 8, 9, 15, 16, 17, 30] {
+                    texts.push(format!("{a}{}{b}", " ".repeat(n)));
+                    texts.push(format!("\n{a}{}{b}", " ".repeat(n)));
+                    texts.push(format!("\n{}{a}{}{b}", " ".repeat(n), " ".repeat(n / 2)));
+                }
+            }
+        }
+        for t in &texts {
+            assert_eq!(is_all_ws(t), t.chars().all(is_ws), "{t:?}");
+        }
     }
 
     /// [`NameKey::of`] packs the first eight bytes, little-endian, zero-padded.

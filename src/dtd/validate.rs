@@ -15,7 +15,7 @@
 use crate::check::Options;
 use crate::diag::{Diagnostic, Severity};
 use crate::dtd::compile::{
-    CompiledDtd, Content, State, Sym, check_value, is_ws, is_ws_byte, normalize, normalized,
+    CompiledDtd, Content, State, Sym, check_value, is_all_ws, is_ws, normalize, normalized,
 };
 use crate::dtd::decl::{AttDefault, AttType, Decl, EntityValue, Subset, parse_decls};
 use crate::load::{ExtFile, Loader};
@@ -625,7 +625,7 @@ impl<'a> Validator<'a> {
                         stack.push((c, s));
                     }
                     NodeKind::Text(t) => {
-                        if automaton.is_some() && !tree.str(*t).bytes().all(is_ws_byte) {
+                        if automaton.is_some() && !is_all_ws(tree.str(*t)) {
                             return false;
                         }
                     }
@@ -1216,7 +1216,7 @@ impl<'a> Validator<'a> {
                     state = next;
                 }
                 NodeKind::Text(t) => {
-                    if !tree.str(*t).bytes().all(is_ws_byte) {
+                    if !is_all_ws(tree.str(*t)) {
                         return false;
                     }
                 }
