@@ -647,7 +647,7 @@ impl<'a> Validator<'a> {
     /// The symbol of an element that [`Validator::walk`] would not report
     /// itself: declared, with a deterministic model, and attributes that
     /// need no finding ([`Validator::attributes_ok`]).
-    #[inline]
+    #[inline(always)]
     fn element_ok(&self, el: &crate::xml::Element) -> Option<Sym> {
         let sym = self.dtd.symbol(&el.name)?;
         let et = self.dtd.element(sym);
