@@ -42,7 +42,18 @@ pub struct Automaton {
     ambiguous: Option<Sym>,
     /// The model in DTD syntax.
     pub model: String,
+    /// For a deterministic model, when small enough: the target of every
+    /// state on every symbol of the DTD (`state * columns + symbol`), or
+    /// [`NO_STATE`]; see [`Automaton::densify`].
+    dense: Vec<State>,
+    columns: usize,
 }
+
+/// No transition, in [`Automaton::dense`].
+const NO_STATE: State = State::MAX;
+
+/// Largest dense transition table built (entries), per content model.
+const MAX_DENSE: usize = 1 << 16;
 
 /// Glushkov construction data for one particle.
 struct Glu {
@@ -187,6 +198,8 @@ impl Automaton {
             accept,
             ambiguous,
             model: render(particle),
+            dense: Vec::new(),
+            columns: 0,
         };
         (a, too_big)
     }
@@ -226,6 +239,56 @@ impl Automaton {
             out.sort_unstable();
             out.dedup();
         }
+    }
+
+    /// Whether each state has at most one successor per name (the model is
+    /// not ambiguous): then [`Automaton::next`] runs it one state at a time.
+    pub fn is_deterministic(&self) -> bool {
+        self.ambiguous.is_none()
+    }
+
+    /// Build the dense table of a deterministic automaton whose symbols are
+    /// all below `columns` (the DTD's number of names), unless too large.
+    fn densify(&mut self, columns: usize) {
+        let states = self.accept.len();
+        if self.ambiguous.is_some()
+            || columns == 0
+            || states.saturating_mul(columns) > MAX_DENSE
+            || self.syms.iter().any(|&x| x as usize >= columns)
+        {
+            return;
+        }
+        let mut dense = vec![NO_STATE; states * columns];
+        for s in 0..states {
+            for &(x, t) in self.table(s as State) {
+                if let Some(slot) = dense.get_mut(s * columns + x as usize) {
+                    *slot = t;
+                }
+            }
+        }
+        self.dense = dense;
+        self.columns = columns;
+    }
+
+    /// The state reached from `s` on `sym`, for a deterministic automaton:
+    /// [`Automaton::step`] from `[s]` gives `[next]`, or nothing for `None`.
+    pub fn next(&self, s: State, sym: Sym) -> Option<State> {
+        if (sym as usize) < self.columns {
+            // A state out of range lands past the end, as in `table`.
+            return (s as usize)
+                .checked_mul(self.columns)
+                .and_then(|i| self.dense.get(i + sym as usize))
+                .copied()
+                .filter(|&t| t != NO_STATE);
+        }
+        let t = self.table(s);
+        let i = t.partition_point(|&(x, _)| x < sym);
+        t.get(i).filter(|&&(x, _)| x == sym).map(|&(_, to)| to)
+    }
+
+    /// Whether the content may end in state `s`.
+    pub fn accepts_state(&self, s: State) -> bool {
+        self.accept.get(s as usize).copied().unwrap_or(false)
     }
 
     /// Whether the content may end in one of `states`.
@@ -399,6 +462,10 @@ pub struct ElementType {
     /// Set when the content model is not deterministic (a validity error of
     /// the DTD, reported where the element is used).
     pub ambiguous: Option<String>,
+    /// Whether an element of this type written without attributes needs no
+    /// finding about itself: declared, deterministic, no #REQUIRED
+    /// attribute. Set by [`CompiledDtd::build`].
+    pub bare_valid: bool,
 }
 
 impl ElementType {
@@ -411,6 +478,10 @@ impl ElementType {
 #[derive(Debug, Clone, Default)]
 pub struct CompiledDtd {
     names: HashMap<String, Sym>,
+    /// [`CompiledDtd::symbol`]'s table: open addressing on a hash of the
+    /// name's [`NameKey`]; rebuilt by [`CompiledDtd::build`] once every name
+    /// is interned.
+    slots: Vec<Slot>,
     pub elements: Vec<ElementType>,
     /// Validity errors in the declarations themselves (`dtd-declaration`).
     pub errors: Vec<Diagnostic>,
@@ -462,7 +533,43 @@ impl CompiledDtd {
                 dtd.attribute(sym, def);
             }
         }
+        dtd.index_names();
+        let columns = dtd.elements.len();
+        for e in &mut dtd.elements {
+            if let Content::Children(a) = &mut e.content {
+                a.densify(columns);
+            }
+            e.bare_valid = e.decl.is_some()
+                && e.ambiguous.is_none()
+                && !e
+                    .attributes
+                    .iter()
+                    .any(|a| matches!(a.default, AttDefault::Required));
+        }
         dtd
+    }
+
+    /// Fill [`CompiledDtd::slots`] from the interned names: a table at most
+    /// a quarter full, so that a probe for a name the DTD does not know
+    /// mostly ends at its first slot.
+    fn index_names(&mut self) {
+        let size = (self.elements.len().saturating_mul(4))
+            .max(16)
+            .next_power_of_two();
+        let mut slots = vec![Slot::EMPTY; size];
+        let mask = size - 1;
+        for (sym, e) in self.elements.iter().enumerate() {
+            let key = NameKey::of(&e.name);
+            let mut i = key.slot() & mask;
+            while slots[i].sym != NO_SYM {
+                i = (i + 1) & mask;
+            }
+            slots[i] = Slot {
+                key,
+                sym: sym as Sym,
+            };
+        }
+        self.slots = slots;
     }
 
     fn intern(&mut self, name: &str) -> Sym {
@@ -579,9 +686,36 @@ impl CompiledDtd {
         });
     }
 
-    /// The symbol of an element name, if the DTD mentions it.
+    /// The symbol of an element name, if the DTD mentions it. (Inlined: it
+    /// is looked up once per element of every document.)
+    #[inline(always)]
     pub fn symbol(&self, name: &str) -> Option<Sym> {
-        self.names.get(name).copied()
+        // The table is never full: a probe meets an empty slot or the name.
+        let mask = self.slots.len().checked_sub(1)?;
+        let key = NameKey::of(name);
+        let mut i = key.slot() & mask;
+        for _ in 0..self.slots.len() {
+            let slot = self.slots.get(i)?;
+            if slot.sym == NO_SYM {
+                return None;
+            }
+            // Equal keys are equal names up to eight bytes; longer names
+            // also compare the rest.
+            if slot.key == key
+                && (name.len() <= 8
+                    || self
+                        .elements
+                        .get(slot.sym as usize)?
+                        .name
+                        .as_bytes()
+                        .get(8..)
+                        == name.as_bytes().get(8..))
+            {
+                return Some(slot.sym);
+            }
+            i = (i + 1) & mask;
+        }
+        None
     }
 
     pub fn element(&self, sym: Sym) -> &ElementType {
@@ -601,6 +735,58 @@ impl CompiledDtd {
     }
 }
 
+/// An empty slot of [`CompiledDtd::slots`].
+const NO_SYM: Sym = Sym::MAX;
+
+/// A name's length and first eight bytes: equal keys mean equal names when
+/// the names are at most eight bytes long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct NameKey {
+    head: u64,
+    len: usize,
+}
+
+impl NameKey {
+    /// The first eight bytes are read little-endian, zero-padded: two
+    /// overlapping four-byte reads for four to seven bytes (the overlap
+    /// holds the same bytes twice), one read for eight or more.
+    #[inline]
+    fn of(name: &str) -> NameKey {
+        let b = name.as_bytes();
+        let len = b.len();
+        let head = if let Some(first) = b.first_chunk::<8>() {
+            u64::from_le_bytes(*first)
+        } else if let (Some(lo), Some(hi)) = (b.first_chunk::<4>(), b.last_chunk::<4>()) {
+            u64::from(u32::from_le_bytes(*lo))
+                | u64::from(u32::from_le_bytes(*hi)) << (8 * (len - 4))
+        } else {
+            b.iter().rev().fold(0, |h, &c| h << 8 | u64::from(c))
+        };
+        NameKey { head, len }
+    }
+
+    /// Where the name's probe starts (before masking).
+    fn slot(self) -> usize {
+        let h = (self.head ^ (self.len as u64).rotate_left(59)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        (h >> 40) as usize
+    }
+}
+
+/// A slot of [`CompiledDtd::slots`]: a name's key and its symbol, or
+/// [`NO_SYM`] when empty.
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    key: NameKey,
+    sym: Sym,
+}
+
+impl Slot {
+    const EMPTY: Slot = Slot {
+        key: NameKey { head: 0, len: 0 },
+        sym: NO_SYM,
+    };
+}
+
 fn intern(names: &mut HashMap<String, Sym>, elements: &mut Vec<ElementType>, name: &str) -> Sym {
     if let Some(&s) = names.get(name) {
         return s;
@@ -613,6 +799,7 @@ fn intern(names: &mut HashMap<String, Sym>, elements: &mut Vec<ElementType>, nam
         content: Content::Undeclared,
         attributes: Vec::new(),
         ambiguous: None,
+        bare_valid: false,
     });
     s
 }
@@ -620,6 +807,43 @@ fn intern(names: &mut HashMap<String, Sym>, elements: &mut Vec<ElementType>, nam
 /// XML white space.
 pub fn is_ws(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\n' | '\r')
+}
+
+/// [`is_ws`] for one byte of UTF-8: a string is all white space exactly
+/// when all its bytes are (no byte of a multi-byte character is ASCII).
+pub fn is_ws_byte(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+/// Whether text is all white space ([`is_ws`]). The usual white space
+/// between elements, a newline and spaces, is compared with spaces several
+/// bytes at a time; anything else goes byte by byte.
+pub fn is_all_ws(text: &str) -> bool {
+    let b = text.as_bytes();
+    let rest = match b.split_first() {
+        Some((b'\n', rest)) => rest,
+        _ => b,
+    };
+    all_spaces(rest) || b.iter().all(|&c| is_ws_byte(c))
+}
+
+/// Whether bytes are all spaces, read eight (or four, overlapping) at a time.
+fn all_spaces(b: &[u8]) -> bool {
+    const SPACES8: u64 = u64::from_le_bytes([b' '; 8]);
+    const SPACES4: u32 = u32::from_le_bytes([b' '; 4]);
+    let mut rest = b;
+    while let Some((chunk, more)) = rest.split_first_chunk::<8>() {
+        if u64::from_le_bytes(*chunk) != SPACES8 {
+            return false;
+        }
+        rest = more;
+    }
+    match (rest.first_chunk::<4>(), rest.last_chunk::<4>()) {
+        (Some(lo), Some(hi)) => {
+            u32::from_le_bytes(*lo) == SPACES4 && u32::from_le_bytes(*hi) == SPACES4
+        }
+        _ => rest.iter().all(|&c| c == b' '),
+    }
 }
 
 /// The value of a tokenized attribute after normalization: leading and
@@ -840,6 +1064,159 @@ mod tests {
         assert_eq!(a.states(), 5);
         assert_eq!(a.tables.len(), 1);
         assert!(ok(&d, "r", "d c b a a"));
+    }
+
+    /// [`is_all_ws`] answers as [`is_ws`] on every character.
+    #[test]
+    fn all_white_space() {
+        let pieces = [
+            "", " ", "\n", "\t", "\r", "x", "é", "\u{a0}", "\u{c}", "\0", "  ",
+        ];
+        let mut texts: Vec<String> = Vec::new();
+        for a in pieces {
+            for b in pieces {
+                for n in [0, 1, 3, 4, 7, 8, 9, 15, 16, 17, 30] {
+                    texts.push(format!("{a}{}{b}", " ".repeat(n)));
+                    texts.push(format!("\n{a}{}{b}", " ".repeat(n)));
+                    texts.push(format!("\n{}{a}{}{b}", " ".repeat(n), " ".repeat(n / 2)));
+                }
+            }
+        }
+        for t in &texts {
+            assert_eq!(is_all_ws(t), t.chars().all(is_ws), "{t:?}");
+        }
+    }
+
+    /// [`NameKey::of`] packs the first eight bytes, little-endian, zero-padded.
+    #[test]
+    fn name_keys() {
+        for name in [
+            "",
+            "a",
+            "ab",
+            "abc",
+            "abcd",
+            "abcde",
+            "abcdef",
+            "abcdefg",
+            "abcdefgh",
+            "abcdefghi",
+            "é",
+            "aé",
+            "xé:y",
+        ] {
+            let mut head = 0u64;
+            for (i, &b) in name.as_bytes().iter().take(8).enumerate() {
+                head |= u64::from(b) << (8 * i);
+            }
+            assert_eq!(
+                NameKey::of(name),
+                NameKey {
+                    head,
+                    len: name.len()
+                },
+                "{name}"
+            );
+        }
+    }
+
+    /// [`CompiledDtd::symbol`] finds exactly the names the DTD interned.
+    #[test]
+    fn symbol_table_agrees_with_names() {
+        let check = |d: &CompiledDtd, extra: &[String]| {
+            let mut probes: Vec<String> = extra.to_vec();
+            for n in d.names.keys() {
+                probes.push(n.clone());
+                probes.push(format!("{n}x"));
+                probes.push(format!("x{n}"));
+                probes.push(n.chars().rev().collect());
+                probes.push(n.to_uppercase());
+                probes.push(n.chars().skip(1).collect());
+            }
+            for p in &probes {
+                assert_eq!(d.symbol(p), d.names.get(p.as_str()).copied(), "{p:?}");
+            }
+        };
+        let probes: Vec<String> = ["", "a", "é", "section", "section5", "p", "x:y"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        check(&CompiledDtd::default(), &probes);
+        check(&dtd(include_str!("../../schemas/xep.dtd")), &probes);
+        // Names alike in length and in the bytes hashed: every lookup
+        // probes past clashes.
+        let mut text = String::new();
+        for i in 0..300 {
+            text.push_str(&format!("<!ELEMENT a{:03}a{:03}a EMPTY>", i, 299 - i));
+        }
+        let d = dtd(&text);
+        assert_eq!(d.names.len(), 300);
+        check(&d, &probes);
+        // Names that share their first eight bytes, or differ in length only.
+        let names = [
+            "longname",
+            "longnam",
+            "longname_",
+            "longname_a1",
+            "longname_a2",
+        ];
+        let text: String = names
+            .iter()
+            .map(|n| format!("<!ELEMENT {n} EMPTY>"))
+            .collect();
+        let d = dtd(&text);
+        assert_eq!(d.names.len(), names.len());
+        let mut probes = probes;
+        probes.extend(
+            [
+                "longname_a3",
+                "longname_b1",
+                "longname\0",
+                "longnam\0\0",
+                "longname_a1\0",
+            ]
+            .iter()
+            .map(|s| s.to_string()),
+        );
+        check(&d, &probes);
+    }
+
+    /// [`Automaton::next`], dense or not, agrees with [`Automaton::step`].
+    #[test]
+    fn next_agrees_with_step() {
+        let check = |d: &CompiledDtd| {
+            let mut dense = 0;
+            for e in &d.elements {
+                let Content::Children(a) = &e.content else {
+                    continue;
+                };
+                if !a.is_deterministic() {
+                    continue;
+                }
+                dense += usize::from(!a.dense.is_empty());
+                let mut out = Vec::new();
+                for s in 0..a.states() as State + 2 {
+                    for sym in (0..d.elements.len() as Sym + 2).chain([Sym::MAX]) {
+                        a.step(&[s], sym, &mut out);
+                        let via_step = match out.as_slice() {
+                            [] => None,
+                            [t] => Some(*t),
+                            more => panic!("{more:?} from a deterministic model"),
+                        };
+                        assert_eq!(a.next(s, sym), via_step, "<{}> {s} {sym}", e.name);
+                        assert_eq!(a.accepts_state(s), a.accepts(&[s]));
+                    }
+                }
+            }
+            dense
+        };
+        assert!(check(&dtd(include_str!("../../schemas/xep.dtd"))) > 10);
+        let d = dtd("<!ELEMENT r ((a, b)* | (c, (d | e)+))> <!ELEMENT s (a?, b*, c+)>");
+        assert_eq!(check(&d), 2);
+        // Too large for a dense table: the sparse one answers.
+        let names: Vec<String> = (0..300).map(|i| format!("n{i}")).collect();
+        let d = dtd(&format!("<!ELEMENT r ({})*>", names.join(" | ")));
+        assert_eq!(check(&d), 0);
     }
 
     #[test]

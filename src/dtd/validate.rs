@@ -15,7 +15,7 @@
 use crate::check::Options;
 use crate::diag::{Diagnostic, Severity};
 use crate::dtd::compile::{
-    CompiledDtd, Content, State, Sym, check_value, is_ws, normalize, normalized,
+    CompiledDtd, Content, State, Sym, check_value, is_all_ws, is_ws, normalize, normalized,
 };
 use crate::dtd::decl::{AttDefault, AttType, Decl, EntityValue, Subset, parse_decls};
 use crate::load::{ExtFile, Loader};
@@ -46,12 +46,28 @@ pub struct DtdCache {
     /// slot keeps that address from being reused.
     compiled: Mutex<HashMap<usize, (Arc<ExtFile>, Cell)>>,
     bundled: OnceLock<Arc<ExtFile>>,
+    /// For files of declarations that internal subsets pull in (the same
+    /// few for every document), whether they declare any element or
+    /// attribute; keyed and kept like `compiled`.
+    markup: Mutex<HashMap<usize, (Arc<ExtFile>, bool)>>,
 }
 
 impl DtdCache {
     /// Validate `parsed` against the DTD it names (or `--dtd`, or the bundled
     /// one) and return the `dtd-…` diagnostics.
     pub fn validate(&self, loader: &Loader, options: &Options, parsed: &Parsed) -> Vec<Diagnostic> {
+        self.validate_with(loader, options, parsed, true)
+    }
+
+    /// [`DtdCache::validate`]; `fast: false` leaves out the shortcuts taken
+    /// for content with nothing to report (tests compare both ways).
+    fn validate_with(
+        &self,
+        loader: &Loader,
+        options: &Options,
+        parsed: &Parsed,
+        fast: bool,
+    ) -> Vec<Diagnostic> {
         let mut out = Vec::new();
         if parsed.undecodable {
             return out;
@@ -67,7 +83,13 @@ impl DtdCache {
         let local: Vec<&Decl> = parsed
             .internal_decls
             .iter()
-            .chain(parsed.included.iter().flat_map(|f| f.decls.decls.iter()))
+            .chain(
+                parsed
+                    .included
+                    .iter()
+                    .filter(|f| self.declares_markup(f))
+                    .flat_map(|f| f.decls.decls.iter()),
+            )
             .filter(|d| matches!(d, Decl::Element(_) | Decl::Attlist(_)))
             .collect();
         let dtd = match (&choice, local.is_empty()) {
@@ -105,6 +127,8 @@ impl DtdCache {
         let mut v = Validator {
             dtd: &dtd,
             tree: &parsed.tree,
+            syms: Vec::new(),
+            fast,
             file: parsed.file,
             out,
             errors: 0,
@@ -121,7 +145,22 @@ impl DtdCache {
             v.emit(d.clone(), None);
         }
         v.root(root, parsed, loader);
-        v.walk(root);
+        // Most documents are valid: when a cheap pass over the tree finds
+        // nothing the walk would report, the walk is left out.
+        if !(fast && v.all_valid(root)) {
+            // The symbol of every element, looked up once: the walk and the
+            // check of its parent's content both need it.
+            v.syms = parsed
+                .tree
+                .nodes
+                .iter()
+                .map(|n| match &n.kind {
+                    NodeKind::Element(e) => dtd.symbol(&e.name),
+                    _ => None,
+                })
+                .collect();
+            v.walk(root);
+        }
         v.check_idrefs();
         v.out
     }
@@ -232,6 +271,25 @@ impl DtdCache {
     pub fn forget(&self, ext: &Arc<ExtFile>) {
         let mut map = self.compiled.lock().unwrap_or_else(|e| e.into_inner());
         map.remove(&(Arc::as_ptr(ext) as usize));
+        drop(map);
+        let mut map = self.markup.lock().unwrap_or_else(|e| e.into_inner());
+        map.remove(&(Arc::as_ptr(ext) as usize));
+    }
+
+    /// Whether a file of declarations declares any element or attribute,
+    /// found once per run (its declarations do not change once loaded).
+    fn declares_markup(&self, ext: &Arc<ExtFile>) -> bool {
+        let mut map = self.markup.lock().unwrap_or_else(|e| e.into_inner());
+        map.entry(Arc::as_ptr(ext) as usize)
+            .or_insert_with(|| {
+                let any = ext
+                    .decls
+                    .decls
+                    .iter()
+                    .any(|d| matches!(d, Decl::Element(_) | Decl::Attlist(_)));
+                (ext.clone(), any)
+            })
+            .1
     }
 
     /// The compiled form of a loaded DTD, built once per run.
@@ -292,6 +350,11 @@ fn splice(ext: &ExtFile, decls: &[Decl], g: &mut Gathered, depth: usize) {
 struct Validator<'a> {
     dtd: &'a CompiledDtd,
     tree: &'a Tree,
+    /// By node index: the DTD's symbol for the element's name, if any
+    /// (filled in before the walk).
+    syms: Vec<Option<Sym>>,
+    /// Whether to take the shortcuts for valid content.
+    fast: bool,
     out: Vec<Diagnostic>,
     errors: usize,
     capped: bool,
@@ -360,6 +423,11 @@ fn tag(name: &str) -> String {
 }
 
 impl<'a> Validator<'a> {
+    /// The DTD's symbol for an element's name (`None` for other nodes).
+    fn sym(&self, id: NodeId) -> Option<Sym> {
+        self.syms.get(id.index()).copied().flatten()
+    }
+
     /// Record a finding (moved to the document when it came from an
     /// entity); its index in `out`, unless the cap was reached.
     fn emit(&mut self, d: Diagnostic, origin: Option<ExpId>) -> Option<usize> {
@@ -443,7 +511,7 @@ impl<'a> Validator<'a> {
             let NodeKind::Element(el) = &node.kind else {
                 continue;
             };
-            let sym = self.dtd.symbol(&el.name);
+            let sym = self.sym(id);
             let declared = sym.filter(|&s| self.dtd.element(s).decl.is_some());
             let Some(sym) = declared else {
                 let mut d = Diagnostic::error(
@@ -482,6 +550,146 @@ impl<'a> Validator<'a> {
                 self.content(id, sym);
             }
         }
+    }
+
+    // ----- shortcuts for valid documents -----
+
+    /// Whether [`Validator::walk`] would report nothing. One pass over the
+    /// elements it visits (those under the root, through the same child
+    /// links), each reached as a child of its parent: every element is
+    /// declared, with a deterministic model, attributes that need no finding
+    /// and record no ID ([`Validator::element_ok`]), and content that fits
+    /// its parent's model, checked whatever the damage (which only narrows
+    /// what the walk checks). With no ID recorded and no IDREF to check,
+    /// [`Validator::check_idrefs`] reports nothing either. Anything unusual
+    /// (a child link that leads nowhere, more children than nodes) answers
+    /// `false`, leaving the decision to the walk.
+    fn all_valid(&self, root: NodeId) -> bool {
+        let tree = self.tree;
+        let dtd = self.dtd;
+        let Some(NodeKind::Element(el)) = tree.node(root).map(|n| &n.kind) else {
+            return false;
+        };
+        let Some(sym) = self.element_ok(el) else {
+            return false;
+        };
+        let mut stack = vec![(root, sym)];
+        let mut budget = tree.nodes.len();
+        while let Some((id, sym)) = stack.pop() {
+            let Some(node) = tree.node(id) else {
+                return false;
+            };
+            let content = &dtd.element(sym).content;
+            if let Content::Empty = content {
+                if node.first_child.is_some() {
+                    return false;
+                }
+                continue;
+            }
+            let automaton = match content {
+                Content::Children(a) if a.is_deterministic() => Some(a),
+                Content::Children(_) => return false,
+                _ => None,
+            };
+            let mut state: State = 0;
+            // The children, as `Tree::children` lists them.
+            let mut next = node.first_child;
+            while let Some(c) = next {
+                budget = match budget.checked_sub(1) {
+                    Some(b) => b,
+                    None => return false,
+                };
+                let Some(cn) = tree.node(c) else {
+                    return false;
+                };
+                next = cn.next_sibling;
+                match &cn.kind {
+                    NodeKind::Element(e) => {
+                        let Some(s) = self.element_ok(e) else {
+                            return false;
+                        };
+                        let fits = match (content, automaton) {
+                            (_, Some(a)) => match a.next(state, s) {
+                                Some(next) => {
+                                    state = next;
+                                    true
+                                }
+                                None => false,
+                            },
+                            (Content::Mixed(allowed), None) => allowed.binary_search(&s).is_ok(),
+                            _ => true, // ANY
+                        };
+                        if !fits {
+                            return false;
+                        }
+                        stack.push((c, s));
+                    }
+                    NodeKind::Text(t) => {
+                        if automaton.is_some() && !is_all_ws(tree.str(*t)) {
+                            return false;
+                        }
+                    }
+                    NodeKind::CData(_) => {
+                        if automaton.is_some() {
+                            return false;
+                        }
+                    }
+                    NodeKind::Comment(_) | NodeKind::Pi { .. } => {}
+                }
+            }
+            if automaton.is_some_and(|a| !a.accepts_state(state)) {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// The symbol of an element that [`Validator::walk`] would not report
+    /// itself: declared, with a deterministic model, and attributes that
+    /// need no finding ([`Validator::attributes_ok`]).
+    #[inline(always)]
+    fn element_ok(&self, el: &crate::xml::Element) -> Option<Sym> {
+        let sym = self.dtd.symbol(&el.name)?;
+        let et = self.dtd.element(sym);
+        if el.attributes.is_empty() {
+            return et.bare_valid.then_some(sym);
+        }
+        (et.decl.is_some() && et.ambiguous.is_none() && self.attributes_ok(el, sym)).then_some(sym)
+    }
+
+    /// Whether [`Validator::attributes`] would neither report anything nor
+    /// record an ID or IDREF for this element.
+    #[inline(never)]
+    fn attributes_ok(&self, el: &crate::xml::Element, sym: Sym) -> bool {
+        let tree = self.tree;
+        let et = self.dtd.element(sym);
+        for a in tree.attributes(el) {
+            let Some(info) = et.attribute(&a.name) else {
+                return false;
+            };
+            match &info.ty {
+                AttType::Id | AttType::Idref | AttType::Idrefs => return false,
+                AttType::Cdata => {} // any value
+                ty => {
+                    if check_value(ty, &a.value).is_err() {
+                        return false;
+                    }
+                }
+            }
+            if let AttDefault::Fixed(fixed) = &info.default {
+                let value = if info.ty == AttType::Cdata {
+                    std::borrow::Cow::Borrowed(a.value.as_str())
+                } else {
+                    normalized(&a.value)
+                };
+                if value.as_ref() != fixed.as_str() {
+                    return false;
+                }
+            }
+        }
+        et.attributes.iter().all(|info| {
+            !matches!(info.default, AttDefault::Required) || tree.attr(el, &info.name).is_some()
+        })
     }
 
     /// Whether an element ends (in the document's text) before the first
@@ -734,13 +942,10 @@ impl<'a> Validator<'a> {
         let mut groups: Vec<(Option<ExpId>, Vec<NodeId>)> = Vec::new();
         for c in tree.children(id) {
             let Some(cn) = tree.node(c) else { continue };
-            let NodeKind::Element(e) = &cn.kind else {
+            let NodeKind::Element(_) = &cn.kind else {
                 continue;
             };
-            let Some(s) = dtd
-                .symbol(&e.name)
-                .filter(|&s| dtd.element(s).decl.is_some())
-            else {
+            let Some(s) = self.sym(c).filter(|&s| dtd.element(s).decl.is_some()) else {
                 continue; // reported as undeclared
             };
             if allowed.binary_search(&s).is_ok() {
@@ -812,6 +1017,9 @@ impl<'a> Validator<'a> {
         let NodeKind::Element(parent) = &node.kind else {
             return;
         };
+        if self.fast && a.is_deterministic() && self.children_fit(a, id) {
+            return;
+        }
         let pname = parent.name.as_str();
         let help = || format!("<{pname}> takes: {}", a.model);
         let mut cur = std::mem::take(&mut self.states);
@@ -829,7 +1037,7 @@ impl<'a> Validator<'a> {
             let Some(cn) = tree.node(c) else { continue };
             match &cn.kind {
                 NodeKind::Element(e) => {
-                    let s = dtd.symbol(&e.name);
+                    let s = self.sym(c);
                     let declared = s.filter(|&s| dtd.element(s).decl.is_some());
                     if let Some(s) = s {
                         a.step(&cur, s, &mut next);
@@ -991,6 +1199,34 @@ impl<'a> Validator<'a> {
         self.seen = seen;
     }
 
+    /// Whether the children of `id` match the deterministic automaton `a`
+    /// with nothing to report: every child element steps on, no text but
+    /// white space, no CDATA section, and the content may end there. Exactly
+    /// when [`Validator::children`]'s general loop would emit nothing.
+    fn children_fit(&self, a: &crate::dtd::compile::Automaton, id: NodeId) -> bool {
+        let tree = self.tree;
+        let mut state: State = 0;
+        for c in tree.children(id) {
+            let Some(cn) = tree.node(c) else { continue };
+            match &cn.kind {
+                NodeKind::Element(_) => {
+                    let Some(next) = self.sym(c).and_then(|s| a.next(state, s)) else {
+                        return false;
+                    };
+                    state = next;
+                }
+                NodeKind::Text(t) => {
+                    if !is_all_ws(tree.str(*t)) {
+                        return false;
+                    }
+                }
+                NodeKind::CData(_) => return false,
+                NodeKind::Comment(_) | NodeKind::Pi { .. } => {}
+            }
+        }
+        a.accepts_state(state)
+    }
+
     /// What may come next: the required names if any, else every name
     /// allowed (and the end, when it is allowed); `None` when that is a long
     /// list of options.
@@ -1112,6 +1348,159 @@ mod tests {
         let got = check("<xep><header/></xep>");
         assert_eq!(got[0].1, "dtd-bundled", "{got:#?}");
         assert!(got.iter().any(|g| g.1 == "dtd-content"), "{got:#?}");
+    }
+
+    /// Every finding, in full, with and without the shortcuts for valid
+    /// content.
+    fn both_ways(path: &std::path::Path, text: Option<&str>) -> (String, String) {
+        let session = Session::new(Options::default());
+        let input = Input {
+            path: path.to_path_buf(),
+            display: "t.xml".into(),
+            search_root: None,
+            bytes: text.map(|t| t.as_bytes().to_vec()),
+        };
+        let Ok(parsed) = session.parse(&input) else {
+            return (String::new(), String::new());
+        };
+        let run = |fast| {
+            let got = session
+                .dtds
+                .validate_with(&session.loader, &session.options, &parsed, fast);
+            format!("{got:#?}")
+        };
+        (run(true), run(false))
+    }
+
+    /// The shortcuts for valid content change nothing, on documents made to
+    /// sit at their edges.
+    #[test]
+    fn shortcuts_agree_with_the_general_path() {
+        let dtd = "<!DOCTYPE r [
+<!ELEMENT r (a, b?, c+, (d | e)*, u?)>
+<!ELEMENT a EMPTY>
+<!ELEMENT b (#PCDATA)>
+<!ELEMENT c (#PCDATA | b | d | m)*>
+<!ELEMENT d (a | b)+>
+<!ELEMENT e ((a, b) | (a, c))>
+<!ELEMENT m (#PCDATA)>
+<!ENTITY ab '<a/><b/>'>
+<!ENTITY t 'text'>
+<!ATTLIST a k CDATA #IMPLIED f CDATA #FIXED 'v' n NMTOKEN 'x' t (p | q) #IMPLIED>
+<!ATTLIST b i ID #IMPLIED>
+<!ATTLIST d r IDREF #IMPLIED g NMTOKENS #FIXED 'a b'>
+<!ATTLIST m q CDATA #REQUIRED>
+]>
+";
+        let bodies = [
+            "<r><a/><c/></r>",
+            "<r>\n <a/>\n\t<b>x</b><c>t<b/><d><a/></d></c><d><b/><a/></d><e/><u/></r>",
+            "<r><a/><!-- c --><?pi x?><c/></r>",
+            "<r><a/></r>",
+            "<r/>",
+            "<r></r>",
+            "<r> </r>",
+            "<r><a/>\u{a0}<c/></r>",
+            "<r><a/><![CDATA[ ]]><c/></r>",
+            "<r><a/>text<c/></r>",
+            "<r><a/><c/>&t;</r>",
+            "<r>&ab;<c/></r>",
+            "<r><b/><a/><c/></r>",
+            "<r><a/><c/><b/></r>",
+            "<r><a/><m/><c/></r>",
+            "<r><a/><x/><c/></r>",
+            "<r><a/><c/><e><a/><c/></e><e><a/><b/></e><e><a/></e></r>",
+            "<r><a/><c/><d/></r>",
+            "<r><a/><c/><u><a/></u></r>",
+            "<r><a/><c/><a/><a/><a/><a/><a/></r>",
+            "<r><a k='v'><b/></a><c>&ab;</c></r>",
+            "<r><a/><c/><d><c/></d></r>",
+            "<r><a/><c/></r><!-- after -->",
+            "<r><a/><c/><d>",
+            "<r><a/><c/><d><c/>",
+            "<r><a k='1' f='v' n=' y ' t='q'/><c/></r>",
+            "<r><a f='w'/><c/></r>",
+            "<r><a n='x y'/><c/></r>",
+            "<r><a t='z'/><c/></r>",
+            "<r><a z='1'/><c/></r>",
+            "<r><a/><b i='x'/><c/></r>",
+            "<r><a/><b i='x'/><c><b i='x'/></c></r>",
+            "<r><a/><c/><d r='x'><a/></d></r>",
+            "<r><a/><b i='x'/><c/><d r='x'><a/></d></r>",
+            "<r><a/><c/><d g=' a  b '><a/></d></r>",
+            "<r><a/><c/><d g='a'><a/></d></r>",
+            "<r><a/><c><m q=''/></c></r>",
+            "<r><a/><c><m/></c></r>",
+            "<r><a>&t;</a><c/></r>",
+            "<r><a><!-- x --></a><c/></r>",
+            "<r><a> </a><c/></r>",
+            "<s><a/><c/></s>",
+            "<r><a/><c>x<a/></c></r>",
+            "<r><a/><b><a/></b><c/></r>",
+            "<r><a/><c><u/></c></r>",
+        ];
+        for body in bodies {
+            let doc = format!("{dtd}{body}");
+            let (fast, slow) =
+                both_ways(&std::env::temp_dir().join("xeplint-both.xml"), Some(&doc));
+            assert_eq!(fast, slow, "{body}");
+        }
+        // And on the fixtures, under the bundled DTD and their own.
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let mut dirs = vec![root];
+        let mut files = 0;
+        while let Some(dir) = dirs.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    dirs.push(p);
+                } else if p.extension().is_some_and(|x| x == "xml") {
+                    let (fast, slow) = both_ways(&p, None);
+                    assert_eq!(fast, slow, "{}", p.display());
+                    files += 1;
+                }
+            }
+        }
+        assert!(files > 10, "{files} fixtures");
+    }
+
+    /// Declarations in a file that the internal subset pulls in count, on
+    /// every document that pulls it in (whether a file declares any is
+    /// remembered per run).
+    #[test]
+    fn included_declarations_are_used_every_time() {
+        let dir = std::env::temp_dir().join(format!("xeplint-included-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("m.ent"), "<!ELEMENT r (a, b?)> <!ELEMENT a EMPTY>").unwrap();
+        std::fs::write(dir.join("e.ent"), "<!ENTITY x 'y'>").unwrap();
+        let session = Session::new(Options::default());
+        let run = |body: &str| {
+            let doc = format!(
+                "<!DOCTYPE r [<!ENTITY % e SYSTEM 'e.ent'> %e; <!ENTITY % m SYSTEM 'm.ent'> %m; <!ELEMENT b EMPTY>]>{body}"
+            );
+            let input = Input {
+                path: dir.join("d.xml"),
+                display: "d.xml".into(),
+                search_root: None,
+                bytes: Some(doc.into_bytes()),
+            };
+            let report = session.check(&input);
+            report
+                .diagnostics
+                .iter()
+                .filter(|d| d.rule.starts_with("dtd-"))
+                .map(|d| d.rule)
+                .collect::<Vec<_>>()
+        };
+        for _ in 0..2 {
+            assert_eq!(run("<r><a/><b/></r>"), Vec::<&str>::new());
+            assert_eq!(run("<r><b/></r>"), ["dtd-content"]);
+            assert_eq!(run("<r><a/><c/></r>"), ["dtd-undeclared-element"]);
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
