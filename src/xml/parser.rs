@@ -800,10 +800,21 @@ impl<'l> P<'l> {
                     None => break 'restart,
                     Some(b'<') => {}
                     Some(&b) => {
+                        let run = frag.text.get(before..).unwrap_or("").as_bytes();
+                        // Most runs are the white space between two tags (five
+                        // bytes on average): nothing in them to check or search.
+                        let ws = run
+                            .iter()
+                            .take_while(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r'))
+                            .count();
                         let next = if b == b'&' {
                             self.ampersand(frag, before)
+                        } else if ws > 0 && matches!(run.get(ws), None | Some(b'<')) {
+                            let end = before + ws;
+                            let raw = frag.text.get(before..end).unwrap_or("");
+                            self.add_text(raw, frag.span(before, end), frag.origin);
+                            end
                         } else {
-                            let run = frag.text.get(before..).unwrap_or("").as_bytes();
                             let end = memchr::memchr2(b'<', b'&', run)
                                 .map_or(frag.text.len(), |i| before + i);
                             self.text(frag, frag.text.get(before..end).unwrap_or(""), before);
