@@ -196,11 +196,11 @@ fn locate(text: &str, map: &TextMap, offset: usize) -> Option<Span> {
 /// returned as they are.
 fn prepare(text: &str) -> Cow<'_, str> {
     use memchr::memmem;
-    // Every pattern below contains one of these.
-    if !["...", "…", "<?xml ", "<!DOCTYPE"]
-        .iter()
-        .any(|p| memmem::find(text.as_bytes(), p.as_bytes()).is_some())
-    {
+    // Every pattern below contains one of these. The searchers are built
+    // once: building one costs more than searching a usual example.
+    static TRIGGERS: std::sync::LazyLock<[memmem::Finder<'static>; 4]> =
+        std::sync::LazyLock::new(|| ["...", "…", "<?xml ", "<!DOCTYPE"].map(memmem::Finder::new));
+    if !TRIGGERS.iter().any(|f| f.find(text.as_bytes()).is_some()) {
         return Cow::Borrowed(text);
     }
     let mut buf = text.as_bytes().to_vec();
@@ -484,9 +484,14 @@ fn scan(b: &[u8]) -> Option<()> {
     let mut open = [(0usize, 0usize); MAX_DEPTH];
     let mut depth = 0usize;
     let mut i = 0;
+    // Without any `&`, every run of text and every attribute value passes
+    // `references_ok`: one search instead of one per run.
+    let refs = memchr::memchr(b'&', b).is_some();
     loop {
         let end = memchr::memchr(b'<', b.get(i..)?).map_or(b.len(), |j| i + j);
-        references_ok(b.get(i..end)?)?;
+        if refs {
+            references_ok(b.get(i..end)?)?;
+        }
         if end == b.len() {
             return Some(());
         }
@@ -536,7 +541,7 @@ fn scan(b: &[u8]) -> Option<()> {
                 if b.get(i + 1..e)? == ROOT.as_bytes() {
                     return None;
                 }
-                let (j, is_open) = start_tag_rest(b, e)?;
+                let (j, is_open) = start_tag_rest(b, e, refs)?;
                 if is_open {
                     *open.get_mut(depth)? = (i + 1, e);
                     depth += 1;
@@ -550,7 +555,9 @@ fn scan(b: &[u8]) -> Option<()> {
 
 /// The attributes and the end of a start tag whose name ends at `j`: the
 /// offset after `>` or `/>`, and whether the element is open (`>`).
-fn start_tag_rest(b: &[u8], mut j: usize) -> Option<(usize, bool)> {
+/// `refs`: whether `b` holds any `&` (attribute values are checked for
+/// references only then).
+fn start_tag_rest(b: &[u8], mut j: usize, refs: bool) -> Option<(usize, bool)> {
     let mut locals = [(0usize, 0usize); MAX_ATTRIBUTES];
     let mut n = 0;
     loop {
@@ -580,7 +587,9 @@ fn start_tag_rest(b: &[u8], mut j: usize) -> Option<(usize, bool)> {
                 if b.get(end) != Some(&quote) {
                     return None;
                 }
-                references_ok(b.get(start..end)?)?;
+                if refs {
+                    references_ok(b.get(start..end)?)?;
+                }
                 let name = b.get(local..e)?;
                 for &(s, e) in locals.get(..n)? {
                     if b.get(s..e)? == name {
