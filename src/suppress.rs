@@ -111,9 +111,9 @@ struct Suppression {
 /// add `unused-suppression` / `unknown-suppression` warnings.
 pub fn apply(parsed: &Parsed, diagnostics: &mut Vec<Diagnostic>) {
     let tree = &parsed.tree;
-    let mut known: Vec<&str> = crate::rules::registry().iter().map(|r| r.id).collect();
-    // A rule reporting in this very document is known, registered or not.
-    known.extend(diagnostics.iter().map(|d| d.rule));
+    // The rule ids, gathered at the first suppression comment (most
+    // documents have none).
+    let mut known: Option<Vec<&str>> = None;
     let mut found = Vec::new();
     let mut problems = Vec::new();
     for (id, node) in tree.nodes.iter().enumerate() {
@@ -123,8 +123,17 @@ pub fn apply(parsed: &Parsed, diagnostics: &mut Vec<Diagnostic>) {
         if node.span.file != parsed.file || node.origin.is_some() {
             continue; // comments from entity files do not apply to documents
         }
+        if !text.trim_start().starts_with("xeplint-") {
+            continue; // not a suppression (`read` would say so)
+        }
+        let known = known.get_or_insert_with(|| {
+            let mut known: Vec<&str> = crate::rules::registry().iter().map(|r| r.id).collect();
+            // A rule reporting in this very document is known, registered or not.
+            known.extend(diagnostics.iter().map(|d| d.rule));
+            known
+        });
         let id = NodeId::from_index(id);
-        if let Some(s) = read(tree, parsed.file, id, text, &known, &mut problems) {
+        if let Some(s) = read(tree, parsed.file, id, text, known, &mut problems) {
             found.push(s);
         }
     }
