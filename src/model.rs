@@ -3,7 +3,6 @@
 
 use crate::source::{LineCol, SourceMap, Span};
 use crate::xml::{ExpId, NodeId, NodeKind, Tree};
-use compact_str::CompactString;
 use serde::Serialize;
 
 /// A position as `meta` prints it.
@@ -147,17 +146,40 @@ pub struct Section {
 /// An `anchor` attribute anywhere in the document.
 #[derive(Debug, Clone)]
 pub struct Anchor {
-    pub name: CompactString,
     pub span: Span,
     pub node: NodeId,
+    /// The attribute's place among the element's attributes.
+    attr: usize,
+}
+
+impl Anchor {
+    /// The anchor's name (`tree`: the tree the model was built from).
+    pub fn name<'t>(&self, tree: &'t Tree) -> &'t str {
+        attr_value(tree, self.node, self.attr)
+    }
 }
 
 /// A `<link url='…'>`.
 #[derive(Debug, Clone)]
 pub struct Link {
-    pub url: CompactString,
     pub span: Span,
     pub node: NodeId,
+    /// The attribute's place among the element's attributes.
+    attr: usize,
+}
+
+impl Link {
+    /// The link's URL (`tree`: the tree the model was built from).
+    pub fn url<'t>(&self, tree: &'t Tree) -> &'t str {
+        attr_value(tree, self.node, self.attr)
+    }
+}
+
+/// The value of an element's attribute, by its place ("" if there is none).
+fn attr_value(tree: &Tree, node: NodeId, attr: usize) -> &str {
+    tree.element(node)
+        .and_then(|e| tree.attributes(e).get(attr))
+        .map_or("", |a| a.value.as_str())
 }
 
 /// An `<example>` (or `<code>`) element.
@@ -217,6 +239,11 @@ impl Xep {
 struct Builder<'a> {
     tree: &'a Tree,
     sources: &'a SourceMap,
+    /// The file of the document element, looked up once: most spans are in it.
+    doc: Option<(
+        crate::source::FileId,
+        std::sync::Arc<crate::source::SourceFile>,
+    )>,
     /// Whether to fill in [`Pos`] (for `meta`); the rules report spans.
     positions: bool,
 }
@@ -280,7 +307,15 @@ impl Builder<'_> {
         let (a, b) = (first?, last?);
         let mut span = a.to(b);
         // Trim white space inside the span.
-        if let Some(f) = self.sources.get(span.file) {
+        let other;
+        let file = match &self.doc {
+            Some((id, f)) if *id == span.file => Some(f),
+            _ => {
+                other = self.sources.get(span.file);
+                other.as_ref()
+            }
+        };
+        if let Some(f) = file {
             let text = f.text.get(span.range()).unwrap_or("");
             let lead = text.len() - text.trim_start().len();
             let trail = text.len() - text.trim_end().len();
@@ -394,9 +429,14 @@ pub fn build_for_rules(tree: &Tree, sources: &SourceMap, file_name: &str) -> Xep
 }
 
 fn build_with(tree: &Tree, sources: &SourceMap, file_name: &str, positions: bool) -> Xep {
+    let doc = tree
+        .root
+        .and_then(|r| tree.node(r))
+        .and_then(|n| Some((n.span.file, sources.get(n.span.file)?)));
     let b = Builder {
         tree,
         sources,
+        doc,
         positions,
     };
     let mut xep = Xep {
@@ -483,29 +523,27 @@ fn build_with(tree: &Tree, sources: &SourceMap, file_name: &str, positions: bool
         .map(|(id, _)| b.section(id, 1, 0))
         .collect();
     // Anchors, links and examples anywhere.
-    for id in tree.descendants(root) {
-        let Some(n) = tree.node(id) else { continue };
+    walk(tree, root, |id, n| {
         let NodeKind::Element(e) = &n.kind else {
-            continue;
+            return;
         };
-        if let Some(a) = tree.attr(e, "anchor")
+        let attrs = tree.attributes(e);
+        if let Some((i, a)) = find_attr(attrs, "anchor")
             && !a.value.is_empty()
         {
-            let span = attr_span(tree, id, a);
             xep.anchors.push(Anchor {
-                name: a.value.clone(),
-                span,
+                span: attr_span_of(tree, n, a),
                 node: id,
+                attr: i,
             });
         }
         match e.name.as_str() {
             "link" => {
-                if let Some(a) = tree.attr(e, "url") {
-                    let span = attr_span(tree, id, a);
+                if let Some((i, a)) = find_attr(attrs, "url") {
                     xep.links.push(Link {
-                        url: a.value.clone(),
-                        span,
+                        span: attr_span_of(tree, n, a),
                         node: id,
+                        attr: i,
                     });
                 }
             }
@@ -515,16 +553,67 @@ fn build_with(tree: &Tree, sources: &SourceMap, file_name: &str, positions: bool
             }),
             _ => {}
         }
-    }
+    });
     xep
+}
+
+/// The first attribute with this name, and its place.
+fn find_attr<'t>(
+    attrs: &'t [crate::xml::Attribute],
+    name: &str,
+) -> Option<(usize, &'t crate::xml::Attribute)> {
+    attrs.iter().enumerate().find(|(_, a)| a.name == name)
+}
+
+/// Call `f` on `root` and every node below it, in the order of
+/// [`Tree::descendants`] (pre-order), following the tree's links instead of
+/// keeping a stack.
+fn walk<'t>(tree: &'t Tree, root: NodeId, mut f: impl FnMut(NodeId, &'t crate::xml::Node)) {
+    let mut id = root;
+    let Some(mut n) = tree.node(id) else { return };
+    loop {
+        f(id, n);
+        if let Some(c) = n.first_child
+            && let Some(cn) = tree.node(c)
+        {
+            (id, n) = (c, cn);
+            continue;
+        }
+        // The next sibling of the nearest node (this one, or an ancestor
+        // below `root`) that has one.
+        loop {
+            if id == root {
+                return;
+            }
+            if let Some(s) = n.next_sibling
+                && let Some(sn) = tree.node(s)
+            {
+                (id, n) = (s, sn);
+                break;
+            }
+            let Some(p) = n.parent else { return };
+            let Some(pn) = tree.node(p) else { return };
+            (id, n) = (p, pn);
+        }
+    }
 }
 
 /// Where a reader sees an attribute's value: the value itself, or the
 /// `&entity;` reference when the element came from an expansion.
 fn attr_span(tree: &Tree, id: NodeId, a: &crate::xml::Attribute) -> Span {
     match tree.node(id) {
-        Some(n) if n.origin.is_some() => tree.document_span(id).unwrap_or(a.value_span),
-        _ => a.value_span,
+        Some(n) => attr_span_of(tree, n, a),
+        None => a.value_span,
+    }
+}
+
+/// [`attr_span`] for the node itself.
+fn attr_span_of(tree: &Tree, n: &crate::xml::Node, a: &crate::xml::Attribute) -> Span {
+    if n.origin.is_some() {
+        // `document_span` of the node.
+        tree.outer_reference(n.origin).unwrap_or(n.span)
+    } else {
+        a.value_span
     }
 }
 
