@@ -13,7 +13,11 @@ fn normalize(s: &str) -> String {
             if !out.is_empty() {
                 out.push(' ');
             }
-            out.extend(w.chars().map(|c| c.to_ascii_lowercase()));
+            let start = out.len();
+            out.push_str(w);
+            if let Some(added) = out.get_mut(start..) {
+                added.make_ascii_lowercase();
+            }
         }
     } else {
         for w in s.to_lowercase().split_whitespace() {
