@@ -202,17 +202,17 @@ pub fn element_path(tree: &Tree, file: FileId, offset: u32) -> String {
         parts.push(e.name.to_string());
     }
     for _ in 0..4096 {
-        let mut next = None;
-        let mut seen: HashMap<&str, usize> = HashMap::new();
-        for (id, e) in tree.child_elements(cur) {
-            let n = seen.entry(e.name.as_str()).or_default();
-            *n += 1;
-            if inside(id) {
-                next = Some((id, e.name.as_str(), *n));
-                break;
-            }
-        }
-        let Some((id, name, n)) = next else { break };
+        let Some((id, e)) = tree.child_elements(cur).find(|&(id, _)| inside(id)) else {
+            break;
+        };
+        let name = e.name.as_str();
+        // Its place among the children of the same name.
+        let n = tree
+            .child_elements(cur)
+            .take_while(|&(c, _)| c != id)
+            .filter(|(_, s)| s.name == name)
+            .count()
+            + 1;
         parts.push(if n > 1 {
             format!("{name}[{n}]")
         } else {
