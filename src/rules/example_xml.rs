@@ -310,9 +310,11 @@ fn xml_body(text: &str) -> Option<Cow<'_, str>> {
     if !start.starts_with('<') {
         return None; // not XML (or a transcript with "C:" prefixes)
     }
+    // Searchers built once (as `str::contains` would build one per call).
+    static DTD: std::sync::LazyLock<[memchr::memmem::Finder<'static>; 2]> =
+        std::sync::LazyLock::new(|| ["<!ELEMENT", "<!ATTLIST"].map(memchr::memmem::Finder::new));
     if (start.starts_with("<!") && !start.starts_with("<!--"))
-        || text.contains("<!ELEMENT")
-        || text.contains("<!ATTLIST")
+        || DTD.iter().any(|f| f.find(text.as_bytes()).is_some())
     {
         return None; // a DTD
     }
