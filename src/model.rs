@@ -638,7 +638,85 @@ pub fn pseudo_attr(data: &str, name: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::pseudo_attr;
+    use super::*;
+
+    /// Anchors, links and examples as they were gathered before the arena
+    /// scan: node, span and value of each, from a walk with a stack.
+    #[allow(clippy::type_complexity)]
+    fn former_marks(
+        tree: &Tree,
+        root: NodeId,
+    ) -> (
+        Vec<(NodeId, Span, String)>,
+        Vec<(NodeId, Span, String)>,
+        Vec<(NodeId, Span)>,
+    ) {
+        let (mut anchors, mut links, mut examples) = (Vec::new(), Vec::new(), Vec::new());
+        for id in tree.descendants(root) {
+            let Some(n) = tree.node(id) else { continue };
+            let NodeKind::Element(e) = &n.kind else {
+                continue;
+            };
+            if let Some(a) = tree.attr(e, "anchor")
+                && !a.value.is_empty()
+            {
+                anchors.push((id, attr_span(tree, id, a), a.value.to_string()));
+            }
+            match e.name.as_str() {
+                "link" => {
+                    if let Some(a) = tree.attr(e, "url") {
+                        links.push((id, attr_span(tree, id, a), a.value.to_string()));
+                    }
+                }
+                "example" => examples.push((id, tree.document_span(id).unwrap_or(n.span))),
+                _ => {}
+            }
+        }
+        (anchors, links, examples)
+    }
+
+    /// The model's marks agree with [`former_marks`].
+    fn marks_agree(tree: &Tree, what: &str) {
+        let Some(root) = tree.root else { return };
+        let xep = build_for_rules(tree, &SourceMap::new(), "x.xml");
+        let (anchors, links, examples) = former_marks(tree, root);
+        let got_anchors: Vec<_> = xep
+            .anchors
+            .iter()
+            .map(|a| (a.node, a.span, a.name(tree).to_string()))
+            .collect();
+        let got_links: Vec<_> = xep
+            .links
+            .iter()
+            .map(|l| (l.node, l.span, l.url(tree).to_string()))
+            .collect();
+        let got_examples: Vec<_> = xep.examples.iter().map(|e| (e.node, e.span)).collect();
+        assert_eq!(got_anchors, anchors, "anchors of {what}");
+        assert_eq!(got_links, links, "links of {what}");
+        assert_eq!(got_examples, examples, "examples of {what}");
+    }
+
+    /// Every document of the fixtures (and of the corpus, when present).
+    #[test]
+    fn walk_finds_the_former_marks() {
+        let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut dirs = vec![here.join("fixtures")];
+        let corpus = here.join("../shared/corpus");
+        if corpus.join("xep.dtd").is_file() {
+            dirs.push(corpus);
+        }
+        let (inputs, _) = crate::check::collect_inputs(&dirs);
+        let session = crate::check::Session::new(Default::default());
+        let mut docs = 0;
+        for input in inputs {
+            let Ok(parsed) = session.parse(&input) else {
+                continue;
+            };
+            docs += 1;
+            marks_agree(&parsed.tree, &input.display);
+        }
+        assert!(docs > 5, "{docs} documents");
+    }
 
     #[test]
     fn pi_pseudo_attributes() {
