@@ -3,7 +3,13 @@
 
 use crate::source::{LineCol, SourceMap, Span};
 use crate::xml::{ExpId, NodeId, NodeKind, Tree};
+use compact_str::CompactString;
 use serde::Serialize;
+
+/// A [`CompactString`] as the string it holds.
+fn serialize_str<S: serde::Serializer>(v: &CompactString, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(v.as_str())
+}
 
 /// A position as `meta` prints it.
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
@@ -24,7 +30,9 @@ impl From<LineCol> for Pos {
 /// A text value and where it stands.
 #[derive(Debug, Clone, Serialize)]
 pub struct Field {
-    pub value: String,
+    /// Short values (most of them) are stored inline, without an allocation.
+    #[serde(serialize_with = "serialize_str")]
+    pub value: CompactString,
     /// Where a reader of the document sees it (the `&entity;` reference when
     /// the value came from an entity).
     #[serde(skip)]
@@ -268,7 +276,7 @@ impl Builder<'_> {
     }
 
     fn field(&self, node: NodeId) -> Field {
-        let value = self.tree.trimmed_text(node);
+        let value = self.trimmed_text(node);
         let span = self.tree.document_span(node).unwrap_or_default();
         // For a plain element, point at its content when there is some.
         let n = self.tree.node(node);
@@ -284,6 +292,20 @@ impl Builder<'_> {
             pos: self.pos(span),
             entity: self.entity_of(node),
         }
+    }
+
+    /// [`Tree::trimmed_text`], copied once (inline when short).
+    fn trimmed_text(&self, node: NodeId) -> CompactString {
+        // The usual case, as `Tree::trimmed_text` takes it: one piece of text.
+        if let Some(n) = self.tree.node(node)
+            && let Some(only) = n.first_child
+            && n.last_child == Some(only)
+            && let Some(NodeKind::Text(t) | NodeKind::CData(t)) =
+                self.tree.node(only).map(|c| &c.kind)
+        {
+            return CompactString::new(self.tree.str(*t).trim());
+        }
+        CompactString::from(self.tree.trimmed_text(node))
     }
 
     /// The span of an element's trimmed text content (or of its first child
@@ -380,7 +402,7 @@ impl Builder<'_> {
         let a = self.tree.attr(e, name)?;
         let span = attr_span(self.tree, node, a);
         Some(Field {
-            value: a.value.to_string(),
+            value: a.value.clone(),
             span,
             node: Some(node),
             origin: n.origin,

@@ -25,7 +25,7 @@ impl Rule for AuthorDuplicate {
         let key = |a: &crate::model::Author| {
             let v = |f: &Option<crate::model::Field>| {
                 f.as_ref()
-                    .map(|f| f.value.to_lowercase())
+                    .map(|f| f.value.as_str().to_lowercase())
                     .unwrap_or_default()
             };
             (
