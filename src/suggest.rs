@@ -5,6 +5,17 @@
 pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let lower = word.to_lowercase();
     let lower_chars: Vec<char> = lower.chars().collect();
+    // How often each ASCII character occurs in the word (`None` if it is not
+    // all ASCII), for a cheap bound on the score.
+    let counts = lower.is_ascii().then(|| {
+        let mut counts = [0u16; 128];
+        for b in lower.bytes() {
+            if let Some(n) = counts.get_mut(usize::from(b)) {
+                *n = n.saturating_add(1);
+            }
+        }
+        counts
+    });
     // The lowered candidate, reused from one candidate to the next.
     let mut c: Vec<char> = Vec::new();
     let mut flags: Vec<bool> = Vec::new();
@@ -19,6 +30,14 @@ pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
             c.extend(cand.bytes().map(|b| char::from(b.to_ascii_lowercase())));
         } else {
             c.extend(cand.to_lowercase().chars());
+        }
+        let prefix = lower.len() >= 4 && c.starts_with(&lower_chars);
+        if !prefix
+            && c != lower_chars
+            && let Some(counts) = &counts
+            && surely_far(counts, lower_chars.len(), &c)
+        {
+            continue; // scores below 0.85
         }
         let score = if c == lower_chars {
             1.0
@@ -36,6 +55,36 @@ pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         }
     }
     best.map(|(_, c)| c)
+}
+
+/// Whether the Jaro-Winkler similarity of a word (`counts` of its ASCII
+/// characters, `a` of them) and `c` is certainly below 0.85. The Jaro
+/// similarity is at most `(m/a + m/b + 1) / 3` for `m` matching characters,
+/// and `m` is at most the number of characters the two have in common; the
+/// Winkler boost raises a similarity `s` above 0.7 to at most `0.6 s + 0.4`.
+/// With `m/a + m/b <= 1.2`, `s <= 0.734` and the score `<= 0.841`: far
+/// enough below 0.85 for rounding not to matter.
+fn surely_far(counts: &[u16; 128], a: usize, c: &[char]) -> bool {
+    let b = c.len();
+    if a == 0 || b == 0 {
+        return false; // left to `jaro` (1.0 or 0.0)
+    }
+    let mut left = *counts;
+    let mut common = 0usize;
+    for &ch in c {
+        let Some(n) = usize::try_from(u32::from(ch))
+            .ok()
+            .and_then(|i| left.get_mut(i))
+        else {
+            continue; // not ASCII: not in the word
+        };
+        if *n > 0 {
+            *n -= 1;
+            common += 1;
+        }
+    }
+    // common/a + common/b <= 1.2, in integers.
+    5 * common * (a + b) <= 6 * a * b
 }
 
 /// `strsim::jaro_winkler` on characters, computed the same way (the same
@@ -207,6 +256,26 @@ mod tests {
     }
 
     #[test]
+    fn far_means_below_the_threshold() {
+        let mut far = 0;
+        for a in WORDS.iter().filter(|w| w.is_ascii()) {
+            let mut counts = [0u16; 128];
+            for b in a.bytes() {
+                counts[usize::from(b)] += 1;
+            }
+            let ac = a.chars().count();
+            for b in WORDS {
+                let bc: Vec<char> = b.chars().collect();
+                if super::surely_far(&counts, ac, &bc) {
+                    far += 1;
+                    assert!(strsim::jaro_winkler(a, b) < 0.85, "{a:?} {b:?}");
+                }
+            }
+        }
+        assert!(far > 100, "{far}");
+    }
+
+    #[test]
     fn closest_is_the_former_closest() {
         for w in WORDS {
             assert_eq!(closest(w, WORDS.iter().copied()), former_closest(w, WORDS));
@@ -244,6 +313,15 @@ mod tests {
                     strsim::jaro_winkler(w, c).to_bits(),
                     "{w:?} {c:?}"
                 );
+                if w.is_ascii() {
+                    let mut counts = [0u16; 128];
+                    for b in w.bytes() {
+                        counts[usize::from(b)] += 1;
+                    }
+                    if super::surely_far(&counts, ac.len(), &bc) {
+                        assert!(strsim::jaro_winkler(w, c) < 0.85, "{w:?} {c:?}");
+                    }
+                }
             }
         }
     }
