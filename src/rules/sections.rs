@@ -156,6 +156,37 @@ mod tests {
     }
 
     #[test]
+    fn normalize_is_the_former_normalize() {
+        let former = |s: &str| {
+            let mut out = String::new();
+            for w in s.to_lowercase().split_ascii_whitespace() {
+                if !out.is_empty() {
+                    out.push(' ');
+                }
+                out.push_str(w);
+            }
+            if let Some(n) = out.strip_suffix(" considerations").map(str::len) {
+                out.truncate(n);
+            }
+            out
+        };
+        for s in [
+            "",
+            " ",
+            "a",
+            " a ",
+            "\tA\r\nB\x0c c  ",
+            "Security Considerations",
+            "  Security   CONSIDERATIONS  ",
+            "considerations",
+            " Considerations",
+            "IANA\u{b}Considerations",
+        ] {
+            assert_eq!(normalize(s), former(s), "{s:?}");
+        }
+    }
+
+    #[test]
     fn tolerant_topics() {
         assert!(topic_matches(
             "Security Considerations",
