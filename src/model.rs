@@ -270,8 +270,15 @@ impl Builder<'_> {
 
     fn entity_of(&self, node: NodeId) -> Option<String> {
         let n = self.tree.node(node)?;
+        self.origin_entity(n.origin)
+    }
+
+    /// The entity of an expansion chain (none for a node from the document).
+    #[inline]
+    fn origin_entity(&self, origin: Option<ExpId>) -> Option<String> {
+        origin?;
         self.tree
-            .outer_expansion(n.origin)
+            .outer_expansion(origin)
             .map(|e| e.name.to_string())
     }
 
@@ -290,7 +297,10 @@ impl Builder<'_> {
             node: Some(node),
             origin: n.and_then(|n| n.origin),
             pos: self.pos(span),
-            entity: self.entity_of(node),
+            entity: match n {
+                Some(n) => self.origin_entity(n.origin),
+                None => None,
+            },
         }
     }
 
@@ -407,7 +417,7 @@ impl Builder<'_> {
             node: Some(node),
             origin: n.origin,
             pos: self.pos(span),
-            entity: self.entity_of(node),
+            entity: self.origin_entity(n.origin),
         })
     }
 
