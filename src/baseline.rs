@@ -178,7 +178,12 @@ pub fn location_key(sources: &SourceMap, parsed: &Parsed, d: &Diagnostic) -> Str
         format!("({name})")
     };
     let place = if place.is_empty() { "/" } else { &place };
-    format!("{place}: {}", strip_line_numbers(&d.message))
+    let message = strip_line_numbers(&d.message);
+    let mut key = String::with_capacity(place.len() + 2 + message.len());
+    key.push_str(place);
+    key.push_str(": ");
+    key.push_str(&message);
+    key
 }
 
 /// `xep/header/revision[2]/date`: the innermost element of the document
@@ -202,17 +207,17 @@ pub fn element_path(tree: &Tree, file: FileId, offset: u32) -> String {
         parts.push(e.name.to_string());
     }
     for _ in 0..4096 {
-        let mut next = None;
-        let mut seen: HashMap<&str, usize> = HashMap::new();
-        for (id, e) in tree.child_elements(cur) {
-            let n = seen.entry(e.name.as_str()).or_default();
-            *n += 1;
-            if inside(id) {
-                next = Some((id, e.name.as_str(), *n));
-                break;
-            }
-        }
-        let Some((id, name, n)) = next else { break };
+        let Some((id, e)) = tree.child_elements(cur).find(|&(id, _)| inside(id)) else {
+            break;
+        };
+        let name = e.name.as_str();
+        // Its place among the children of the same name.
+        let n = tree
+            .child_elements(cur)
+            .take_while(|&(c, _)| c != id)
+            .filter(|(_, s)| s.name == name)
+            .count()
+            + 1;
         parts.push(if n > 1 {
             format!("{name}[{n}]")
         } else {
@@ -226,6 +231,9 @@ pub fn element_path(tree: &Tree, file: FileId, offset: u32) -> String {
 /// Blank the numbers that are positions: `line 12`, `lines 3`, `column 7`,
 /// `12:7`. Other numbers (versions, XEP numbers) are kept.
 pub fn strip_line_numbers(message: &str) -> String {
+    if !message.bytes().any(|b| b.is_ascii_digit()) {
+        return message.to_string(); // no number: nothing to blank
+    }
     let chars: Vec<char> = message.chars().collect();
     let mut out = String::with_capacity(message.len());
     let mut i = 0;
@@ -271,6 +279,10 @@ mod tests {
         assert_eq!(
             strip_line_numbers("XEP-0001 section 4"),
             "XEP-0001 section 4"
+        );
+        assert_eq!(
+            strip_line_numbers("no numbers: é, line, column"),
+            "no numbers: é, line, column"
         );
     }
 

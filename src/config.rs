@@ -423,7 +423,8 @@ fn absolute(path: &Path) -> PathBuf {
 /// finally a deterministic order.
 pub fn apply(session: &Session, input: &Input, parsed: &Parsed, diagnostics: &mut Vec<Diagnostic>) {
     let options = &session.options;
-    crate::suppress::apply(parsed, diagnostics);
+    let doc = session.sources.get(parsed.file);
+    crate::suppress::apply_in(parsed, doc.as_ref().map(|f| &*f.text), diagnostics);
     for d in diagnostics.iter_mut() {
         if d.fingerprint.is_none() {
             d.fingerprint = Some(crate::baseline::location_key(&session.sources, parsed, d));

@@ -6,6 +6,11 @@ use crate::xml::{ExpId, NodeId, NodeKind, Tree};
 use compact_str::CompactString;
 use serde::Serialize;
 
+/// A [`CompactString`] as the string it holds.
+fn serialize_str<S: serde::Serializer>(v: &CompactString, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(v.as_str())
+}
+
 /// A position as `meta` prints it.
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
 pub struct Pos {
@@ -25,7 +30,9 @@ impl From<LineCol> for Pos {
 /// A text value and where it stands.
 #[derive(Debug, Clone, Serialize)]
 pub struct Field {
-    pub value: String,
+    /// Short values (most of them) are stored inline, without an allocation.
+    #[serde(serialize_with = "serialize_str")]
+    pub value: CompactString,
     /// Where a reader of the document sees it (the `&entity;` reference when
     /// the value came from an entity).
     #[serde(skip)]
@@ -147,17 +154,40 @@ pub struct Section {
 /// An `anchor` attribute anywhere in the document.
 #[derive(Debug, Clone)]
 pub struct Anchor {
-    pub name: CompactString,
     pub span: Span,
     pub node: NodeId,
+    /// The attribute's place among the element's attributes.
+    attr: usize,
+}
+
+impl Anchor {
+    /// The anchor's name (`tree`: the tree the model was built from).
+    pub fn name<'t>(&self, tree: &'t Tree) -> &'t str {
+        attr_value(tree, self.node, self.attr)
+    }
 }
 
 /// A `<link url='…'>`.
 #[derive(Debug, Clone)]
 pub struct Link {
-    pub url: CompactString,
     pub span: Span,
     pub node: NodeId,
+    /// The attribute's place among the element's attributes.
+    attr: usize,
+}
+
+impl Link {
+    /// The link's URL (`tree`: the tree the model was built from).
+    pub fn url<'t>(&self, tree: &'t Tree) -> &'t str {
+        attr_value(tree, self.node, self.attr)
+    }
+}
+
+/// The value of an element's attribute, by its place ("" if there is none).
+fn attr_value(tree: &Tree, node: NodeId, attr: usize) -> &str {
+    tree.element(node)
+        .and_then(|e| tree.attributes(e).get(attr))
+        .map_or("", |a| a.value.as_str())
 }
 
 /// An `<example>` (or `<code>`) element.
@@ -217,6 +247,11 @@ impl Xep {
 struct Builder<'a> {
     tree: &'a Tree,
     sources: &'a SourceMap,
+    /// The file of the document element, looked up once: most spans are in it.
+    doc: Option<(
+        crate::source::FileId,
+        std::sync::Arc<crate::source::SourceFile>,
+    )>,
     /// Whether to fill in [`Pos`] (for `meta`); the rules report spans.
     positions: bool,
 }
@@ -235,13 +270,20 @@ impl Builder<'_> {
 
     fn entity_of(&self, node: NodeId) -> Option<String> {
         let n = self.tree.node(node)?;
+        self.origin_entity(n.origin)
+    }
+
+    /// The entity of an expansion chain (none for a node from the document).
+    #[inline]
+    fn origin_entity(&self, origin: Option<ExpId>) -> Option<String> {
+        origin?;
         self.tree
-            .outer_expansion(n.origin)
+            .outer_expansion(origin)
             .map(|e| e.name.to_string())
     }
 
     fn field(&self, node: NodeId) -> Field {
-        let value = self.tree.trimmed_text(node);
+        let value = self.trimmed_text(node);
         let span = self.tree.document_span(node).unwrap_or_default();
         // For a plain element, point at its content when there is some.
         let n = self.tree.node(node);
@@ -255,8 +297,25 @@ impl Builder<'_> {
             node: Some(node),
             origin: n.and_then(|n| n.origin),
             pos: self.pos(span),
-            entity: self.entity_of(node),
+            entity: match n {
+                Some(n) => self.origin_entity(n.origin),
+                None => None,
+            },
         }
+    }
+
+    /// [`Tree::trimmed_text`], copied once (inline when short).
+    fn trimmed_text(&self, node: NodeId) -> CompactString {
+        // The usual case, as `Tree::trimmed_text` takes it: one piece of text.
+        if let Some(n) = self.tree.node(node)
+            && let Some(only) = n.first_child
+            && n.last_child == Some(only)
+            && let Some(NodeKind::Text(t) | NodeKind::CData(t)) =
+                self.tree.node(only).map(|c| &c.kind)
+        {
+            return CompactString::new(self.tree.str(*t).trim());
+        }
+        CompactString::from(self.tree.trimmed_text(node))
     }
 
     /// The span of an element's trimmed text content (or of its first child
@@ -280,7 +339,15 @@ impl Builder<'_> {
         let (a, b) = (first?, last?);
         let mut span = a.to(b);
         // Trim white space inside the span.
-        if let Some(f) = self.sources.get(span.file) {
+        let other;
+        let file = match &self.doc {
+            Some((id, f)) if *id == span.file => Some(f),
+            _ => {
+                other = self.sources.get(span.file);
+                other.as_ref()
+            }
+        };
+        if let Some(f) = file {
             let text = f.text.get(span.range()).unwrap_or("");
             let lead = text.len() - text.trim_start().len();
             let trail = text.len() - text.trim_end().len();
@@ -345,12 +412,12 @@ impl Builder<'_> {
         let a = self.tree.attr(e, name)?;
         let span = attr_span(self.tree, node, a);
         Some(Field {
-            value: a.value.to_string(),
+            value: a.value.clone(),
             span,
             node: Some(node),
             origin: n.origin,
             pos: self.pos(span),
-            entity: self.entity_of(node),
+            entity: self.origin_entity(n.origin),
         })
     }
 
@@ -394,9 +461,14 @@ pub fn build_for_rules(tree: &Tree, sources: &SourceMap, file_name: &str) -> Xep
 }
 
 fn build_with(tree: &Tree, sources: &SourceMap, file_name: &str, positions: bool) -> Xep {
+    let doc = tree
+        .root
+        .and_then(|r| tree.node(r))
+        .and_then(|n| Some((n.span.file, sources.get(n.span.file)?)));
     let b = Builder {
         tree,
         sources,
+        doc,
         positions,
     };
     let mut xep = Xep {
@@ -483,29 +555,27 @@ fn build_with(tree: &Tree, sources: &SourceMap, file_name: &str, positions: bool
         .map(|(id, _)| b.section(id, 1, 0))
         .collect();
     // Anchors, links and examples anywhere.
-    for id in tree.descendants(root) {
-        let Some(n) = tree.node(id) else { continue };
+    walk(tree, root, |id, n| {
         let NodeKind::Element(e) = &n.kind else {
-            continue;
+            return;
         };
-        if let Some(a) = tree.attr(e, "anchor")
+        let attrs = tree.attributes(e);
+        if let Some((i, a)) = find_attr(attrs, "anchor")
             && !a.value.is_empty()
         {
-            let span = attr_span(tree, id, a);
             xep.anchors.push(Anchor {
-                name: a.value.clone(),
-                span,
+                span: attr_span_of(tree, n, a),
                 node: id,
+                attr: i,
             });
         }
         match e.name.as_str() {
             "link" => {
-                if let Some(a) = tree.attr(e, "url") {
-                    let span = attr_span(tree, id, a);
+                if let Some((i, a)) = find_attr(attrs, "url") {
                     xep.links.push(Link {
-                        url: a.value.clone(),
-                        span,
+                        span: attr_span_of(tree, n, a),
                         node: id,
+                        attr: i,
                     });
                 }
             }
@@ -515,16 +585,67 @@ fn build_with(tree: &Tree, sources: &SourceMap, file_name: &str, positions: bool
             }),
             _ => {}
         }
-    }
+    });
     xep
+}
+
+/// The first attribute with this name, and its place.
+fn find_attr<'t>(
+    attrs: &'t [crate::xml::Attribute],
+    name: &str,
+) -> Option<(usize, &'t crate::xml::Attribute)> {
+    attrs.iter().enumerate().find(|(_, a)| a.name == name)
+}
+
+/// Call `f` on `root` and every node below it, in the order of
+/// [`Tree::descendants`] (pre-order), following the tree's links instead of
+/// keeping a stack.
+fn walk<'t>(tree: &'t Tree, root: NodeId, mut f: impl FnMut(NodeId, &'t crate::xml::Node)) {
+    let mut id = root;
+    let Some(mut n) = tree.node(id) else { return };
+    loop {
+        f(id, n);
+        if let Some(c) = n.first_child
+            && let Some(cn) = tree.node(c)
+        {
+            (id, n) = (c, cn);
+            continue;
+        }
+        // The next sibling of the nearest node (this one, or an ancestor
+        // below `root`) that has one.
+        loop {
+            if id == root {
+                return;
+            }
+            if let Some(s) = n.next_sibling
+                && let Some(sn) = tree.node(s)
+            {
+                (id, n) = (s, sn);
+                break;
+            }
+            let Some(p) = n.parent else { return };
+            let Some(pn) = tree.node(p) else { return };
+            (id, n) = (p, pn);
+        }
+    }
 }
 
 /// Where a reader sees an attribute's value: the value itself, or the
 /// `&entity;` reference when the element came from an expansion.
 fn attr_span(tree: &Tree, id: NodeId, a: &crate::xml::Attribute) -> Span {
     match tree.node(id) {
-        Some(n) if n.origin.is_some() => tree.document_span(id).unwrap_or(a.value_span),
-        _ => a.value_span,
+        Some(n) => attr_span_of(tree, n, a),
+        None => a.value_span,
+    }
+}
+
+/// [`attr_span`] for the node itself.
+fn attr_span_of(tree: &Tree, n: &crate::xml::Node, a: &crate::xml::Attribute) -> Span {
+    if n.origin.is_some() {
+        // `document_span` of the node.
+        tree.outer_reference(n.origin).unwrap_or(n.span)
+    } else {
+        a.value_span
     }
 }
 
@@ -549,7 +670,85 @@ pub fn pseudo_attr(data: &str, name: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::pseudo_attr;
+    use super::*;
+
+    /// Anchors, links and examples as they were gathered before the arena
+    /// scan: node, span and value of each, from a walk with a stack.
+    #[allow(clippy::type_complexity)]
+    fn former_marks(
+        tree: &Tree,
+        root: NodeId,
+    ) -> (
+        Vec<(NodeId, Span, String)>,
+        Vec<(NodeId, Span, String)>,
+        Vec<(NodeId, Span)>,
+    ) {
+        let (mut anchors, mut links, mut examples) = (Vec::new(), Vec::new(), Vec::new());
+        for id in tree.descendants(root) {
+            let Some(n) = tree.node(id) else { continue };
+            let NodeKind::Element(e) = &n.kind else {
+                continue;
+            };
+            if let Some(a) = tree.attr(e, "anchor")
+                && !a.value.is_empty()
+            {
+                anchors.push((id, attr_span(tree, id, a), a.value.to_string()));
+            }
+            match e.name.as_str() {
+                "link" => {
+                    if let Some(a) = tree.attr(e, "url") {
+                        links.push((id, attr_span(tree, id, a), a.value.to_string()));
+                    }
+                }
+                "example" => examples.push((id, tree.document_span(id).unwrap_or(n.span))),
+                _ => {}
+            }
+        }
+        (anchors, links, examples)
+    }
+
+    /// The model's marks agree with [`former_marks`].
+    fn marks_agree(tree: &Tree, what: &str) {
+        let Some(root) = tree.root else { return };
+        let xep = build_for_rules(tree, &SourceMap::new(), "x.xml");
+        let (anchors, links, examples) = former_marks(tree, root);
+        let got_anchors: Vec<_> = xep
+            .anchors
+            .iter()
+            .map(|a| (a.node, a.span, a.name(tree).to_string()))
+            .collect();
+        let got_links: Vec<_> = xep
+            .links
+            .iter()
+            .map(|l| (l.node, l.span, l.url(tree).to_string()))
+            .collect();
+        let got_examples: Vec<_> = xep.examples.iter().map(|e| (e.node, e.span)).collect();
+        assert_eq!(got_anchors, anchors, "anchors of {what}");
+        assert_eq!(got_links, links, "links of {what}");
+        assert_eq!(got_examples, examples, "examples of {what}");
+    }
+
+    /// Every document of the fixtures (and of the corpus, when present).
+    #[test]
+    fn walk_finds_the_former_marks() {
+        let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut dirs = vec![here.join("fixtures")];
+        let corpus = here.join("../shared/corpus");
+        if corpus.join("xep.dtd").is_file() {
+            dirs.push(corpus);
+        }
+        let (inputs, _) = crate::check::collect_inputs(&dirs);
+        let session = crate::check::Session::new(Default::default());
+        let mut docs = 0;
+        for input in inputs {
+            let Ok(parsed) = session.parse(&input) else {
+                continue;
+            };
+            docs += 1;
+            marks_agree(&parsed.tree, &input.display);
+        }
+        assert!(docs > 5, "{docs} documents");
+    }
 
     #[test]
     fn pi_pseudo_attributes() {

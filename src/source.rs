@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 /// Index of a file in a [`Sources`] list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -70,10 +71,22 @@ pub struct SourceFile {
     /// The path shown in diagnostics.
     pub display: String,
     pub text: Arc<str>,
-    /// Byte offsets where lines start, computed the first time a position is
-    /// asked for (most files of a run never need it).
+    /// Byte offsets where lines start, computed once positions have been
+    /// asked for [`INDEX_AFTER`] times (most files of a run need a few
+    /// positions, or none).
     line_starts: std::sync::OnceLock<Vec<u32>>,
+    /// Positions asked for so far (counted up to [`INDEX_AFTER`]).
+    asked: AtomicU32,
+    /// The last position found without the index: its offset (high half) and
+    /// the number of line ends before it (low half). Positions are mostly
+    /// asked for in order, so the next one counts line ends from there.
+    last: AtomicU64,
 }
+
+/// Positions found by counting line ends before a file's line index is built:
+/// counting is about six times cheaper per byte than indexing, and a few
+/// positions, asked for in order, cost one count up to the last of them.
+const INDEX_AFTER: u32 = 16;
 
 /// A 1-based line and column; the column counts characters, not bytes.
 #[derive(
@@ -91,6 +104,8 @@ impl SourceFile {
             display,
             text,
             line_starts: std::sync::OnceLock::new(),
+            asked: AtomicU32::new(0),
+            last: AtomicU64::new(0),
         }
     }
 
@@ -110,12 +125,54 @@ impl SourceFile {
         while !self.text.is_char_boundary(offset) {
             offset -= 1;
         }
+        if self.line_starts.get().is_none()
+            && u32::try_from(self.text.len()).is_ok()
+            && self.asked.load(Ordering::Relaxed) < INDEX_AFTER
+        {
+            self.asked.fetch_add(1, Ordering::Relaxed);
+            return self.count_line_col(offset);
+        }
         let line_starts = self.line_starts();
         let line = match line_starts.binary_search(&clamp_u32(offset)) {
             Ok(i) => i,
             Err(i) => i.saturating_sub(1),
         };
         let start = line_starts.get(line).copied().unwrap_or(0) as usize;
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(0, |s| s.chars().count())
+            + 1;
+        LineCol {
+            line: line + 1,
+            column,
+        }
+    }
+
+    /// [`SourceFile::line_col`] without the line index: line ends are counted
+    /// (from the last position found, when this one lies after it). `offset`
+    /// is on a character boundary, and the text shorter than 4 GiB.
+    fn count_line_col(&self, offset: usize) -> LineCol {
+        let bytes = self.text.as_bytes();
+        let last = self.last.load(Ordering::Relaxed);
+        let (last_offset, last_line) = ((last >> 32) as usize, (last & 0xffff_ffff) as usize);
+        let (from, before) = if last_offset <= offset {
+            (last_offset, last_line)
+        } else {
+            (0, 0)
+        };
+        let line = before
+            + bytes
+                .get(from..offset)
+                .map_or(0, |b| memchr::memchr_iter(b'\n', b).count());
+        self.last.store(
+            (u64::from(clamp_u32(offset)) << 32) | u64::from(clamp_u32(line)),
+            Ordering::Relaxed,
+        );
+        let start = bytes
+            .get(..offset)
+            .and_then(|b| memchr::memrchr(b'\n', b))
+            .map_or(0, |i| i + 1);
         let column = self
             .text
             .get(start..offset)
@@ -286,6 +343,41 @@ mod tests {
         let f = file("é");
         assert_eq!(f.line_col(1), LineCol { line: 1, column: 1 });
         assert_eq!(f.line_col(99), LineCol { line: 1, column: 2 });
+    }
+
+    /// Positions by counting (the first ones asked for) and by the line index
+    /// (once built) are the same, in any order.
+    #[test]
+    fn counted_positions_are_indexed_positions() {
+        let text = "ab\r\nüñï<x\n\n\nlast line é\nz";
+        let mut offsets: Vec<usize> = (0..=text.len() + 2).collect();
+        // Backwards, forwards, and back and forth.
+        let mut order = offsets.clone();
+        order.reverse();
+        order.extend(offsets.iter().copied());
+        offsets.sort_by_key(|&o| (o % 3, o));
+        order.extend(offsets);
+        let counted = file(text);
+        let indexed = file(text);
+        let _ = indexed.line_starts();
+        for (n, &o) in order.iter().enumerate() {
+            assert_eq!(
+                counted.line_col(o),
+                indexed.line_col(o),
+                "offset {o} (call {n})"
+            );
+        }
+        assert!(
+            counted.line_starts.get().is_some(),
+            "indexed after many calls"
+        );
+        for o in 0..=text.len() {
+            let fresh = file(text);
+            assert_eq!(fresh.line_col(o), indexed.line_col(o), "offset {o}");
+            assert!(fresh.line_starts.get().is_none());
+        }
+        let empty = file("");
+        assert_eq!(empty.line_col(5), LineCol { line: 1, column: 1 });
     }
 
     #[test]

@@ -110,10 +110,21 @@ struct Suppression {
 /// Drop the diagnostics silenced by the document's suppression comments, and
 /// add `unused-suppression` / `unknown-suppression` warnings.
 pub fn apply(parsed: &Parsed, diagnostics: &mut Vec<Diagnostic>) {
+    apply_in(parsed, None, diagnostics);
+}
+
+/// [`apply`], with the document's text when it is at hand: a document whose
+/// text has no `xeplint-` has no suppression comment (a comment's text is
+/// written out in the document, references are not expanded in comments),
+/// and its nodes need not be looked at.
+pub fn apply_in(parsed: &Parsed, text: Option<&str>, diagnostics: &mut Vec<Diagnostic>) {
+    if text.is_some_and(|t| memchr::memmem::find(t.as_bytes(), b"xeplint-").is_none()) {
+        return;
+    }
     let tree = &parsed.tree;
-    let mut known: Vec<&str> = crate::rules::registry().iter().map(|r| r.id).collect();
-    // A rule reporting in this very document is known, registered or not.
-    known.extend(diagnostics.iter().map(|d| d.rule));
+    // The rule ids, gathered at the first suppression comment (most
+    // documents have none).
+    let mut known: Option<Vec<&str>> = None;
     let mut found = Vec::new();
     let mut problems = Vec::new();
     for (id, node) in tree.nodes.iter().enumerate() {
@@ -123,8 +134,17 @@ pub fn apply(parsed: &Parsed, diagnostics: &mut Vec<Diagnostic>) {
         if node.span.file != parsed.file || node.origin.is_some() {
             continue; // comments from entity files do not apply to documents
         }
+        if !text.trim_start().starts_with("xeplint-") {
+            continue; // not a suppression (`read` would say so)
+        }
+        let known = known.get_or_insert_with(|| {
+            let mut known: Vec<&str> = crate::rules::registry().iter().map(|r| r.id).collect();
+            // A rule reporting in this very document is known, registered or not.
+            known.extend(diagnostics.iter().map(|d| d.rule));
+            known
+        });
         let id = NodeId::from_index(id);
-        if let Some(s) = read(tree, parsed.file, id, text, &known, &mut problems) {
+        if let Some(s) = read(tree, parsed.file, id, text, known, &mut problems) {
             found.push(s);
         }
     }
@@ -348,6 +368,29 @@ mod tests {
         let mut d = parsed.diagnostics.clone();
         apply(&parsed, &mut d);
         d
+    }
+
+    /// With the document's text given, the same diagnostics as without.
+    #[test]
+    fn apply_in_text_is_apply() {
+        let docs = [
+            "<xep><p>&a;</p></xep>",
+            "<xep><!-- a comment --><p>&a;</p></xep>",
+            "<xep><!-- xeplint-disable xml-undefined-entity --><p>&a;</p></xep>",
+            "<xep><!--xeplint-bogus--><p>&a;</p></xep>",
+            "<xep><p>xeplint-disable</p><p>&a;</p></xep>",
+        ];
+        for doc in docs {
+            let session = Session::new(Options::default());
+            let mut input = Input::file("/nonexistent/t.xml");
+            input.bytes = Some(doc.as_bytes().to_vec());
+            let parsed = session.parse(&input).unwrap();
+            let mut without = parsed.diagnostics.clone();
+            apply(&parsed, &mut without);
+            let mut with = parsed.diagnostics.clone();
+            apply_in(&parsed, Some(doc), &mut with);
+            assert_eq!(format!("{with:?}"), format!("{without:?}"), "{doc}");
+        }
     }
 
     fn rules(d: &[Diagnostic]) -> Vec<&str> {

@@ -22,17 +22,19 @@ impl Rule for AnchorUnique {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-        let mut seen: std::collections::HashMap<&str, &crate::model::Anchor> =
-            std::collections::HashMap::new();
+        use foldhash::{HashMap, HashMapExt};
+        let mut seen: HashMap<&str, &crate::model::Anchor> =
+            HashMap::with_capacity(cx.xep.anchors.len());
         for a in &cx.xep.anchors {
-            match seen.get(a.name.as_str()) {
+            let name = a.name(cx.tree);
+            match seen.get(name) {
                 Some(first) => {
                     out.push(
                         cx.for_node(
                             cx.diag(
                                 &Self::INFO,
                                 a.span,
-                                format!("anchor `{}` is used twice", a.name),
+                                format!("anchor `{name}` is used twice"),
                             )
                             .label("second use")
                             .secondary(first.span, "first used here")
@@ -42,7 +44,7 @@ impl Rule for AnchorUnique {
                     );
                 }
                 None => {
-                    seen.insert(&a.name, a);
+                    seen.insert(name, a);
                 }
             }
         }

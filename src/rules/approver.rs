@@ -23,7 +23,7 @@ impl Rule for ApproverValue {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let allowed = &cx.policy.approvers.allowed;
         for a in &cx.xep.header.approvers {
-            if allowed.contains(&a.value) {
+            if allowed.iter().any(|x| *x == a.value) {
                 continue;
             }
             let mut d = cx

@@ -27,12 +27,12 @@ impl Rule for ApproverType {
             return;
         };
         for a in &cx.xep.header.approvers {
-            let Some(types) = cx.policy.approvers.types.get(&a.value) else {
+            let Some(types) = cx.policy.approvers.types.get(a.value.as_str()) else {
                 continue;
             };
-            if types.contains(&t.value)
-                || !cx.policy.types.allowed.contains(&t.value)
-                    && !cx.policy.types.legacy.contains_key(&t.value)
+            if types.iter().any(|x| *x == t.value)
+                || !cx.policy.types.allowed.iter().any(|x| *x == t.value)
+                    && !cx.policy.types.legacy.contains_key(t.value.as_str())
             {
                 continue; // unknown types are type-value's business
             }

@@ -25,7 +25,7 @@ impl Rule for AuthorDuplicate {
         let key = |a: &crate::model::Author| {
             let v = |f: &Option<crate::model::Field>| {
                 f.as_ref()
-                    .map(|f| f.value.to_lowercase())
+                    .map(|f| f.value.as_str().to_lowercase())
                     .unwrap_or_default()
             };
             (
@@ -35,13 +35,12 @@ impl Rule for AuthorDuplicate {
                 v(&a.email),
             )
         };
-        for (i, a) in authors.iter().enumerate() {
-            let (name, email) = key(a);
-            let first = authors[..i].iter().find(|b| {
-                let (n2, e2) = key(b);
+        let keys: Vec<(String, String)> = authors.iter().map(key).collect();
+        for (i, (a, (name, email))) in authors.iter().zip(&keys).enumerate() {
+            let first = authors.iter().zip(&keys).take(i).find(|(_, (n2, e2))| {
                 (!name.is_empty() && n2 == name) || (!email.is_empty() && e2 == email)
             });
-            if let Some(b) = first {
+            if let Some((b, _)) = first {
                 let shown = a.name();
                 let shown = if shown.is_empty() {
                     email.clone()

@@ -34,6 +34,9 @@ impl Rule for AuthorFields {
                 missing.push("<surname>");
             }
             let contact = !(empty(&a.email) && empty(&a.jid) && empty(&a.uri));
+            if missing.is_empty() && contact {
+                continue;
+            }
             let name = a.name();
             let who = if name.is_empty() {
                 "author".to_string()

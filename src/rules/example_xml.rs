@@ -190,17 +190,62 @@ fn locate(text: &str, map: &TextMap, offset: usize) -> Option<Span> {
     }
 }
 
+/// [`prepare_marked`], finding the markers itself.
+#[cfg(test)]
+fn prepare(text: &str) -> Cow<'_, str> {
+    prepare_marked(text, markers(text.as_bytes()))
+}
+
+/// What one pass over an example's text finds of the constructs
+/// [`xml_body`] and [`prepare_marked`] look for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Markers {
+    /// `<!ELEMENT` or `<!ATTLIST` (a DTD).
+    dtd: bool,
+    /// `…`, `<?xml ` or `<!DOCTYPE`: something `prepare` blanks out (besides
+    /// `...`, which is searched apart: dots are too common to visit each).
+    blanks: bool,
+}
+
+/// [`Markers`] of a text: one search for the bytes `?`, `!` and the first
+/// byte of `…`, each hit checked in place.
+fn markers(b: &[u8]) -> Markers {
+    let mut m = Markers {
+        dtd: false,
+        blanks: false,
+    };
+    for p in memchr::memchr3_iter(b'?', b'!', 0xE2, b) {
+        let (Some(&c), Some(rest)) = (b.get(p), b.get(p + 1..)) else {
+            continue;
+        };
+        let after_lt = p > 0 && b.get(p - 1) == Some(&b'<');
+        match c {
+            0xE2 => m.blanks |= rest.starts_with(&"…".as_bytes()[1..]),
+            b'?' => m.blanks |= after_lt && rest.starts_with(b"xml "),
+            _ if after_lt => {
+                m.blanks |= rest.starts_with(b"DOCTYPE");
+                m.dtd |= rest.starts_with(b"ELEMENT") || rest.starts_with(b"ATTLIST");
+            }
+            _ => {}
+        }
+        if m.dtd {
+            break; // decides alone
+        }
+    }
+    m
+}
+
 /// Blank out what examples use but XML does not allow, keeping byte offsets
 /// (every byte of a blanked character becomes a space; line ends stay). Each
 /// pattern is one linear scan. Most examples have none of them and are
-/// returned as they are.
-fn prepare(text: &str) -> Cow<'_, str> {
+/// returned as they are. `m`: the text's [`Markers`].
+fn prepare_marked(text: &str, m: Markers) -> Cow<'_, str> {
     use memchr::memmem;
-    // Every pattern below contains one of these.
-    if !["...", "…", "<?xml ", "<!DOCTYPE"]
-        .iter()
-        .any(|p| memmem::find(text.as_bytes(), p.as_bytes()).is_some())
-    {
+    // Every pattern below contains `...` or one of the markers. The searcher
+    // is built once: building one costs more than searching a usual example.
+    static DOTS: std::sync::LazyLock<memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memmem::Finder::new("..."));
+    if !m.blanks && DOTS.find(text.as_bytes()).is_none() {
         return Cow::Borrowed(text);
     }
     let mut buf = text.as_bytes().to_vec();
@@ -310,13 +355,11 @@ fn xml_body(text: &str) -> Option<Cow<'_, str>> {
     if !start.starts_with('<') {
         return None; // not XML (or a transcript with "C:" prefixes)
     }
-    if (start.starts_with("<!") && !start.starts_with("<!--"))
-        || text.contains("<!ELEMENT")
-        || text.contains("<!ATTLIST")
-    {
+    let m = markers(text.as_bytes());
+    if (start.starts_with("<!") && !start.starts_with("<!--")) || m.dtd {
         return None; // a DTD
     }
-    Some(prepare(text))
+    Some(prepare_marked(text, m))
 }
 
 /// Read `body` with roxmltree inside a synthetic root that declares the
@@ -484,9 +527,22 @@ fn scan(b: &[u8]) -> Option<()> {
     let mut open = [(0usize, 0usize); MAX_DEPTH];
     let mut depth = 0usize;
     let mut i = 0;
+    // Without any `&`, every run of text and every attribute value passes
+    // `references_ok`: one search instead of one per run.
+    let refs = memchr::memchr(b'&', b).is_some();
     loop {
-        let end = memchr::memchr(b'<', b.get(i..)?).map_or(b.len(), |j| i + j);
-        references_ok(b.get(i..end)?)?;
+        // Most runs between tags are short: looked at byte by byte first.
+        let rest = b.get(i..)?;
+        let end = match rest.iter().take(16).position(|&c| c == b'<') {
+            Some(j) => i + j,
+            None => rest
+                .get(16..)
+                .and_then(|r| memchr::memchr(b'<', r))
+                .map_or(b.len(), |j| i + 16 + j),
+        };
+        if refs {
+            references_ok(b.get(i..end)?)?;
+        }
         if end == b.len() {
             return Some(());
         }
@@ -536,7 +592,7 @@ fn scan(b: &[u8]) -> Option<()> {
                 if b.get(i + 1..e)? == ROOT.as_bytes() {
                     return None;
                 }
-                let (j, is_open) = start_tag_rest(b, e)?;
+                let (j, is_open) = start_tag_rest(b, e, refs)?;
                 if is_open {
                     *open.get_mut(depth)? = (i + 1, e);
                     depth += 1;
@@ -550,7 +606,9 @@ fn scan(b: &[u8]) -> Option<()> {
 
 /// The attributes and the end of a start tag whose name ends at `j`: the
 /// offset after `>` or `/>`, and whether the element is open (`>`).
-fn start_tag_rest(b: &[u8], mut j: usize) -> Option<(usize, bool)> {
+/// `refs`: whether `b` holds any `&` (attribute values are checked for
+/// references only then).
+fn start_tag_rest(b: &[u8], mut j: usize, refs: bool) -> Option<(usize, bool)> {
     let mut locals = [(0usize, 0usize); MAX_ATTRIBUTES];
     let mut n = 0;
     loop {
@@ -580,7 +638,9 @@ fn start_tag_rest(b: &[u8], mut j: usize) -> Option<(usize, bool)> {
                 if b.get(end) != Some(&quote) {
                     return None;
                 }
-                references_ok(b.get(start..end)?)?;
+                if refs {
+                    references_ok(b.get(start..end)?)?;
+                }
                 let name = b.get(local..e)?;
                 for &(s, e) in locals.get(..n)? {
                     if b.get(s..e)? == name {
@@ -710,14 +770,33 @@ fn skip_spaces(b: &[u8], mut j: usize) -> usize {
     j
 }
 
+/// Classes of bytes in names: [`NAME_START`] and [`NAME_BYTE`] bits.
+static NAME_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        if b.is_ascii_alphabetic() || b == b'_' {
+            t[c] |= NAME_START;
+        }
+        if b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.') {
+            t[c] |= NAME_BYTE;
+        }
+        c += 1;
+    }
+    t
+};
+const NAME_START: u8 = 1;
+const NAME_BYTE: u8 = 2;
+
 /// An ASCII byte that may start a name part (`:` is handled apart).
 fn is_name_start(c: u8) -> bool {
-    c.is_ascii_alphabetic() || c == b'_'
+    NAME_CLASS[usize::from(c)] & NAME_START != 0
 }
 
 /// An ASCII byte that may continue a name part (`:` is handled apart).
 fn is_name_byte(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.')
+    NAME_CLASS[usize::from(c)] & NAME_BYTE != 0
 }
 
 /// A character XML allows (as roxmltree tests a character reference).
@@ -740,6 +819,44 @@ mod tests {
         assert_eq!(p.len(), t.len());
         assert!(!p.contains("..."));
         assert_eq!(p.find("<b"), t.find("<b"));
+    }
+
+    /// The markers are what searching for each pattern finds.
+    #[test]
+    fn markers_are_the_searches() {
+        let searched = |t: &str| Markers {
+            dtd: t.contains("<!ELEMENT") || t.contains("<!ATTLIST"),
+            blanks: ["…", "<?xml ", "<!DOCTYPE"].iter().any(|p| t.contains(p)),
+        };
+        let pieces = [
+            "", "<", "!", "?", "<!", "<?", "xml ", "xml", "DOCTYPE", "ELEMENT", "ATTLIST", "…",
+            "\u{e2}", "é", "â", "a", " ", "<!--", "-->", "...",
+        ];
+        for a in pieces {
+            for b in pieces {
+                for c in pieces {
+                    let t = format!("{a}{b}{c}");
+                    let m = markers(t.as_bytes());
+                    let want = searched(&t);
+                    // After a DTD marker the search stops: `blanks` may be short.
+                    assert_eq!(m.dtd, want.dtd, "{t:?}");
+                    if !m.dtd {
+                        assert_eq!(m, want, "{t:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn name_classes() {
+        for c in 0..=255u8 {
+            assert_eq!(is_name_start(c), c.is_ascii_alphabetic() || c == b'_');
+            assert_eq!(
+                is_name_byte(c),
+                c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.')
+            );
+        }
     }
 
     #[test]

@@ -30,16 +30,18 @@ impl Rule for InternalLink {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-        let anchors: std::collections::HashSet<&str> =
-            cx.xep.anchors.iter().map(|a| a.name.as_str()).collect();
+        // The anchors, gathered at the first internal link.
+        let mut anchors: Option<foldhash::HashSet<&str>> = None;
         for l in &cx.xep.links {
-            let Some(target) = l.url.strip_prefix('#') else {
+            let Some(target) = l.url(cx.tree).strip_prefix('#') else {
                 continue;
             };
-            if target.is_empty()
-                || anchors.contains(target)
-                || is_example_anchor(target, cx.xep.examples.len())
-            {
+            if target.is_empty() {
+                continue;
+            }
+            let anchors = anchors
+                .get_or_insert_with(|| cx.xep.anchors.iter().map(|a| a.name(cx.tree)).collect());
+            if anchors.contains(target) || is_example_anchor(target, cx.xep.examples.len()) {
                 continue;
             }
             let mut d = cx

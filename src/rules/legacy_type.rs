@@ -26,7 +26,7 @@ impl Rule for LegacyType {
         let Some(t) = &cx.xep.header.type_ else {
             return;
         };
-        let Some(numbers) = cx.policy.types.legacy.get(&t.value) else {
+        let Some(numbers) = cx.policy.types.legacy.get(t.value.as_str()) else {
             return;
         };
         if file_number(&cx.xep.file_name).is_some_and(|n| numbers.iter().any(|x| x == n)) {

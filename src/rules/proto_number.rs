@@ -27,7 +27,7 @@ impl Rule for ProtoNumber {
         let ok = &cx.policy.proto.numbers;
         let first = ok.first().map_or("xxxx", String::as_str);
         match &cx.xep.header.number {
-            Some(n) if ok.contains(&n.value) => {}
+            Some(n) if ok.iter().any(|x| *x == n.value) => {}
             Some(n) => {
                 let shown = if n.value.is_empty() {
                     "an empty number".to_string()

@@ -26,9 +26,9 @@ impl Rule for ProtoStatus {
         }
         let want = &cx.policy.proto.status;
         match &cx.xep.header.status {
-            Some(s) if &s.value == want => {}
+            Some(s) if s.value == *want => {}
             // A value that is no status at all is status-value's business.
-            Some(s) if !cx.policy.statuses.contains(&s.value) => {}
+            Some(s) if !cx.policy.statuses.iter().any(|x| *x == s.value) => {}
             Some(s) => out.push(
                 cx.at_field(
                     &Self::INFO,

@@ -44,7 +44,7 @@ impl Rule for RevisionDate {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-        let mut above: Option<(Date, &crate::model::Field, String)> = None;
+        let mut above: Option<(Date, &crate::model::Field, &str)> = None;
         for rev in &cx.xep.header.revisions {
             let Some(f) = &rev.date else { continue };
             if let Some(msg) = date_problem(&f.value) {
@@ -58,11 +58,7 @@ impl Rule for RevisionDate {
             let Ok(d) = Date::parse(&f.value) else {
                 continue;
             };
-            let version = rev
-                .version
-                .as_ref()
-                .map_or("?", |v| v.value.as_str())
-                .to_string();
+            let version = rev.version.as_ref().map_or("?", |v| v.value.as_str());
             if let Some((prev, pf, pv)) = &above
                 && d > *prev
             {

@@ -13,7 +13,11 @@ fn normalize(s: &str) -> String {
             if !out.is_empty() {
                 out.push(' ');
             }
-            out.extend(w.chars().map(|c| c.to_ascii_lowercase()));
+            let start = out.len();
+            out.push_str(w);
+            if let Some(added) = out.get_mut(start..) {
+                added.make_ascii_lowercase();
+            }
         }
     } else {
         for w in s.to_lowercase().split_whitespace() {
@@ -149,6 +153,37 @@ mod tests {
         assert_eq!(normalize("Über  Sicherheit"), "über sicherheit");
         assert_eq!(normalize("Security\u{a0}Considerations"), "security");
         assert_eq!(normalize(""), "");
+    }
+
+    #[test]
+    fn normalize_is_the_former_normalize() {
+        let former = |s: &str| {
+            let mut out = String::new();
+            for w in s.to_lowercase().split_ascii_whitespace() {
+                if !out.is_empty() {
+                    out.push(' ');
+                }
+                out.push_str(w);
+            }
+            if let Some(n) = out.strip_suffix(" considerations").map(str::len) {
+                out.truncate(n);
+            }
+            out
+        };
+        for s in [
+            "",
+            " ",
+            "a",
+            " a ",
+            "\tA\r\nB\x0c c  ",
+            "Security Considerations",
+            "  Security   CONSIDERATIONS  ",
+            "considerations",
+            " Considerations",
+            "IANA\u{b}Considerations",
+        ] {
+            assert_eq!(normalize(s), former(s), "{s:?}");
+        }
     }
 
     #[test]

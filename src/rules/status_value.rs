@@ -26,13 +26,13 @@ impl Rule for StatusValue {
             return;
         };
         let allowed = &cx.policy.statuses;
-        if allowed.contains(&s.value) {
+        if allowed.iter().any(|x| *x == s.value) {
             return;
         }
         let mut d = cx
             .at_field(&Self::INFO, s, format!("`{}` is not a XEP status", s.value))
             .label("unknown status");
-        if let Some(real) = cx.policy.status_aliases.get(&s.value) {
+        if let Some(real) = cx.policy.status_aliases.get(s.value.as_str()) {
             d = d
                 .label(format!("readers see `{}`, but the source must say `{real}`", s.value))
                 .help(format!("write <status>{real}</status>: XEP-0001 shows the {real} state to readers as \"{}\"", s.value));

@@ -27,10 +27,10 @@ impl Rule for TypeValue {
             return;
         };
         let types = &cx.policy.types;
-        if types.allowed.contains(&t.value) {
+        if types.allowed.iter().any(|x| *x == t.value) {
             return;
         }
-        if let Some(numbers) = types.legacy.get(&t.value) {
+        if let Some(numbers) = types.legacy.get(t.value.as_str()) {
             let here = file_number(&cx.xep.file_name);
             if here.is_some_and(|n| numbers.iter().any(|x| x == n)) {
                 return; // reported as info by legacy-type

@@ -39,7 +39,7 @@ impl Rule for VersionStatus {
             return;
         };
         for rule in &cx.policy.version_status {
-            if !rule.statuses.contains(&status.value) {
+            if !rule.statuses.iter().any(|x| *x == status.value) {
                 continue;
             }
             let below_ok = rule
