@@ -200,7 +200,11 @@ impl Config {
     /// Parse configuration text. `origin` names it in errors; `dir` is the
     /// folder relative paths and globs are resolved against.
     pub fn parse(text: &str, origin: &str, dir: &Path) -> Result<Config, ConfigError> {
-        let source = SourceFile::new(origin.into(), origin.into(), text.into());
+        let source = SourceFile::new(
+            origin.into(),
+            origin.into(),
+            std::sync::Arc::new(text.into()),
+        );
         let at = |offset: usize| Some(source.line_col(offset));
         let err = |offset: Option<usize>, key: Option<String>, message: String, help| ConfigError {
             origin: origin.to_string(),
@@ -424,7 +428,7 @@ fn absolute(path: &Path) -> PathBuf {
 pub fn apply(session: &Session, input: &Input, parsed: &Parsed, diagnostics: &mut Vec<Diagnostic>) {
     let options = &session.options;
     let doc = session.sources.get(parsed.file);
-    crate::suppress::apply_in(parsed, doc.as_ref().map(|f| &*f.text), diagnostics);
+    crate::suppress::apply_in(parsed, doc.as_ref().map(|f| f.text.as_str()), diagnostics);
     for d in diagnostics.iter_mut() {
         if d.fingerprint.is_none() {
             d.fingerprint = Some(crate::baseline::location_key(&session.sources, parsed, d));

@@ -302,7 +302,7 @@ impl Loader {
         let text = decode(text).map_err(|(_, msg)| LoadError::Encoding(msg))?;
         let len = text.len();
         let start = if text.starts_with('\u{FEFF}') { 3 } else { 0 };
-        let arc: Arc<str> = text.into();
+        let arc = Arc::new(text);
         let file = self
             .sources
             .add(SourceFile::new(path.to_path_buf(), display, arc.clone()));
@@ -314,9 +314,11 @@ impl Loader {
 
     /// Parse a DTD given by the user or bundled (no path checks).
     pub fn load_text(&self, path: PathBuf, display: String, text: &str) -> Arc<ExtFile> {
-        let file = self
-            .sources
-            .add(SourceFile::new(path.clone(), display, text.into()));
+        let file = self.sources.add(SourceFile::new(
+            path.clone(),
+            display,
+            Arc::new(text.into()),
+        ));
         let decls = parse_decls(text, file, 0, Subset::External);
         Arc::new(ExtFile::new(file, path, decls))
     }

@@ -70,7 +70,9 @@ pub struct SourceFile {
     pub path: PathBuf,
     /// The path shown in diagnostics.
     pub display: String,
-    pub text: Arc<str>,
+    /// Shared with the parser, which reads the same copy (an `Arc<String>`:
+    /// the text read from disk is kept as it is, not copied into an `Arc<str>`).
+    pub text: Arc<String>,
     /// Byte offsets where lines start, computed once positions have been
     /// asked for [`INDEX_AFTER`] times (most files of a run need a few
     /// positions, or none).
@@ -98,7 +100,7 @@ pub struct LineCol {
 }
 
 impl SourceFile {
-    pub fn new(path: PathBuf, display: String, text: Arc<str>) -> SourceFile {
+    pub fn new(path: PathBuf, display: String, text: Arc<String>) -> SourceFile {
         SourceFile {
             path,
             display,
@@ -319,7 +321,7 @@ mod tests {
     use super::*;
 
     fn file(text: &str) -> SourceFile {
-        SourceFile::new("t.xml".into(), "t.xml".into(), text.into())
+        SourceFile::new("t.xml".into(), "t.xml".into(), Arc::new(text.into()))
     }
 
     #[test]

@@ -24,7 +24,7 @@ pub const WIDTH: usize = 100;
 /// (miette's own count bytes, which differs on lines with non-ASCII text).
 struct Source {
     name: String,
-    text: Arc<str>,
+    text: Arc<String>,
 }
 
 impl SourceCode for Source {
@@ -34,9 +34,10 @@ impl SourceCode for Source {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let inner = self
-            .text
-            .read_span(span, context_lines_before, context_lines_after)?;
+        let inner =
+            self.text
+                .as_str()
+                .read_span(span, context_lines_before, context_lines_after)?;
         let start = inner.span().offset().min(self.text.len());
         let before = self.text.get(..start).unwrap_or("");
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
@@ -245,11 +246,15 @@ mod tests {
 
     fn render_in(text: &str, spans: &[(usize, usize)]) -> String {
         let map = SourceMap::new();
-        let f = map.add(SourceFile::new("t.xml".into(), "t.xml".into(), text.into()));
+        let f = map.add(SourceFile::new(
+            "t.xml".into(),
+            "t.xml".into(),
+            Arc::new(text.into()),
+        ));
         let other = map.add(SourceFile::new(
             "xep.ent".into(),
             "xep.ent".into(),
-            "<!ENTITY a 'b'>\n".into(),
+            Arc::new("<!ENTITY a 'b'>\n".into()),
         ));
         let sources = map.snapshot();
         let mut out = String::new();

@@ -144,7 +144,7 @@ pub fn parse_document(
         Err((at, msg)) => (String::new(), Some((at, msg))),
     };
     // The source map keeps the text; the parser reads that same copy.
-    let text: Arc<str> = Arc::from(text);
+    let text: Arc<String> = Arc::new(text);
     let file = loader
         .sources
         .add(SourceFile::new(path.to_path_buf(), display, text.clone()));
