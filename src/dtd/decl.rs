@@ -473,17 +473,31 @@ impl Parser<'_> {
     fn name(&mut self, msg: &str) -> R<String> {
         let start = self.pos;
         let rest = self.text.get(start..).unwrap_or("");
-        let mut end = start;
-        for (i, c) in rest.char_indices() {
-            let ok = if i == 0 {
-                is_name_start(c)
-            } else {
-                is_name_char(c)
-            };
-            if !ok {
-                break;
+        // ASCII name characters (nearly all) by byte; from the first other
+        // byte on, by character.
+        let ascii = rest
+            .bytes()
+            .enumerate()
+            .take_while(|&(i, b)| {
+                b.is_ascii_alphabetic()
+                    || b == b'_'
+                    || b == b':'
+                    || (i > 0 && (b.is_ascii_digit() || b == b'-' || b == b'.'))
+            })
+            .count();
+        let mut end = start + ascii;
+        if rest.as_bytes().get(ascii).is_some_and(|b| !b.is_ascii()) {
+            for (i, c) in rest.get(ascii..).unwrap_or("").char_indices() {
+                let ok = if ascii + i == 0 {
+                    is_name_start(c)
+                } else {
+                    is_name_char(c)
+                };
+                if !ok {
+                    break;
+                }
+                end = start + ascii + i + c.len_utf8();
             }
-            end = start + i + c.len_utf8();
         }
         if end == start {
             let e = self.char_end(start);
@@ -835,11 +849,7 @@ impl Parser<'_> {
                 "a quote was expected here",
             ));
         };
-        match self
-            .s
-            .get(start + 1..)
-            .and_then(|r| r.iter().position(|&b| b == q))
-        {
+        match self.s.get(start + 1..).and_then(|r| memchr::memchr(q, r)) {
             Some(i) => {
                 self.pos = start + 1 + i + 1;
                 Ok((start + 1, start + 1 + i))
@@ -989,7 +999,7 @@ impl Parser<'_> {
                 let run = rest
                     .as_bytes()
                     .get(first..)
-                    .and_then(|r| r.iter().position(|&b| b == b'&' || b == b'%'))
+                    .and_then(|r| memchr::memchr2(b'&', b'%', r))
                     .map_or(rest.len(), |k| first + k);
                 text.push_str(rest.get(..run).unwrap_or(""));
                 i += run.max(1);
@@ -1028,6 +1038,57 @@ mod tests {
 
     fn parse(s: &str) -> Decls {
         parse_decls(s, FileId(0), 0, Subset::External)
+    }
+
+    #[test]
+    fn names_are_read_as_the_grammar_says() {
+        // The name a declaration gets, by the character classes alone.
+        let slow = |s: &str| -> String {
+            let mut out = String::new();
+            for c in s.chars() {
+                let ok = if out.is_empty() {
+                    is_name_start(c)
+                } else {
+                    is_name_char(c)
+                };
+                if !ok {
+                    break;
+                }
+                out.push(c);
+            }
+            out
+        };
+        let parts = [
+            "a", "Z", "_", ":", "1", "-", ".", "é", "\u{B7}", "\u{300}", "x",
+        ];
+        let mut names = vec![String::new()];
+        for _ in 0..3 {
+            names = names
+                .iter()
+                .flat_map(|n| parts.iter().map(move |p| format!("{n}{p}")))
+                .collect();
+        }
+        for n in &names {
+            let text = format!("{n} rest");
+            let mut p = Parser {
+                s: text.as_bytes(),
+                text: &text,
+                pos: 0,
+                file: FileId(0),
+                base: 0,
+                subset: Subset::External,
+                out: Decls::default(),
+                ignore_depth: 0,
+            };
+            let want = slow(&text);
+            match p.name("a name") {
+                Ok(got) => {
+                    assert_eq!(got, want, "{n:?}");
+                    assert_eq!(p.pos, want.len(), "{n:?}");
+                }
+                Err(_) => assert!(want.is_empty(), "{n:?}"),
+            }
+        }
     }
 
     #[test]
