@@ -140,6 +140,11 @@ impl SourceFile {
             Err(i) => i.saturating_sub(1),
         };
         let start = line_starts.get(line).copied().unwrap_or(0) as usize;
+        self.at(line, start, offset)
+    }
+
+    /// The position of `offset` on the 0-based `line` that starts at `start`.
+    fn at(&self, line: usize, start: usize, offset: usize) -> LineCol {
         let column = self
             .text
             .get(start..offset)
@@ -175,15 +180,7 @@ impl SourceFile {
             .get(..offset)
             .and_then(|b| memchr::memrchr(b'\n', b))
             .map_or(0, |i| i + 1);
-        let column = self
-            .text
-            .get(start..offset)
-            .map_or(0, |s| s.chars().count())
-            + 1;
-        LineCol {
-            line: line + 1,
-            column,
-        }
+        self.at(line, start, offset)
     }
 
     pub fn line_count(&self) -> usize {

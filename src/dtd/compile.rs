@@ -852,6 +852,16 @@ pub fn normalize(v: &str) -> String {
     normalized(v).into_owned()
 }
 
+/// An attribute's value as a `#FIXED` default is compared with it: as
+/// written for CDATA, normalized for the other types.
+pub fn compared_value<'a>(info: &AttInfo, value: &'a str) -> std::borrow::Cow<'a, str> {
+    if info.ty == AttType::Cdata {
+        std::borrow::Cow::Borrowed(value)
+    } else {
+        normalized(value)
+    }
+}
+
 /// [`normalize`], borrowing when the value is already normal (the usual case).
 pub fn normalized(v: &str) -> std::borrow::Cow<'_, str> {
     let b = v.as_bytes();

@@ -15,7 +15,7 @@
 use crate::check::Options;
 use crate::diag::{Diagnostic, Severity};
 use crate::dtd::compile::{
-    CompiledDtd, Content, State, Sym, check_value, is_all_ws, is_ws, normalize, normalized,
+    CompiledDtd, Content, State, Sym, check_value, compared_value, is_all_ws, is_ws, normalize,
 };
 use crate::dtd::decl::{AttDefault, AttType, Decl, EntityValue, Subset, parse_decls};
 use crate::load::{ExtFile, Loader};
@@ -676,15 +676,10 @@ impl<'a> Validator<'a> {
                     }
                 }
             }
-            if let AttDefault::Fixed(fixed) = &info.default {
-                let value = if info.ty == AttType::Cdata {
-                    std::borrow::Cow::Borrowed(a.value.as_str())
-                } else {
-                    normalized(&a.value)
-                };
-                if value.as_ref() != fixed.as_str() {
-                    return false;
-                }
+            if let AttDefault::Fixed(fixed) = &info.default
+                && compared_value(info, &a.value).as_ref() != fixed.as_str()
+            {
+                return false;
             }
         }
         et.attributes.iter().all(|info| {
@@ -777,26 +772,21 @@ impl<'a> Validator<'a> {
                 self.emit(d, node.origin);
                 continue;
             }
-            if let AttDefault::Fixed(fixed) = &info.default {
-                let value = if info.ty == AttType::Cdata {
-                    std::borrow::Cow::Borrowed(a.value.as_str())
-                } else {
-                    normalized(&a.value)
-                };
-                if value.as_ref() != fixed.as_str() {
-                    let d = Diagnostic::error(
-                        "dtd-fixed-attribute",
-                        a.value_span,
-                        format!("attribute `{}` of <{}> must be `{fixed}`", a.name, el.name),
-                    )
-                    .label(format!("the DTD fixes this value to `{fixed}`"))
-                    .help(format!(
-                        "write {}='{fixed}', or leave the attribute out",
-                        a.name
-                    ));
-                    self.emit(d, node.origin);
-                    continue;
-                }
+            if let AttDefault::Fixed(fixed) = &info.default
+                && compared_value(info, &a.value).as_ref() != fixed.as_str()
+            {
+                let d = Diagnostic::error(
+                    "dtd-fixed-attribute",
+                    a.value_span,
+                    format!("attribute `{}` of <{}> must be `{fixed}`", a.name, el.name),
+                )
+                .label(format!("the DTD fixes this value to `{fixed}`"))
+                .help(format!(
+                    "write {}='{fixed}', or leave the attribute out",
+                    a.name
+                ));
+                self.emit(d, node.origin);
+                continue;
             }
             match info.ty {
                 AttType::Id => {
