@@ -993,6 +993,9 @@ impl<'l> P<'l> {
                 self.end_tag(frag, raw, before, frame);
                 None
             }
+            // `content` reads text and references itself and asks quick-xml
+            // only at a `<`; should quick-xml ever hand them over, they are
+            // taken the same way.
             Event::Text(_) => {
                 self.text(frag, raw, before);
                 None
@@ -1984,16 +1987,7 @@ impl<'l> P<'l> {
             && self.element_name(top) == name
         {
             self.stack.pop();
-            if let Some(Node {
-                kind: NodeKind::Element(e),
-                ..
-            }) = self.tree.nodes.get_mut(top.index())
-            {
-                e.end_span = Some(span);
-            }
-            if self.stack.is_empty() && self.tree.root == Some(top) {
-                self.root_closed = true;
-            }
+            self.closed(top, span);
             return;
         }
         if !is_xml_name(name) {
@@ -2034,16 +2028,7 @@ impl<'l> P<'l> {
                     self.stack.pop();
                 }
                 if let Some(id) = self.stack.pop() {
-                    if let Some(Node {
-                        kind: NodeKind::Element(e),
-                        ..
-                    }) = self.tree.nodes.get_mut(id.index())
-                    {
-                        e.end_span = Some(span);
-                    }
-                    if self.stack.is_empty() && self.tree.root == Some(id) {
-                        self.root_closed = true;
-                    }
+                    self.closed(id, span);
                 }
             }
             None => {
@@ -2066,6 +2051,20 @@ impl<'l> P<'l> {
                 let d = self.with_origin(d, frag.origin);
                 self.push(d);
             }
+        }
+    }
+
+    /// Element `id`, just taken off the stack, ends with the end tag at `span`.
+    fn closed(&mut self, id: NodeId, span: Span) {
+        if let Some(Node {
+            kind: NodeKind::Element(e),
+            ..
+        }) = self.tree.nodes.get_mut(id.index())
+        {
+            e.end_span = Some(span);
+        }
+        if self.stack.is_empty() && self.tree.root == Some(id) {
+            self.root_closed = true;
         }
     }
 
