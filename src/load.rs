@@ -9,7 +9,7 @@
 //! not use ([`Loader::evict_unused`]), and reads them again if asked.
 
 use crate::diag::Diagnostic;
-use crate::dtd::decl::{Decl, Decls, Subset, parse_decls};
+use crate::dtd::decl::{Decl, Decls, Subset, parse_decls, parse_decls_shared};
 use crate::source::{FileId, SourceFile, SourceMap};
 use crate::xml::parser::ReplayStore;
 use foldhash::{HashMap, HashMapExt};
@@ -300,15 +300,13 @@ impl Loader {
     fn read(&self, path: &Path, display: String) -> Result<Arc<ExtFile>, LoadError> {
         let text = read_regular(path, MAX_EXTERNAL_SIZE)?;
         let text = decode(text).map_err(|(_, msg)| LoadError::Encoding(msg))?;
-        let len = text.len();
         let start = if text.starts_with('\u{FEFF}') { 3 } else { 0 };
         let arc = Arc::new(text);
         let file = self
             .sources
             .add(SourceFile::new(path.to_path_buf(), display, arc.clone()));
-        let body = arc.get(start..len).unwrap_or("");
         // An external entity may begin with a text declaration `<?xml …?>`.
-        let decls = parse_decls(body, file, start, Subset::External);
+        let decls = parse_decls_shared(&arc, start, file, Subset::External);
         Ok(Arc::new(ExtFile::new(file, path.to_path_buf(), decls)))
     }
 

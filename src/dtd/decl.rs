@@ -8,6 +8,7 @@
 
 use crate::diag::Diagnostic;
 use crate::source::{FileId, Span};
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Occur {
@@ -85,15 +86,52 @@ pub struct AttlistDecl {
     pub attributes: Vec<AttDef>,
 }
 
+/// The replacement text of an internal entity. Read it as a `&str`.
+///
+/// Most values hold no character reference: their replacement text is the
+/// literal itself, and an entity file's declarations then share the file's
+/// text instead of each keeping a copy (an `xep.ent` holds about 300 kB of
+/// entity values).
+#[derive(Clone)]
+pub enum EntityText {
+    /// Bytes `start..end` of a text held elsewhere (the file's).
+    Shared {
+        text: Arc<String>,
+        start: u32,
+        end: u32,
+    },
+    Owned(String),
+}
+
+impl std::ops::Deref for EntityText {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        match self {
+            EntityText::Shared { text, start, end } => {
+                text.get(*start as usize..*end as usize).unwrap_or("")
+            }
+            EntityText::Owned(s) => s,
+        }
+    }
+}
+
+impl std::fmt::Debug for EntityText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&**self, f)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub enum EntityValue {
     /// Replacement text, with character references already replaced.
     Internal {
-        text: String,
+        text: EntityText,
         /// The literal between the quotes.
         span: Span,
         /// Pairs (offset in `text`, offset in the file), ascending: where each
-        /// stretch of `text` comes from.
+        /// stretch of `text` comes from after the first; empty when the text
+        /// is the literal itself, byte for byte.
         map: Vec<(u32, u32)>,
     },
     External {
@@ -116,10 +154,13 @@ pub struct EntityDecl {
 impl EntityDecl {
     /// Where byte `offset` of the replacement text stands in its file.
     pub fn source_offset(&self, offset: usize) -> Option<usize> {
-        let EntityValue::Internal { map, .. } = &self.value else {
+        let EntityValue::Internal { map, span, .. } = &self.value else {
             return None;
         };
         let off = u32::try_from(offset).ok()?;
+        if map.is_empty() {
+            return Some(span.start as usize + offset);
+        }
         let i = match map.binary_search_by_key(&off, |&(t, _)| t) {
             Ok(i) => i,
             Err(0) => return None,
@@ -162,9 +203,29 @@ pub fn parse_decls(text: &str, file: FileId, base: usize, subset: Subset) -> Dec
     let mut p = Parser {
         s: text.as_bytes(),
         text,
+        shared: None,
         pos: 0,
         file,
         base,
+        subset,
+        out: Decls::default(),
+        ignore_depth: 0,
+    };
+    p.run();
+    p.out
+}
+
+/// [`parse_decls`] on `text[start..]`, the whole text of `file`: entity
+/// values that are their literal share `text` instead of copying it.
+pub fn parse_decls_shared(text: &Arc<String>, start: usize, file: FileId, subset: Subset) -> Decls {
+    let body = text.get(start..).unwrap_or("");
+    let mut p = Parser {
+        s: body.as_bytes(),
+        text: body,
+        shared: Some(text),
+        pos: 0,
+        file,
+        base: start,
         subset,
         out: Decls::default(),
         ignore_depth: 0,
@@ -178,6 +239,8 @@ const MAX_ERRORS: usize = 50;
 struct Parser<'a> {
     s: &'a [u8],
     text: &'a str,
+    /// The whole text `text` is the end of, from byte `base` on.
+    shared: Option<&'a Arc<String>>,
     pos: usize,
     file: FileId,
     base: usize,
@@ -946,8 +1009,20 @@ impl Parser<'_> {
 
     /// The replacement text of an entity value: character references are
     /// replaced now, general entity references are kept for later.
-    fn entity_text(&mut self, a: usize, b: usize) -> R<(String, Vec<(u32, u32)>)> {
+    fn entity_text(&mut self, a: usize, b: usize) -> R<(EntityText, Vec<(u32, u32)>)> {
         let raw = self.text.get(a..b).unwrap_or("");
+        if !raw.contains("&#") && (self.subset == Subset::External || !raw.contains('%')) {
+            // The replacement text is the literal.
+            let text = match self.shared {
+                Some(all) => EntityText::Shared {
+                    text: all.clone(),
+                    start: u32::try_from(self.base + a).unwrap_or(u32::MAX),
+                    end: u32::try_from(self.base + b).unwrap_or(u32::MAX),
+                },
+                None => EntityText::Owned(raw.to_string()),
+            };
+            return Ok((text, Vec::new()));
+        }
         let mut text = String::with_capacity(raw.len());
         let abs = |o: usize| u32::try_from(self.base + a + o).unwrap_or(u32::MAX);
         let mut map = vec![(0u32, abs(0))];
@@ -1005,7 +1080,7 @@ impl Parser<'_> {
                 i += run.max(1);
             }
         }
-        Ok((text, map))
+        Ok((EntityText::Owned(text), map))
     }
 }
 
@@ -1073,6 +1148,7 @@ mod tests {
             let mut p = Parser {
                 s: text.as_bytes(),
                 text: &text,
+                shared: None,
                 pos: 0,
                 file: FileId(0),
                 base: 0,
@@ -1153,10 +1229,45 @@ mod tests {
         let EntityValue::Internal { text, .. } = &e.value else {
             panic!()
         };
-        assert_eq!(text, "© <a>&amp;</a>");
+        assert_eq!(&**text, "© <a>&amp;</a>");
         // "©" is 2 bytes in text, 6 in the source: offset 3 (`<`) maps after the reference.
         let lt = src.find("<a>").unwrap();
         assert_eq!(e.source_offset(3), Some(lt));
+    }
+
+    #[test]
+    fn literal_values_share_the_file_text() {
+        let src = Arc::new(
+            "\u{FEFF}<!ENTITY a \"x <b>&c;</b> 50%\"><!ENTITY d '&#65;z'><!ENTITY % p 'q'>"
+                .to_string(),
+        );
+        let d = parse_decls_shared(&src, 3, FileId(7), Subset::External);
+        assert!(d.errors.is_empty(), "{:?}", d.errors);
+        let value = |i: usize| match &d.decls[i] {
+            Decl::Entity(e) => match &e.value {
+                EntityValue::Internal { text, .. } => (e, text),
+                _ => panic!(),
+            },
+            _ => panic!(),
+        };
+        // Same text as a private copy would give, and the same offsets.
+        let copied = parse_decls(src.get(3..).unwrap(), FileId(7), 3, Subset::External);
+        for (i, want) in [(0, "x <b>&c;</b> 50%"), (1, "Az"), (2, "q")] {
+            let (e, text) = value(i);
+            assert_eq!(&**text, want);
+            let Decl::Entity(c) = &copied.decls[i] else {
+                panic!()
+            };
+            for off in 0..=want.len() {
+                assert_eq!(e.source_offset(off), c.source_offset(off), "{want} at {off}");
+            }
+        }
+        assert!(matches!(value(0).1, EntityText::Shared { .. }));
+        assert!(matches!(value(1).1, EntityText::Owned(_)));
+        let lt = src.find("<b>").unwrap();
+        assert_eq!(value(0).0.source_offset(2), Some(lt));
+        // A character reference: the text is its own, mapped past the reference.
+        assert_eq!(value(1).0.source_offset(1), Some(src.find("z'").unwrap()));
     }
 
     #[test]
