@@ -1259,7 +1259,11 @@ mod tests {
                 panic!()
             };
             for off in 0..=want.len() {
-                assert_eq!(e.source_offset(off), c.source_offset(off), "{want} at {off}");
+                assert_eq!(
+                    e.source_offset(off),
+                    c.source_offset(off),
+                    "{want} at {off}"
+                );
             }
         }
         assert!(matches!(value(0).1, EntityText::Shared { .. }));
