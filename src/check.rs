@@ -149,9 +149,16 @@ impl Session {
         // Validation and the XEP rules read the same tree independently: side
         // by side, a single large document takes the longer of the two, not
         // their sum (with many documents, idle threads steal the other half).
+        // Either half may run on another thread: it marks the files it asks
+        // for with this document's generation there too.
+        let generation = crate::load::current_generation();
         let (valid, rules) = rayon::join(
-            || self.dtds.validate(&self.loader, &self.options, &parsed),
-            || self.xep_rules(input, &parsed),
+            || {
+                crate::load::in_generation(generation, || {
+                    self.dtds.validate(&self.loader, &self.options, &parsed)
+                })
+            },
+            || crate::load::in_generation(generation, || self.xep_rules(input, &parsed)),
         );
         diagnostics.extend(valid);
         diagnostics.extend(rules);
@@ -206,9 +213,9 @@ impl Session {
     /// in the pool at a time, while `each` takes the one before; inputs are
     /// taken from `inputs` a batch ahead, so they too may be found as the run
     /// goes ([`Walk`]).
-    /// Entity files and DTDs stay loaded while documents use them: one that no
-    /// document of a whole batch used is forgotten (its text released) and
-    /// read again if a later document names it. Do not check documents of
+    /// Entity files and DTDs stay loaded while documents use them: once a
+    /// batch is reported, one that no later batch has used is forgotten (its
+    /// text released) and read again if a later document names it. Do not check documents of
     /// this session elsewhere meanwhile: an external file their reports point
     /// into may be released.
     ///
@@ -239,7 +246,7 @@ impl Session {
                     let generation = self.loader.next_generation();
                     let (tx, rx) = mpsc::sync_channel(1);
                     s.spawn(move |_| {
-                        let _ = tx.send(self.check_chunk(&chunk, resolve));
+                        let _ = tx.send(self.check_chunk(&chunk, generation, resolve));
                     });
                     flight.push_back((generation, rx));
                 }
@@ -252,11 +259,11 @@ impl Session {
                 for (report, made) in done {
                     each(report, made);
                 }
-                // Every document up to this batch is resolved: what this batch
-                // and those after did not use, nothing will point into any
+                // Every document up to this batch is resolved: what only this
+                // batch and those before used, nothing will point into any
                 // more (documents of the batch still in the pool mark what
-                // they load with a later generation).
-                self.evict_unused(generation);
+                // they load with its generation, a later one).
+                self.evict_unused(generation + 1);
             }
         });
     }
@@ -266,12 +273,14 @@ impl Session {
     fn check_chunk<T: Send>(
         &self,
         chunk: &[Input],
+        generation: u64,
         resolve: &(impl Fn(&FileReport, &Sources) -> T + Sync),
     ) -> Vec<(FileReport, T)> {
         chunk
             .par_iter()
             .map(|input| {
-                let (report, file) = self.check_document(input);
+                let (report, file) =
+                    crate::load::in_generation(Some(generation), || self.check_document(input));
                 let sources = self.sources.snapshot_of(files_of(&report).chain(file));
                 let made = resolve(&report, &sources);
                 drop(sources);

@@ -117,6 +117,37 @@ impl LoadError {
 
 type Slot = Arc<OnceLock<Result<Arc<ExtFile>, LoadError>>>;
 
+thread_local! {
+    /// The generation of the work this thread is doing, when it said so
+    /// ([`in_generation`]).
+    static BATCH: std::cell::Cell<Option<u64>> = const { std::cell::Cell::new(None) };
+}
+
+/// Run `f` with the files it asks for marked as used in `generation` (one
+/// already started) instead of the latest: a batch of documents checked
+/// while the next one has started marks what it uses with its own
+/// generation, so that what only it used can be forgotten as soon as it has
+/// been reported. `None` runs `f` as it is. Work that `f` hands to other
+/// threads must say its generation there again ([`current_generation`]).
+pub fn in_generation<R>(generation: Option<u64>, f: impl FnOnce() -> R) -> R {
+    struct Restore(Option<u64>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let _ = BATCH.try_with(|b| b.set(self.0));
+        }
+    }
+    let Some(g) = generation else {
+        return f();
+    };
+    let _restore = Restore(BATCH.try_with(|b| b.replace(Some(g))).ok().flatten());
+    f()
+}
+
+/// The generation this thread works in, if [`in_generation`] set one.
+pub fn current_generation() -> Option<u64> {
+    BATCH.try_with(std::cell::Cell::get).ok().flatten()
+}
+
 /// A file of the cache.
 #[derive(Debug)]
 struct Cached {
@@ -255,7 +286,11 @@ impl Loader {
         })?;
         let (slot, display) = {
             let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-            let generation = self.generation.load(Ordering::Acquire);
+            let generation = BATCH
+                .try_with(std::cell::Cell::get)
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| self.generation.load(Ordering::Acquire));
             let c = cache.entry(key.clone()).or_insert_with(|| Cached {
                 slot: Slot::default(),
                 display,
@@ -271,7 +306,8 @@ impl Loader {
     }
 
     /// Start a new generation and return it: the files asked for from now on
-    /// are marked as used in it (see [`Loader::evict_unused`]).
+    /// are marked as used in it (see [`Loader::evict_unused`]), except those
+    /// asked for under [`in_generation`].
     pub fn next_generation(&self) -> u64 {
         self.generation.fetch_add(1, Ordering::AcqRel) + 1
     }
@@ -557,6 +593,33 @@ mod tests {
             loader.evict_unused(g2).is_empty(),
             "used in generation {g2}"
         );
+        // Asked for by work of an earlier generation while a later one has
+        // begun: marked with the earlier one, and forgotten once everything
+        // up to it has been reported, not one generation later.
+        let g3 = loader.next_generation();
+        let g4 = loader.next_generation();
+        assert_eq!(loader.evict_unused(g2 + 1).len(), 1, "only {g2} used it");
+        let k = in_generation(Some(g3), || {
+            assert_eq!(current_generation(), Some(g3));
+            let k = loader.load(&root.join("xep.ent"), String::new());
+            // Nested work says its own generation, and the outer one is back after.
+            in_generation(Some(g4), || assert_eq!(current_generation(), Some(g4)));
+            assert_eq!(current_generation(), Some(g3));
+            k
+        })
+        .expect("load");
+        assert_eq!(current_generation(), None);
+        assert!(loader.evict_unused(g3).is_empty(), "used in {g3}");
+        assert!(
+            loader
+                .evict_unused(g3 + 1)
+                .iter()
+                .any(|e| Arc::ptr_eq(e, &k)),
+            "only {g3} used it"
+        );
+        // Asked for outside any: the latest generation, as before.
+        let _ = loader.load(&root.join("xep.ent"), String::new());
+        assert!(loader.evict_unused(g4).is_empty(), "used in {g4}");
         assert_eq!(
             loader.load(&root.join("nothing.ent"), String::new()).err(),
             Some(LoadError::NotFound)
