@@ -214,10 +214,11 @@ impl Session {
     /// taken from `inputs` a batch ahead, so they too may be found as the run
     /// goes ([`Walk`]).
     /// Entity files and DTDs stay loaded while documents use them: once a
-    /// batch is reported, one that no later batch has used is forgotten (its
-    /// text released) and read again if a later document names it. Do not check documents of
-    /// this session elsewhere meanwhile: an external file their reports point
-    /// into may be released.
+    /// batch is reported, one that no later batch has used, and that is not in
+    /// the folder of a document of the next two batches or above it, is
+    /// forgotten (its text released) and read again if a later document names
+    /// it. Do not check documents of this session elsewhere meanwhile: an
+    /// external file their reports point into may be released.
     ///
     /// Reports and their order are those of [`Session::check_all`].
     pub fn check_each<T: Send>(
@@ -230,27 +231,27 @@ impl Session {
         let batch = batch.max(1);
         let mut inputs = inputs.into_iter();
         let resolve = &resolve;
-        // Batches in the pool, oldest first: the generation each began, and
-        // where its reports come.
+        // Batches in the pool, oldest first: the generation each began, the
+        // folders of its documents, and where its reports come.
         type Done<T> = Vec<(FileReport, T)>;
-        let mut flight: VecDeque<(u64, mpsc::Receiver<Done<T>>)> = VecDeque::new();
+        let mut flight: VecDeque<(u64, Vec<PathBuf>, mpsc::Receiver<Done<T>>)> = VecDeque::new();
+        // The batch after those in the pool, taken early for its folders.
+        let mut next: Vec<Input> = inputs.by_ref().take(batch).collect();
         rayon::in_place_scope(|s| {
             loop {
                 // Two batches at a time: threads done with one go on with the
                 // next while the last documents of the first finish.
-                while flight.len() < 2 {
-                    let chunk: Vec<Input> = inputs.by_ref().take(batch).collect();
-                    if chunk.is_empty() {
-                        break;
-                    }
+                while flight.len() < 2 && !next.is_empty() {
+                    let chunk = std::mem::replace(&mut next, inputs.by_ref().take(batch).collect());
+                    let folders = folders_of(&chunk);
                     let generation = self.loader.next_generation();
                     let (tx, rx) = mpsc::sync_channel(1);
                     s.spawn(move |_| {
                         let _ = tx.send(self.check_chunk(&chunk, generation, resolve));
                     });
-                    flight.push_back((generation, rx));
+                    flight.push_back((generation, folders, rx));
                 }
-                let Some((generation, rx)) = flight.pop_front() else {
+                let Some((generation, _, rx)) = flight.pop_front() else {
                     break;
                 };
                 // No reports: the batch's job panicked, and the scope raises
@@ -262,8 +263,12 @@ impl Session {
                 // Every document up to this batch is resolved: what only this
                 // batch and those before used, nothing will point into any
                 // more (documents of the batch still in the pool mark what
-                // they load with its generation, a later one).
-                self.evict_unused(generation + 1);
+                // they load with its generation, a later one). Files of the
+                // folders still to come are kept all the same: their next
+                // documents are likely to use them again.
+                let mut upcoming = folders_of(&next);
+                upcoming.extend(flight.iter().flat_map(|f| f.1.iter().cloned()));
+                self.evict_unused(generation + 1, &upcoming);
             }
         });
     }
@@ -292,10 +297,11 @@ impl Session {
             .collect()
     }
 
-    /// Forget the external files not used since `generation` began: release
-    /// their texts and compiled DTDs.
-    fn evict_unused(&self, generation: u64) {
-        for ext in self.loader.evict_unused(generation) {
+    /// Forget the external files not used since `generation` began, except
+    /// those in or above one of the `folders`: release their texts and
+    /// compiled DTDs.
+    fn evict_unused(&self, generation: u64, folders: &[PathBuf]) {
+        for ext in self.loader.evict_unused(generation, folders) {
             self.dtds.forget(&ext);
             self.sources.release(ext.file);
         }
@@ -321,6 +327,21 @@ impl Session {
     pub fn snapshot(&self) -> Sources {
         self.sources.snapshot()
     }
+}
+
+/// The folders of some inputs, each once.
+fn folders_of(inputs: &[Input]) -> Vec<PathBuf> {
+    let mut folders: Vec<PathBuf> = Vec::new();
+    for i in inputs {
+        let dir = match i.path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        if !folders.iter().any(|f| f == dir) {
+            folders.push(dir.to_path_buf());
+        }
+    }
+    folders
 }
 
 /// The files a report's diagnostics point into.

@@ -318,12 +318,22 @@ impl Loader {
     /// from them: their texts in the source map, compiled DTDs. Only files
     /// nothing will report on any more may go: evict after every document
     /// checked before `generation` began has been reported. Files that could
-    /// not be read stay known as such.
-    pub fn evict_unused(&self, generation: u64) -> Vec<Arc<ExtFile>> {
+    /// not be read stay known as such. Files in one of `folders` or in a
+    /// folder above one are kept: documents still to come from there are
+    /// likely to ask for them.
+    pub fn evict_unused(&self, generation: u64, folders: &[PathBuf]) -> Vec<Arc<ExtFile>> {
+        let folders: Vec<PathBuf> = folders
+            .iter()
+            .filter_map(|f| self.canonical(f).ok())
+            .collect();
         let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
         let mut evicted = Vec::new();
-        for c in cache.values_mut() {
+        for (path, c) in cache.iter_mut() {
+            let near = path
+                .parent()
+                .is_some_and(|p| folders.iter().any(|f| f.starts_with(p)));
             if c.used < generation
+                && !near
                 && let Some(Ok(f)) = c.slot.get()
             {
                 evicted.push(f.clone());
@@ -576,8 +586,13 @@ mod tests {
         assert!(Arc::ptr_eq(&f, &g), "one file, read once");
         // Unused for a generation: forgotten, read again under its first name.
         let g1 = loader.next_generation();
-        assert!(loader.evict_unused(g1).iter().any(|e| Arc::ptr_eq(e, &f)));
-        assert!(loader.evict_unused(g1).is_empty(), "forgotten once");
+        assert!(
+            loader
+                .evict_unused(g1, &[])
+                .iter()
+                .any(|e| Arc::ptr_eq(e, &f))
+        );
+        assert!(loader.evict_unused(g1, &[]).is_empty(), "forgotten once");
         let h = loader
             .load(&root.join("xep.ent"), "other name".into())
             .expect("load");
@@ -586,11 +601,11 @@ mod tests {
         let name = loader.sources.get(h.file).map(|s| s.display.clone());
         assert_eq!(name.as_deref(), Some("xep.ent"));
         // Used in the current generation: kept.
-        assert!(loader.evict_unused(g1).is_empty());
+        assert!(loader.evict_unused(g1, &[]).is_empty());
         let g2 = loader.next_generation();
         let _ = loader.load(&root.join("xep.ent"), String::new());
         assert!(
-            loader.evict_unused(g2).is_empty(),
+            loader.evict_unused(g2, &[]).is_empty(),
             "used in generation {g2}"
         );
         // Asked for by work of an earlier generation while a later one has
@@ -598,7 +613,11 @@ mod tests {
         // up to it has been reported, not one generation later.
         let g3 = loader.next_generation();
         let g4 = loader.next_generation();
-        assert_eq!(loader.evict_unused(g2 + 1).len(), 1, "only {g2} used it");
+        assert_eq!(
+            loader.evict_unused(g2 + 1, &[]).len(),
+            1,
+            "only {g2} used it"
+        );
         let k = in_generation(Some(g3), || {
             assert_eq!(current_generation(), Some(g3));
             let k = loader.load(&root.join("xep.ent"), String::new());
@@ -609,17 +628,30 @@ mod tests {
         })
         .expect("load");
         assert_eq!(current_generation(), None);
-        assert!(loader.evict_unused(g3).is_empty(), "used in {g3}");
+        assert!(loader.evict_unused(g3, &[]).is_empty(), "used in {g3}");
         assert!(
             loader
-                .evict_unused(g3 + 1)
+                .evict_unused(g3 + 1, &[])
                 .iter()
                 .any(|e| Arc::ptr_eq(e, &k)),
             "only {g3} used it"
         );
         // Asked for outside any: the latest generation, as before.
         let _ = loader.load(&root.join("xep.ent"), String::new());
-        assert!(loader.evict_unused(g4).is_empty(), "used in {g4}");
+        assert!(loader.evict_unused(g4, &[]).is_empty(), "used in {g4}");
+        // Not used since, but documents still to come are in its folder or
+        // below it: kept. Only in other folders: forgotten.
+        let g5 = loader.next_generation();
+        for folder in [&root, &inbox] {
+            assert!(
+                loader
+                    .evict_unused(g5, &[dir.clone(), folder.clone()])
+                    .is_empty(),
+                "{} comes",
+                folder.display()
+            );
+        }
+        assert_eq!(loader.evict_unused(g5, std::slice::from_ref(&dir)).len(), 1);
         assert_eq!(
             loader.load(&root.join("nothing.ent"), String::new()).err(),
             Some(LoadError::NotFound)
