@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use xeplint::check::{Input, Options, Session};
 use xeplint::diag::Diagnostic;
-use xeplint::dtd::decl::{Subset, parse_decls};
+use xeplint::dtd::decl::{Subset, parse_decls, parse_decls_shared};
 use xeplint::load::Loader;
 use xeplint::source::{FileId, SourceMap, Sources, Span};
 use xeplint::xml::{ParseOptions, parse_document};
@@ -77,6 +77,16 @@ pub fn parse(dir: &Path, data: &[u8]) {
 /// The declaration parser, on `data` as an external and an internal subset.
 pub fn dtd(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
+    // An entity file's declarations share its text: the same declarations
+    // and errors as from a private copy.
+    let shared = Arc::new(text.to_string());
+    let copied = parse_decls(&text, FileId(0), 0, Subset::External);
+    let sharing = parse_decls_shared(&shared, 0, FileId(0), Subset::External);
+    assert_eq!(
+        format!("{:?}", copied.decls),
+        format!("{:?}", sharing.decls)
+    );
+    assert_eq!(copied.errors.len(), sharing.errors.len());
     for subset in [Subset::External, Subset::Internal] {
         let decls = parse_decls(&text, FileId(0), 0, subset);
         for d in &decls.errors {

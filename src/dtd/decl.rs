@@ -704,7 +704,7 @@ impl Parser<'_> {
         if depth > 64 {
             return Err(self.error(
                 start,
-                start + 1,
+                self.char_end(start),
                 "content model is nested too deeply",
                 "too deep",
             ));
@@ -1233,6 +1233,23 @@ mod tests {
         // "©" is 2 bytes in text, 6 in the source: offset 3 (`<`) maps after the reference.
         let lt = src.find("<a>").unwrap();
         assert_eq!(e.source_offset(3), Some(lt));
+    }
+
+    #[test]
+    fn too_deep_a_model_is_reported_on_the_character_where_it_stops() {
+        // At the end of the text, and before a character of two bytes.
+        for tail in ["", "é>"] {
+            let src = format!("<!ELEMENT ul {}{tail}", "(".repeat(65));
+            let d = parse(&src);
+            let e = d
+                .errors
+                .iter()
+                .find(|e| e.message.contains("nested too deeply"))
+                .expect("reported");
+            let s = e.primary.span;
+            assert_eq!(s.start as usize, "<!ELEMENT ul ".len() + 65);
+            assert!(s.end as usize <= src.len() && src.is_char_boundary(s.end as usize));
+        }
     }
 
     #[test]
