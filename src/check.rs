@@ -211,8 +211,8 @@ impl Session {
     ///
     /// Documents are checked in parallel in batches of `batch`, two batches
     /// in the pool at a time, while `each` takes the one before; inputs are
-    /// taken from `inputs` a batch ahead, so they too may be found as the run
-    /// goes ([`Walk`]).
+    /// taken from `inputs` one batch beyond those in the pool, so they too may
+    /// be found as the run goes ([`Walk`]).
     /// Entity files and DTDs stay loaded while documents use them: once a
     /// batch is reported, one that no later batch has used, and that is not in
     /// the folder of a document of the next two batches or above it, is
