@@ -427,8 +427,7 @@ fn absolute(path: &Path) -> PathBuf {
 /// finally a deterministic order.
 pub fn apply(session: &Session, input: &Input, parsed: &Parsed, diagnostics: &mut Vec<Diagnostic>) {
     let options = &session.options;
-    let doc = session.sources.get(parsed.file);
-    crate::suppress::apply_in(parsed, doc.as_ref().map(|f| f.text.as_str()), diagnostics);
+    crate::suppress::apply(parsed, diagnostics);
     for d in diagnostics.iter_mut() {
         if d.fingerprint.is_none() {
             d.fingerprint = Some(crate::baseline::location_key(&session.sources, parsed, d));

@@ -109,18 +109,17 @@ struct Suppression {
 
 /// Drop the diagnostics silenced by the document's suppression comments, and
 /// add `unused-suppression` / `unknown-suppression` warnings.
+/// The parser notes whether a comment of the document starts with
+/// `xeplint-` ([`Parsed::suppression_comments`]); most documents have none,
+/// and their nodes need not be looked at.
 pub fn apply(parsed: &Parsed, diagnostics: &mut Vec<Diagnostic>) {
-    apply_in(parsed, None, diagnostics);
+    if parsed.suppression_comments {
+        apply_all(parsed, diagnostics);
+    }
 }
 
-/// [`apply`], with the document's text when it is at hand: a document whose
-/// text has no `xeplint-` has no suppression comment (a comment's text is
-/// written out in the document, references are not expanded in comments),
-/// and its nodes need not be looked at.
-pub fn apply_in(parsed: &Parsed, text: Option<&str>, diagnostics: &mut Vec<Diagnostic>) {
-    if text.is_some_and(|t| memchr::memmem::find(t.as_bytes(), b"xeplint-").is_none()) {
-        return;
-    }
+/// [`apply`] without the parser's note: every comment node is looked at.
+fn apply_all(parsed: &Parsed, diagnostics: &mut Vec<Diagnostic>) {
     let tree = &parsed.tree;
     // The rule ids, gathered at the first suppression comment (most
     // documents have none).
@@ -370,26 +369,41 @@ mod tests {
         d
     }
 
-    /// With the document's text given, the same diagnostics as without.
+    /// Skipping documents the parser saw no suppression comment in changes
+    /// nothing; the note is set exactly for comments of the document itself
+    /// that start with `xeplint-`.
     #[test]
-    fn apply_in_text_is_apply() {
+    fn the_parsers_note_skips_only_documents_without_suppressions() {
         let docs = [
-            "<xep><p>&a;</p></xep>",
-            "<xep><!-- a comment --><p>&a;</p></xep>",
-            "<xep><!-- xeplint-disable xml-undefined-entity --><p>&a;</p></xep>",
-            "<xep><!--xeplint-bogus--><p>&a;</p></xep>",
-            "<xep><p>xeplint-disable</p><p>&a;</p></xep>",
+            ("<xep><p>&a;</p></xep>", false),
+            ("<xep><!-- a comment --><p>&a;</p></xep>", false),
+            (
+                "<xep><!-- xeplint-disable xml-undefined-entity --><p>&a;</p></xep>",
+                true,
+            ),
+            ("<xep><!--xeplint-bogus--><p>&a;</p></xep>", true),
+            (
+                "<!--\n xeplint-disable-file xml-undefined-entity --><xep><p>&a;</p></xep>",
+                true,
+            ),
+            ("<xep><!-- see xeplint-disable --><p>&a;</p></xep>", false),
+            ("<xep><p>xeplint-disable</p><p>&a;</p></xep>", false),
+            (
+                "<!DOCTYPE xep [<!ENTITY c '<!-- xeplint-disable xml-undefined-entity -->'>]><xep>&c;<p>&a;</p></xep>",
+                false,
+            ),
         ];
-        for doc in docs {
+        for (doc, noted) in docs {
             let session = Session::new(Options::default());
             let mut input = Input::file("/nonexistent/t.xml");
             input.bytes = Some(doc.as_bytes().to_vec());
             let parsed = session.parse(&input).unwrap();
-            let mut without = parsed.diagnostics.clone();
-            apply(&parsed, &mut without);
-            let mut with = parsed.diagnostics.clone();
-            apply_in(&parsed, Some(doc), &mut with);
-            assert_eq!(format!("{with:?}"), format!("{without:?}"), "{doc}");
+            assert_eq!(parsed.suppression_comments, noted, "{doc}");
+            let mut all = parsed.diagnostics.clone();
+            apply_all(&parsed, &mut all);
+            let mut noted = parsed.diagnostics.clone();
+            apply(&parsed, &mut noted);
+            assert_eq!(format!("{noted:?}"), format!("{all:?}"), "{doc}");
         }
     }
 

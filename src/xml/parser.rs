@@ -13,6 +13,7 @@ use crate::source::{FileId, Span};
 use foldhash::{HashMap, HashMapExt};
 use quick_xml::Reader;
 use quick_xml::events::Event;
+use quick_xml::parser::{ElementParser, Parser as _};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -115,6 +116,10 @@ pub struct Parsed {
     pub entities_complete: bool,
     /// The document's text could not be read as UTF-8: nothing was parsed.
     pub undecodable: bool,
+    /// A comment of the document itself starts with `xeplint-` (after white
+    /// space): it may hold suppressions. Without one, there is nothing for
+    /// [`crate::suppress`] to read.
+    pub suppression_comments: bool,
 }
 
 impl Parsed {
@@ -185,6 +190,7 @@ pub fn parse_document(
         seen_content: false,
         pending: None,
         truncated: false,
+        suppression_comments: false,
     };
     if let Some((at, msg)) = decode_error {
         let d = Diagnostic::error("xml-encoding", Span::point(file, 0), msg)
@@ -448,6 +454,7 @@ struct P<'l> {
     seen_content: bool,
     pending: Option<Pending>,
     truncated: bool,
+    suppression_comments: bool,
 }
 
 /// Whether `s` may hold a character XML 1.0 forbids: one pass over the bytes,
@@ -602,6 +609,7 @@ impl<'l> P<'l> {
             dtd: self.dtd,
             entities_complete: self.entities_complete,
             undecodable,
+            suppression_comments: self.suppression_comments,
         }
     }
 
@@ -798,7 +806,51 @@ impl<'l> P<'l> {
                 // here U+FEFF is a character like any other).
                 match frag.text.as_bytes().get(before) {
                     None => break 'restart,
-                    Some(b'<') => {}
+                    Some(b'<') => {
+                        // Start and end tags, most of the markup, are delimited
+                        // here with quick-xml's own tag scanner (a `>` outside
+                        // quotes), as its reader would, but sliced from the
+                        // text already known to be UTF-8: the reader would
+                        // check each tag's UTF-8 again and keep a stack of
+                        // names that is not used. `<!` and `<?` go to the reader.
+                        let bytes = frag.text.as_bytes();
+                        let after_lt = bytes.get(before + 1).copied();
+                        if !matches!(after_lt, Some(b'!' | b'?')) {
+                            let mut scanner = ElementParser::Outside;
+                            let tag = bytes.get(before..).unwrap_or(&[]);
+                            let Some(gt) = scanner.feed(tag) else {
+                                let e = quick_xml::Error::Syntax(scanner.eof_error(tag));
+                                match self.syntax_error(frag, e, before, before) {
+                                    Some(resume) => {
+                                        start = resume;
+                                        continue 'restart;
+                                    }
+                                    None => {
+                                        self.truncated = true;
+                                        break 'restart;
+                                    }
+                                }
+                            };
+                            let after = before + gt + 1;
+                            let raw = frag.text.get(before..after).unwrap_or("");
+                            let resume = if after_lt == Some(b'/') {
+                                self.end_tag(frag, raw, before, frame);
+                                None
+                            } else {
+                                self.start_tag(frag, raw, before, raw.ends_with("/>"))
+                            };
+                            if let Some(resume) = resume {
+                                start = resume;
+                                continue 'restart;
+                            }
+                            let Some(rest) = bytes.get(after..) else {
+                                break 'restart;
+                            };
+                            *r.get_mut() = rest;
+                            start = after.saturating_sub(r.buffer_position() as usize);
+                            continue;
+                        }
+                    }
                     Some(&b) => {
                         let run = frag.text.get(before..).unwrap_or("").as_bytes();
                         // Most runs are the white space between two tags (five
@@ -1035,6 +1087,9 @@ impl<'l> P<'l> {
                     )
                     .label("`-` before `-->`");
                     self.push(d);
+                }
+                if frag.origin.is_none() && inner.trim_start().starts_with("xeplint-") {
+                    self.suppression_comments = true;
                 }
                 self.add_node(
                     NodeKind::Comment(CompactString::from(inner)),
