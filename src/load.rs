@@ -30,6 +30,10 @@ pub struct ExtFile {
     pub general: HashMap<String, usize>,
     /// Parameter entities by name, first declaration wins.
     pub parameter: HashMap<String, usize>,
+    /// The parameter-entity references among the declarations, in order
+    /// (index into `decls.decls`): every document including the file
+    /// follows them, and most files have none.
+    pub pe_refs: Vec<usize>,
     /// Recorded expansions of its general entities: they live and go with
     /// the file.
     pub(crate) replays: RwLock<ReplayStore>,
@@ -39,14 +43,19 @@ impl ExtFile {
     fn new(file: FileId, path: PathBuf, decls: Decls) -> ExtFile {
         let mut general = HashMap::new();
         let mut parameter = HashMap::new();
+        let mut pe_refs = Vec::new();
         for (i, d) in decls.decls.iter().enumerate() {
-            if let Decl::Entity(e) = d {
-                let map = if e.parameter {
-                    &mut parameter
-                } else {
-                    &mut general
-                };
-                map.entry(e.name.clone()).or_insert(i);
+            match d {
+                Decl::Entity(e) => {
+                    let map = if e.parameter {
+                        &mut parameter
+                    } else {
+                        &mut general
+                    };
+                    map.entry(e.name.clone()).or_insert(i);
+                }
+                Decl::PeRef { .. } => pe_refs.push(i),
+                _ => {}
             }
         }
         ExtFile {
@@ -55,6 +64,7 @@ impl ExtFile {
             decls,
             general,
             parameter,
+            pe_refs,
             replays: RwLock::new(ReplayStore::default()),
         }
     }

@@ -777,135 +777,59 @@ impl<'l> P<'l> {
 
     /// Parse `frag.text[start..]` as content (or, for the document, prolog,
     /// element and epilog).
-    fn content(&mut self, frag: &Frag<'_>, mut start: usize, is_doc: bool) {
+    fn content(&mut self, frag: &Frag<'_>, start: usize, is_doc: bool) {
         let frame = self.stack.len();
-        'restart: while let Some(sub) = frag.text.get(start..) {
-            if self.abort {
-                return;
-            }
-            let mut r = Reader::from_str(sub);
-            {
-                let c = r.config_mut();
-                c.check_end_names = false;
-                c.allow_unmatched_ends = true;
-                c.allow_dangling_amp = true;
-                c.check_comments = true;
-                c.expand_empty_elements = false;
-                c.trim_text(false);
-            }
-            loop {
-                if self.abort {
-                    return;
+        let bytes = frag.text.as_bytes();
+        let mut at = start;
+        // A place to go on from that is not a character boundary (after an
+        // error) ends the reading, as one past the end does.
+        while !self.abort && frag.text.is_char_boundary(at) {
+            // Character data and references are read here, and start and end
+            // tags (most of the markup) are delimited here with quick-xml's own
+            // tag scanner (a `>` outside quotes), as its reader would, but
+            // sliced from the text already known to be UTF-8: the reader would
+            // check each tag's UTF-8 again and keep a stack of names that is not
+            // used. Comments, CDATA sections, the DOCTYPE and processing
+            // instructions (`<!`, `<?`) are read by a quick-xml reader started at
+            // their `<`, which is never at a byte order mark (the reader would
+            // drop one, shifting every position after it: here U+FEFF is a
+            // character like any other).
+            let next = match bytes.get(at) {
+                None => break,
+                Some(b'<') => match bytes.get(at + 1) {
+                    Some(b'!' | b'?') => self.markup(frag, at, frame, is_doc),
+                    after_lt => self.tag(frag, at, after_lt == Some(&b'/'), frame),
+                },
+                Some(&b) => {
+                    let run = bytes.get(at..).unwrap_or(&[]);
+                    // Most runs are the white space between two tags (five
+                    // bytes on average): nothing in them to check or search.
+                    let ws = run
+                        .iter()
+                        .take_while(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r'))
+                        .count();
+                    Some(if b == b'&' {
+                        self.ampersand(frag, at)
+                    } else if ws > 0 && matches!(run.get(ws), None | Some(b'<')) {
+                        let end = at + ws;
+                        let raw = frag.text.get(at..end).unwrap_or("");
+                        self.add_text(raw, frag.span(at, end), frag.origin);
+                        end
+                    } else {
+                        let end =
+                            memchr::memchr2(b'<', b'&', run).map_or(frag.text.len(), |i| at + i);
+                        self.text(frag, frag.text.get(at..end).unwrap_or(""), at);
+                        end
+                    })
                 }
-                let before = start + r.buffer_position() as usize;
-                // Character data and references are read here, markup by
-                // quick-xml. The text is known to be UTF-8, which spares
-                // quick-xml's check of every text run; and the reader is only
-                // ever asked to read at a `<`, never at a byte order mark
-                // (which it would drop, shifting every position after it:
-                // here U+FEFF is a character like any other).
-                match frag.text.as_bytes().get(before) {
-                    None => break 'restart,
-                    Some(b'<') => {
-                        // Start and end tags, most of the markup, are delimited
-                        // here with quick-xml's own tag scanner (a `>` outside
-                        // quotes), as its reader would, but sliced from the
-                        // text already known to be UTF-8: the reader would
-                        // check each tag's UTF-8 again and keep a stack of
-                        // names that is not used. `<!` and `<?` go to the reader.
-                        let bytes = frag.text.as_bytes();
-                        let after_lt = bytes.get(before + 1).copied();
-                        if !matches!(after_lt, Some(b'!' | b'?')) {
-                            let mut scanner = ElementParser::Outside;
-                            let tag = bytes.get(before..).unwrap_or(&[]);
-                            let Some(gt) = scanner.feed(tag) else {
-                                let e = quick_xml::Error::Syntax(scanner.eof_error(tag));
-                                match self.syntax_error(frag, e, before, before) {
-                                    Some(resume) => {
-                                        start = resume;
-                                        continue 'restart;
-                                    }
-                                    None => {
-                                        self.truncated = true;
-                                        break 'restart;
-                                    }
-                                }
-                            };
-                            let after = before + gt + 1;
-                            let raw = frag.text.get(before..after).unwrap_or("");
-                            let resume = if after_lt == Some(b'/') {
-                                self.end_tag(frag, raw, before, frame);
-                                None
-                            } else {
-                                self.start_tag(frag, raw, before, raw.ends_with("/>"))
-                            };
-                            if let Some(resume) = resume {
-                                start = resume;
-                                continue 'restart;
-                            }
-                            let Some(rest) = bytes.get(after..) else {
-                                break 'restart;
-                            };
-                            *r.get_mut() = rest;
-                            start = after.saturating_sub(r.buffer_position() as usize);
-                            continue;
-                        }
-                    }
-                    Some(&b) => {
-                        let run = frag.text.get(before..).unwrap_or("").as_bytes();
-                        // Most runs are the white space between two tags (five
-                        // bytes on average): nothing in them to check or search.
-                        let ws = run
-                            .iter()
-                            .take_while(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r'))
-                            .count();
-                        let next = if b == b'&' {
-                            self.ampersand(frag, before)
-                        } else if ws > 0 && matches!(run.get(ws), None | Some(b'<')) {
-                            let end = before + ws;
-                            let raw = frag.text.get(before..end).unwrap_or("");
-                            self.add_text(raw, frag.span(before, end), frag.origin);
-                            end
-                        } else {
-                            let end = memchr::memchr2(b'<', b'&', run)
-                                .map_or(frag.text.len(), |i| before + i);
-                            self.text(frag, frag.text.get(before..end).unwrap_or(""), before);
-                            end
-                        };
-                        // Move the reader past what was read here (one reader
-                        // per call: a new one would allocate its name stack).
-                        let Some(rest) = frag.text.as_bytes().get(next..) else {
-                            break 'restart;
-                        };
-                        *r.get_mut() = rest;
-                        start = next.saturating_sub(r.buffer_position() as usize);
-                        continue;
-                    }
-                }
-                match r.read_event() {
-                    Ok(Event::Eof) => break 'restart,
-                    Ok(ev) => {
-                        let after = start + r.buffer_position() as usize;
-                        if let Some(resume) = self.event(frag, ev, before, after, frame, is_doc) {
-                            start = resume;
-                            continue 'restart;
-                        }
-                    }
-                    Err(e) => {
-                        let at = start + r.error_position() as usize;
-                        match self.syntax_error(frag, e, at, before) {
-                            Some(resume) => {
-                                start = resume;
-                                continue 'restart;
-                            }
-                            None => {
-                                // The rest of the text is swallowed: what is still open is
-                                // not worth a second report.
-                                self.truncated = true;
-                                break 'restart;
-                            }
-                        }
-                    }
+            };
+            match next {
+                Some(next) => at = next,
+                // The rest of the text is swallowed: what is still open is
+                // not worth a second report.
+                None => {
+                    self.truncated = true;
+                    break;
                 }
             }
         }
@@ -927,6 +851,58 @@ impl<'l> P<'l> {
                 .help(format!("add `</{name}>` to the entity's replacement text"));
                 let d = self.with_origin(d, frag.origin);
                 self.push(d);
+            }
+        }
+    }
+
+    /// The start or end tag whose `<` is at `at`. Returns where reading goes
+    /// on, `None` when the rest of the text is lost (a tag never closed).
+    fn tag(&mut self, frag: &Frag<'_>, at: usize, end: bool, frame: usize) -> Option<usize> {
+        let tag = frag.text.as_bytes().get(at..).unwrap_or(&[]);
+        let mut scanner = ElementParser::Outside;
+        let Some(gt) = scanner.feed(tag) else {
+            let e = quick_xml::Error::Syntax(scanner.eof_error(tag));
+            return self.syntax_error(frag, e, at, at);
+        };
+        let after = at + gt + 1;
+        let raw = frag.text.get(at..after).unwrap_or("");
+        if end {
+            self.end_tag(frag, raw, at, frame);
+            Some(after)
+        } else {
+            Some(
+                self.start_tag(frag, raw, at, raw.ends_with("/>"))
+                    .unwrap_or(after),
+            )
+        }
+    }
+
+    /// The comment, CDATA section, DOCTYPE or processing instruction whose
+    /// `<` is at `at`, read by quick-xml. Returns where reading goes on,
+    /// `None` when the rest of the text is lost.
+    fn markup(&mut self, frag: &Frag<'_>, at: usize, frame: usize, is_doc: bool) -> Option<usize> {
+        let mut r = Reader::from_str(frag.text.get(at..).unwrap_or(""));
+        {
+            let c = r.config_mut();
+            c.check_end_names = false;
+            c.allow_unmatched_ends = true;
+            c.allow_dangling_amp = true;
+            c.check_comments = true;
+            c.expand_empty_elements = false;
+            c.trim_text(false);
+        }
+        match r.read_event() {
+            Ok(Event::Eof) => Some(frag.text.len()),
+            Ok(ev) => {
+                let after = at + r.buffer_position() as usize;
+                Some(
+                    self.event(frag, ev, at, after, frame, is_doc)
+                        .unwrap_or(after),
+                )
+            }
+            Err(e) => {
+                let err_at = at + r.error_position() as usize;
+                self.syntax_error(frag, e, err_at, at)
             }
         }
     }
@@ -2380,11 +2356,10 @@ impl<'l> P<'l> {
                             .parent()
                             .map_or_else(|| dir.to_path_buf(), Path::to_path_buf);
                         let nested: Vec<(String, Span)> = f
-                            .decls
-                            .decls
+                            .pe_refs
                             .iter()
-                            .filter_map(|d| match d {
-                                Decl::PeRef { name, span } => Some((name.clone(), *span)),
+                            .filter_map(|&i| match f.decls.decls.get(i) {
+                                Some(Decl::PeRef { name, span }) => Some((name.clone(), *span)),
                                 _ => None,
                             })
                             .collect();
