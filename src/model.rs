@@ -254,18 +254,26 @@ struct Builder<'a> {
     )>,
     /// Whether to fill in [`Pos`] (for `meta`); the rules report spans.
     positions: bool,
+    /// Pieces of text of the element whose value is being read (kept for the
+    /// next element with more than one piece).
+    pieces: std::cell::RefCell<Vec<&'a str>>,
 }
 
-impl Builder<'_> {
+impl<'a> Builder<'a> {
+    #[inline]
     fn pos(&self, span: Span) -> Pos {
         if !self.positions {
             return Pos { line: 0, column: 0 };
         }
-        self.sources
-            .get(span.file)
-            .map_or(Pos { line: 1, column: 1 }, |f| {
-                f.line_col(span.start as usize).into()
-            })
+        match &self.doc {
+            Some((id, f)) if *id == span.file => f.line_col(span.start as usize).into(),
+            _ => self
+                .sources
+                .get(span.file)
+                .map_or(Pos { line: 1, column: 1 }, |f| {
+                    f.line_col(span.start as usize).into()
+                }),
+        }
     }
 
     fn entity_of(&self, node: NodeId) -> Option<String> {
@@ -279,66 +287,116 @@ impl Builder<'_> {
         origin?;
         self.tree
             .outer_expansion(origin)
-            .map(|e| e.name.to_string())
+            .map(|e| String::from(e.name.as_str()))
     }
 
+    /// The trimmed text of an element, where a reader sees it, and whence it
+    /// came. For a plain element (not from an entity) the span is that of its
+    /// content when there is some (see [`Builder::content_span`]).
     fn field(&self, node: NodeId) -> Field {
-        let value = self.trimmed_text(node);
-        let span = self.tree.document_span(node).unwrap_or_default();
-        // For a plain element, point at its content when there is some.
-        let n = self.tree.node(node);
-        let span = match n {
-            Some(n) if n.origin.is_none() => self.content_span(node).unwrap_or(span),
-            _ => span,
+        let tree = self.tree;
+        let Some(n) = tree.node(node) else {
+            let span = Span::default();
+            return Field {
+                value: CompactString::default(),
+                span,
+                node: Some(node),
+                origin: None,
+                pos: self.pos(span),
+                entity: None,
+            };
+        };
+        let origin = n.origin;
+        let mut span = tree.outer_reference(origin).unwrap_or(n.span);
+        // The usual case: one piece of text (as `Tree::trimmed_text` takes it).
+        let value = if let Some(only) = n.first_child
+            && n.last_child == Some(only)
+            && let Some(c) = tree.node(only)
+            && let NodeKind::Text(t) | NodeKind::CData(t) = &c.kind
+        {
+            let value = trim(tree.str(*t));
+            // `content_span` of this one child: white space alone is no content.
+            if origin.is_none() && (matches!(c.kind, NodeKind::CData(_)) || !value.is_empty()) {
+                span = self.trim_span(tree.outer_reference(c.origin).unwrap_or(c.span));
+            }
+            CompactString::new(value)
+        } else {
+            if origin.is_none()
+                && let Some(s) = self.content_span(node)
+            {
+                span = s;
+            }
+            self.joined_text(node)
         };
         Field {
             value,
             span,
             node: Some(node),
-            origin: n.and_then(|n| n.origin),
+            origin,
             pos: self.pos(span),
-            entity: match n {
-                Some(n) => self.origin_entity(n.origin),
-                None => None,
-            },
+            entity: self.origin_entity(origin),
         }
     }
 
-    /// [`Tree::trimmed_text`], copied once (inline when short).
-    fn trimmed_text(&self, node: NodeId) -> CompactString {
-        // The usual case, as `Tree::trimmed_text` takes it: one piece of text.
-        if let Some(n) = self.tree.node(node)
-            && let Some(only) = n.first_child
-            && n.last_child == Some(only)
-            && let Some(NodeKind::Text(t) | NodeKind::CData(t)) =
-                self.tree.node(only).map(|c| &c.kind)
-        {
-            return CompactString::new(self.tree.str(*t).trim());
+    /// [`Tree::trimmed_text`] of an element with more than one piece of text
+    /// (or none), copied once.
+    fn joined_text(&self, node: NodeId) -> CompactString {
+        let Ok(mut pieces) = self.pieces.try_borrow_mut() else {
+            return CompactString::from(self.tree.trimmed_text(node));
+        };
+        pieces.clear();
+        collect_text(self.tree, node, &mut pieces, 0);
+        // White space is trimmed from the whole: leading pieces of white
+        // space alone go, and so do trailing ones.
+        let Some(first) = pieces.iter().position(|p| !trim_start(p).is_empty()) else {
+            return CompactString::default();
+        };
+        let last = pieces
+            .iter()
+            .rposition(|p| !trim_end(p).is_empty())
+            .unwrap_or(first);
+        let Some(run) = pieces.get(first..=last) else {
+            return CompactString::from(self.tree.trimmed_text(node));
+        };
+        let n = run.len();
+        let piece = |k: usize, p: &'a str| {
+            let p = if k == 0 { trim_start(p) } else { p };
+            if k + 1 == n { trim_end(p) } else { p }
+        };
+        let len: usize = run.iter().enumerate().map(|(k, p)| piece(k, p).len()).sum();
+        let mut out = CompactString::with_capacity(len);
+        for (k, p) in run.iter().enumerate() {
+            out.push_str(piece(k, p));
         }
-        CompactString::from(self.tree.trimmed_text(node))
+        out
     }
 
     /// The span of an element's trimmed text content (or of its first child
     /// reference), when it lies in the document.
     fn content_span(&self, node: NodeId) -> Option<Span> {
-        self.tree.node(node)?;
+        let tree = self.tree;
+        let n = tree.node(node)?;
         let mut first: Option<Span> = None;
         let mut last: Option<Span> = None;
-        for c in self.tree.children(node) {
-            let cn = self.tree.node(c)?;
-            let s = match &cn.kind {
-                NodeKind::Text(t) if self.tree.str(*t).trim().is_empty() => continue,
-                NodeKind::Text(_) | NodeKind::CData(_) | NodeKind::Element(_) => {
-                    self.tree.document_span(c)?
-                }
+        let mut next = n.first_child;
+        while let Some(c) = next {
+            let cn = tree.node(c)?;
+            next = cn.next_sibling;
+            match &cn.kind {
+                NodeKind::Text(t) if trim(tree.str(*t)).is_empty() => continue,
+                NodeKind::Text(_) | NodeKind::CData(_) | NodeKind::Element(_) => {}
                 _ => continue,
-            };
+            }
+            let s = tree.outer_reference(cn.origin).unwrap_or(cn.span);
             first.get_or_insert(s);
             last = Some(s);
         }
         let (a, b) = (first?, last?);
-        let mut span = a.to(b);
-        // Trim white space inside the span.
+        Some(self.trim_span(a.to(b)))
+    }
+
+    /// A span without the white space at its ends (in its file's text).
+    fn trim_span(&self, mut span: Span) -> Span {
         let other;
         let file = match &self.doc {
             Some((id, f)) if *id == span.file => Some(f),
@@ -349,47 +407,90 @@ impl Builder<'_> {
         };
         if let Some(f) = file {
             let text = f.text.get(span.range()).unwrap_or("");
-            let lead = text.len() - text.trim_start().len();
-            let trail = text.len() - text.trim_end().len();
+            let lead = text.len() - trim_start(text).len();
+            let trail = text.len() - trim_end(text).len();
             if lead + trail < text.len() {
                 span.start += lead as u32;
                 span.end -= trail as u32;
             }
         }
-        Some(span)
-    }
-
-    fn opt(&self, parent: NodeId, name: &str) -> Option<Field> {
-        self.tree.child(parent, name).map(|(id, _)| self.field(id))
+        span
     }
 
     fn author(&self, id: NodeId) -> Author {
         let span = self.tree.document_span(id).unwrap_or_default();
-        Author {
-            firstname: self.opt(id, "firstname"),
-            surname: self.opt(id, "surname"),
-            org: self.opt(id, "org"),
-            email: self.opt(id, "email"),
-            jid: self.opt(id, "jid"),
-            uri: self.opt(id, "uri"),
+        let mut a = Author {
+            firstname: None,
+            surname: None,
+            org: None,
+            email: None,
+            jid: None,
+            uri: None,
             span,
             node: id,
             pos: self.pos(span),
             entity: self.entity_of(id),
+        };
+        // Each field from the first child of its name, in one pass.
+        for (c, e) in self.tree.child_elements(id) {
+            let slot = match e.name.as_str() {
+                "firstname" => &mut a.firstname,
+                "surname" => &mut a.surname,
+                "org" => &mut a.org,
+                "email" => &mut a.email,
+                "jid" => &mut a.jid,
+                "uri" => &mut a.uri,
+                _ => continue,
+            };
+            if slot.is_none() {
+                *slot = Some(self.field(c));
+            }
         }
+        a
     }
 
     fn revision(&self, id: NodeId) -> Revision {
         let span = self.tree.document_span(id).unwrap_or_default();
-        Revision {
-            version: self.opt(id, "version"),
-            date: self.opt(id, "date"),
-            initials: self.opt(id, "initials"),
-            remark: self.opt(id, "remark"),
+        let mut r = Revision {
+            version: None,
+            date: None,
+            initials: None,
+            remark: None,
             span,
             node: id,
             pos: self.pos(span),
+        };
+        for (c, e) in self.tree.child_elements(id) {
+            let slot = match e.name.as_str() {
+                "version" => &mut r.version,
+                "date" => &mut r.date,
+                "initials" => &mut r.initials,
+                "remark" => &mut r.remark,
+                _ => continue,
+            };
+            if slot.is_none() {
+                *slot = Some(self.field(c));
+            }
         }
+        r
+    }
+
+    fn schemaloc(&self, id: NodeId) -> SchemaLoc {
+        let mut s = SchemaLoc {
+            ns: None,
+            url: None,
+        };
+        for (c, e) in self.tree.child_elements(id) {
+            let slot = match e.name.as_str() {
+                "ns" => &mut s.ns,
+                "url" => &mut s.url,
+                _ => continue,
+            };
+            if slot.is_none() {
+                *slot = Some(self.field(c));
+            }
+        }
+        s
     }
 
     fn specs(&self, parent: Option<NodeId>) -> Vec<Field> {
@@ -404,49 +505,122 @@ impl Builder<'_> {
             .unwrap_or_default()
     }
 
-    fn attr_field(&self, node: NodeId, name: &str) -> Option<Field> {
-        let n = self.tree.node(node)?;
-        let NodeKind::Element(e) = &n.kind else {
-            return None;
-        };
-        let a = self.tree.attr(e, name)?;
-        let span = attr_span(self.tree, node, a);
-        Some(Field {
+    /// An attribute of element `n` (node `node`) as a field.
+    fn attr_field(&self, node: NodeId, n: &crate::xml::Node, a: &crate::xml::Attribute) -> Field {
+        let span = attr_span_of(self.tree, n, a);
+        Field {
             value: a.value.clone(),
             span,
             node: Some(node),
             origin: n.origin,
             pos: self.pos(span),
             entity: self.origin_entity(n.origin),
-        })
+        }
     }
 
     fn section(&self, id: NodeId, level: u8, depth: usize) -> Section {
-        let span = self.tree.document_span(id).unwrap_or_default();
+        let tree = self.tree;
+        let node = tree.node(id);
+        let span = match node {
+            Some(n) => tree.outer_reference(n.origin).unwrap_or(n.span),
+            None => Span::default(),
+        };
         const NAMES: [&str; 9] = [
             "section1", "section2", "section3", "section4", "section5", "section6", "section7",
             "section8", "section9",
         ];
         let child_name = NAMES.get(usize::from(level)).copied().unwrap_or("");
-        let children = if depth < 8 {
-            self.tree
-                .child_elements(id)
-                .filter(|(_, e)| e.name == child_name)
-                .map(|(c, _)| self.section(c, level + 1, depth + 1))
-                .collect()
-        } else {
-            Vec::new()
-        };
+        let mut children = Vec::new();
+        if depth < 8
+            && let Some(n) = node
+        {
+            let mut next = n.first_child;
+            while let Some(c) = next {
+                let Some(cn) = tree.node(c) else { break };
+                next = cn.next_sibling;
+                if let NodeKind::Element(e) = &cn.kind
+                    && e.name == child_name
+                {
+                    children.push(self.section(c, level + 1, depth + 1));
+                }
+            }
+        }
+        // The first `topic` and `anchor` attributes, in one pass.
+        let (mut topic, mut anchor) = (None, None);
+        if let Some(n) = node
+            && let NodeKind::Element(e) = &n.kind
+        {
+            for a in tree.attributes(e) {
+                match a.name.as_str() {
+                    "topic" if topic.is_none() => topic = Some(self.attr_field(id, n, a)),
+                    "anchor" if anchor.is_none() => anchor = Some(self.attr_field(id, n, a)),
+                    _ => {}
+                }
+            }
+        }
         Section {
             level,
-            topic: self.attr_field(id, "topic"),
-            anchor: self.attr_field(id, "anchor"),
+            topic,
+            anchor,
             span,
             node: id,
             pos: self.pos(span),
             children,
         }
     }
+}
+
+/// The text and CDATA pieces below a node, in order (those [`Tree::text`]
+/// joins).
+fn collect_text<'t>(tree: &'t Tree, id: NodeId, out: &mut Vec<&'t str>, depth: usize) {
+    let Some(node) = tree.node(id) else { return };
+    match &node.kind {
+        NodeKind::Text(t) | NodeKind::CData(t) => out.push(tree.str(*t)),
+        NodeKind::Element(_) => {
+            if depth > 4096 {
+                return;
+            }
+            let mut next = node.first_child;
+            while let Some(c) = next {
+                collect_text(tree, c, out, depth + 1);
+                next = tree.node(c).and_then(|n| n.next_sibling);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Whether a byte is an ASCII character that `char::is_whitespace` accepts.
+#[inline]
+fn ascii_space(b: u8) -> bool {
+    matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ')
+}
+
+/// [`str::trim_start`], without decoding when the text starts with a
+/// character below 128 that is not white space.
+#[inline]
+fn trim_start(s: &str) -> &str {
+    match s.as_bytes().first() {
+        Some(&b) if b < 0x80 && !ascii_space(b) => s,
+        None => s,
+        _ => s.trim_start(),
+    }
+}
+
+/// [`str::trim_end`], likewise.
+#[inline]
+fn trim_end(s: &str) -> &str {
+    match s.as_bytes().last() {
+        Some(&b) if b < 0x80 && !ascii_space(b) => s,
+        None => s,
+        _ => s.trim_end(),
+    }
+}
+
+/// [`str::trim`], likewise.
+#[inline]
+fn trim(s: &str) -> &str {
+    trim_end(trim_start(s))
 }
 
 /// Build the model. `file_name` is the document's file name.
@@ -470,6 +644,7 @@ fn build_with(tree: &Tree, sources: &SourceMap, file_name: &str, positions: bool
         sources,
         doc,
         positions,
+        pieces: std::cell::RefCell::new(Vec::new()),
     };
     let mut xep = Xep {
         file_name: file_name.to_string(),
@@ -535,10 +710,7 @@ fn build_with(tree: &Tree, sources: &SourceMap, file_name: &str, positions: bool
                         .map(|(t, _)| b.field(t))
                         .collect()
                 }
-                "schemaloc" => hd.schemaloc.push(SchemaLoc {
-                    ns: b.opt(id, "ns"),
-                    url: b.opt(id, "url"),
-                }),
+                "schemaloc" => hd.schemaloc.push(b.schemaloc(id)),
                 "registry" => hd.registry = true,
                 "discuss" => hd.discuss = Some(b.field(id)),
                 "expires" => hd.expires = Some(b.field(id)),
@@ -555,41 +727,195 @@ fn build_with(tree: &Tree, sources: &SourceMap, file_name: &str, positions: bool
         .map(|(id, _)| b.section(id, 1, 0))
         .collect();
     // Anchors, links and examples anywhere.
-    walk(tree, root, |id, n| {
-        let NodeKind::Element(e) = &n.kind else {
-            return;
-        };
-        let attrs = tree.attributes(e);
-        if let Some((i, a)) = find_attr(attrs, "anchor")
-            && !a.value.is_empty()
-        {
-            xep.anchors.push(Anchor {
-                span: attr_span_of(tree, n, a),
-                node: id,
-                attr: i,
-            });
-        }
-        match e.name.as_str() {
-            "link" => {
-                if let Some((i, a)) = find_attr(attrs, "url") {
-                    xep.links.push(Link {
-                        span: attr_span_of(tree, n, a),
-                        node: id,
-                        attr: i,
-                    });
-                }
-            }
-            "example" => xep.examples.push(Example {
-                node: id,
-                span: tree.document_span(id).unwrap_or(n.span),
-            }),
-            _ => {}
-        }
-    });
+    marks(tree, root, &mut xep);
     xep
 }
 
+/// Gather the anchors, links and examples below `root` in document order.
+fn marks(tree: &Tree, root: NodeId, xep: &mut Xep) {
+    if scan_marks(tree, root, xep) {
+        return;
+    }
+    xep.anchors.clear();
+    xep.links.clear();
+    xep.examples.clear();
+    walk(tree, root, |id, n| {
+        mark(tree, id.index(), n, xep);
+    });
+}
+
+/// Record node `i` (`n`) if it holds an anchor, or is a link or an example:
+/// returns whether it was recorded.
+#[inline]
+fn mark(tree: &Tree, i: usize, n: &crate::xml::Node, xep: &mut Xep) -> bool {
+    let NodeKind::Element(e) = &n.kind else {
+        return false;
+    };
+    let found = find_marks(tree, e);
+    if found == Marks::default() {
+        return false;
+    }
+    record(tree, i, n, found, xep);
+    true
+}
+
+/// What makes an element a mark: the place of its first `anchor` attribute
+/// when that is not empty, and of its `url` attribute when it is a `<link>`,
+/// and whether it is an `<example>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct Marks {
+    anchor: Option<usize>,
+    url: Option<usize>,
+    example: bool,
+}
+
+/// The [`Marks`] of an element: one look at its name, and at its attributes
+/// when it has any.
+#[inline(always)]
+fn find_marks(tree: &Tree, e: &crate::xml::Element) -> Marks {
+    let attrs = if e.attributes.is_empty() {
+        &[]
+    } else {
+        tree.attributes(e)
+    };
+    let anchor = match find_attr(attrs, "anchor") {
+        Some((k, a)) if !a.value.is_empty() => Some(k),
+        _ => None,
+    };
+    let (url, example) = match e.name.as_str() {
+        "link" => (find_attr(attrs, "url").map(|(k, _)| k), false),
+        "example" => (None, true),
+        _ => (None, false),
+    };
+    Marks {
+        anchor,
+        url,
+        example,
+    }
+}
+
+/// Record the marks of node `i` (`n`).
+#[inline(never)]
+fn record(tree: &Tree, i: usize, n: &crate::xml::Node, found: Marks, xep: &mut Xep) {
+    let attrs = match &n.kind {
+        NodeKind::Element(e) => tree.attributes(e),
+        _ => &[],
+    };
+    let node = NodeId::from_index(i);
+    if let Some(k) = found.anchor
+        && let Some(a) = attrs.get(k)
+    {
+        xep.anchors.push(Anchor {
+            span: attr_span_of(tree, n, a),
+            node,
+            attr: k,
+        });
+    }
+    if let Some(k) = found.url
+        && let Some(a) = attrs.get(k)
+    {
+        xep.links.push(Link {
+            span: attr_span_of(tree, n, a),
+            node,
+            attr: k,
+        });
+    }
+    if found.example {
+        xep.examples.push(Example {
+            node,
+            // `document_span` of the node.
+            span: tree.outer_reference(n.origin).unwrap_or(n.span),
+        });
+    }
+}
+
+/// Gather the marks of [`mark`] by reading the node arena in order from
+/// `root` on, instead of following the links of every node: false (with
+/// some marks gathered) when that order is not the document order of the
+/// marks below `root`, which [`walk`] then gives.
+///
+/// A tree only grows by [`Tree::push`], which makes a node the last child of
+/// a parent already in the arena: a node's parent comes before it, and
+/// siblings are in arena order. So the marks below `root` are all in the
+/// arena after it, and each mark is checked ([`follows`]) to lie below
+/// `root` and after the previous one in document order.
+#[inline(never)]
+fn scan_marks(tree: &Tree, root: NodeId, xep: &mut Xep) -> bool {
+    let r = root.index();
+    let Some(nodes) = tree.nodes.get(r..) else {
+        return false;
+    };
+    // Room for the marks of most documents, without growing.
+    xep.anchors.reserve(32);
+    xep.links.reserve(64);
+    xep.examples.reserve(16);
+    // The previous mark (at first the root, which comes before all).
+    let mut prev = r;
+    for (k, n) in nodes.iter().enumerate() {
+        let NodeKind::Element(e) = &n.kind else {
+            continue;
+        };
+        let found = find_marks(tree, e);
+        if found == Marks::default() {
+            continue;
+        }
+        let i = r + k;
+        if !follows(tree, r, prev, i) {
+            return false;
+        }
+        record(tree, i, n, found, xep);
+        prev = i;
+    }
+    true
+}
+
+/// Whether node `b` lies below `root` and after node `a` in document order,
+/// `a` being `root` or a node below it before `b` in the arena.
+///
+/// From `b` up to its highest ancestor `y` after `a` in the arena: the parent
+/// `q` of `y` is then `a` itself (`b` lies below `a`), or an ancestor of `a`
+/// of which `y` is a later child than the one `a` lies below (sibling order
+/// is arena order). Each step up goes to an earlier node (so a node linked
+/// below it, and the climb ends). Most marks are a step or two from the
+/// previous one.
+#[inline]
+fn follows(tree: &Tree, root: usize, a: usize, b: usize) -> bool {
+    if b == a {
+        // Only the root, as the first mark.
+        return true;
+    }
+    let parent = |i: usize| {
+        let p = tree.nodes.get(i)?.parent?.index();
+        (p < i).then_some(p)
+    };
+    let mut y = b;
+    let q = loop {
+        let Some(p) = parent(y) else {
+            return false;
+        };
+        if p <= a {
+            break p;
+        }
+        y = p;
+    };
+    if q == a {
+        return true;
+    }
+    if q < root {
+        return false;
+    }
+    let mut z = a;
+    while z > q {
+        let Some(p) = parent(z) else {
+            return false;
+        };
+        z = p;
+    }
+    z == q
+}
+
 /// The first attribute with this name, and its place.
+#[inline]
 fn find_attr<'t>(
     attrs: &'t [crate::xml::Attribute],
     name: &str,
@@ -632,14 +958,6 @@ fn walk<'t>(tree: &'t Tree, root: NodeId, mut f: impl FnMut(NodeId, &'t crate::x
 
 /// Where a reader sees an attribute's value: the value itself, or the
 /// `&entity;` reference when the element came from an expansion.
-fn attr_span(tree: &Tree, id: NodeId, a: &crate::xml::Attribute) -> Span {
-    match tree.node(id) {
-        Some(n) => attr_span_of(tree, n, a),
-        None => a.value_span,
-    }
-}
-
-/// [`attr_span`] for the node itself.
 fn attr_span_of(tree: &Tree, n: &crate::xml::Node, a: &crate::xml::Attribute) -> Span {
     if n.origin.is_some() {
         // `document_span` of the node.
@@ -692,12 +1010,12 @@ mod tests {
             if let Some(a) = tree.attr(e, "anchor")
                 && !a.value.is_empty()
             {
-                anchors.push((id, attr_span(tree, id, a), a.value.to_string()));
+                anchors.push((id, attr_span_of(tree, n, a), a.value.to_string()));
             }
             match e.name.as_str() {
                 "link" => {
                     if let Some(a) = tree.attr(e, "url") {
-                        links.push((id, attr_span(tree, id, a), a.value.to_string()));
+                        links.push((id, attr_span_of(tree, n, a), a.value.to_string()));
                     }
                 }
                 "example" => examples.push((id, tree.document_span(id).unwrap_or(n.span))),
@@ -748,6 +1066,131 @@ mod tests {
             marks_agree(&parsed.tree, &input.display);
         }
         assert!(docs > 5, "{docs} documents");
+    }
+
+    /// Marks of documents whose arena order is not their document order, or
+    /// with elements outside the root: the walk takes over.
+    #[test]
+    fn marks_of_unusual_trees() {
+        use crate::source::FileId;
+        use crate::xml::{Attribute, Element, Node};
+        // Children of `parents[k]` (none: the root) pushed in this order;
+        // `anchor` on each, `link` for odd ones.
+        let build = |parents: &[Option<usize>]| {
+            let mut tree = Tree::default();
+            for (k, p) in parents.iter().enumerate() {
+                let span = Span::new(FileId(0), k * 10, k * 10 + 5);
+                let start = tree.attr_count();
+                let value = format!("a{k}");
+                for name in ["anchor", "url"] {
+                    tree.add_attr(Attribute {
+                        name: name.into(),
+                        value: value.as_str().into(),
+                        name_span: span,
+                        value_span: Span::new(FileId(0), k * 10 + 1, k * 10 + 2),
+                    });
+                }
+                let el = Element {
+                    name: if k % 2 == 1 { "link" } else { "example" }.into(),
+                    attributes: tree.attrs_since(start),
+                    name_span: span,
+                    end_span: None,
+                };
+                let id = tree.push(Node::new(
+                    NodeKind::Element(el),
+                    p.map(NodeId::from_index),
+                    span,
+                    None,
+                ));
+                if k == 0 {
+                    tree.root = Some(id);
+                }
+            }
+            tree
+        };
+        let cases: [&[Option<usize>]; 6] = [
+            &[None, Some(0), Some(1), Some(0), Some(3)],
+            // Arena order is not document order: 0 [1 [2, 4], 3].
+            &[None, Some(0), Some(1), Some(0), Some(1)],
+            &[None, Some(0), Some(0), Some(1)],
+            // An element after the root.
+            &[None, Some(0), None, Some(2)],
+            // A parent not yet in the arena: not linked.
+            &[None, Some(0), Some(5), Some(1)],
+            &[None],
+        ];
+        for (k, parents) in cases.iter().enumerate() {
+            let tree = build(parents);
+            marks_agree(&tree, &format!("case {k}"));
+            // The arena is read in order for the first case, walked for the
+            // next four.
+            if let Some(root) = tree.root {
+                let mut xep = build_for_rules(&tree, &SourceMap::new(), "x.xml");
+                let scanned = scan_marks(&tree, root, &mut xep);
+                assert_eq!(scanned, k == 0 || k == 5, "case {k}");
+            }
+        }
+        // Documents with more than a root.
+        let session = crate::check::Session::new(Default::default());
+        for doc in [
+            "<xep><p anchor='a'/><link url='u'/></xep><x anchor='b'/><example/>",
+            "<xep anchor='r'><section1 anchor='s'><example/></section1></xep><!-- -->",
+            "<a><b anchor='1'><c anchor='2'/></b><d anchor='3'><link url='4'/></d></a>",
+        ] {
+            let mut input = crate::check::Input::file("/nonexistent/t.xml");
+            input.bytes = Some(doc.as_bytes().to_vec());
+            if let Ok(parsed) = session.parse(&input) {
+                marks_agree(&parsed.tree, doc);
+            }
+        }
+    }
+
+    /// The quick trims are `str`'s.
+    #[test]
+    fn trims_as_str_does() {
+        for b in 0u8..128 {
+            assert_eq!(ascii_space(b), char::from(b).is_whitespace(), "byte {b}");
+        }
+        for s in [
+            "",
+            " ",
+            "a",
+            " a ",
+            "\u{a0}a\u{a0}",
+            "a\u{2003}",
+            "\u{85}x",
+            "x\u{85}",
+            "\u{3000}",
+            "\t\r\n\x0b\x0cb\x0c",
+            "é",
+            " é ",
+            "\u{1c}x\u{1f}",
+        ] {
+            assert_eq!(trim(s), s.trim(), "{s:?}");
+            assert_eq!(trim_start(s), s.trim_start(), "{s:?}");
+            assert_eq!(trim_end(s), s.trim_end(), "{s:?}");
+        }
+    }
+
+    /// Field values of elements with several pieces of text are
+    /// `Tree::trimmed_text`.
+    #[test]
+    fn joined_text_is_trimmed_text() {
+        let session = crate::check::Session::new(Default::default());
+        let doc = "<xep><header><title> <![CDATA[ a ]]> b <x/> <y>c </y>\u{a0}</title>\
+                   <abstract>\n <!-- c --> \n</abstract><number><![CDATA[  ]]> </number>\
+                   <status><x>one</x></status><type/></header></xep>";
+        let mut input = crate::check::Input::file("/nonexistent/t.xml");
+        input.bytes = Some(doc.as_bytes().to_vec());
+        let parsed = session.parse(&input).unwrap();
+        let tree = &parsed.tree;
+        let xep = build_for_rules(tree, &SourceMap::new(), "t.xml");
+        let h = &xep.header;
+        for f in [&h.title, &h.abstract_, &h.number, &h.status, &h.type_] {
+            let f = f.as_ref().unwrap();
+            let node = f.node.unwrap();
+            assert_eq!(f.value.as_str(), tree.trimmed_text(node), "{node:?}");
+        }
     }
 
     #[test]
