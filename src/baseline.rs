@@ -190,7 +190,6 @@ pub fn location_key(sources: &SourceMap, parsed: &Parsed, d: &Diagnostic) -> Str
 /// holding `offset`, by names and positions among same-name siblings (`[n]`
 /// from the second on). Empty outside the root element (the key then uses `/`).
 pub fn element_path(tree: &Tree, file: FileId, offset: u32) -> String {
-    let mut parts: Vec<String> = Vec::new();
     let Some(root) = tree.root else {
         return String::new();
     };
@@ -202,9 +201,13 @@ pub fn element_path(tree: &Tree, file: FileId, offset: u32) -> String {
     if !inside(root) {
         return String::new();
     }
+    // The parts joined with `/` as they come.
+    let mut path = String::new();
+    let mut parts = 0usize;
     let mut cur = root;
     if let Some(e) = tree.element(root) {
-        parts.push(e.name.to_string());
+        path.push_str(&e.name);
+        parts += 1;
     }
     for _ in 0..4096 {
         let Some((id, e)) = tree.child_elements(cur).find(|&(id, _)| inside(id)) else {
@@ -218,14 +221,18 @@ pub fn element_path(tree: &Tree, file: FileId, offset: u32) -> String {
             .filter(|(_, s)| s.name == name)
             .count()
             + 1;
-        parts.push(if n > 1 {
-            format!("{name}[{n}]")
-        } else {
-            name.to_string()
-        });
+        if parts > 0 {
+            path.push('/');
+        }
+        path.push_str(name);
+        if n > 1 {
+            use std::fmt::Write;
+            let _ = write!(path, "[{n}]");
+        }
+        parts += 1;
         cur = id;
     }
-    parts.join("/")
+    path
 }
 
 /// Blank the numbers that are positions: `line 12`, `lines 3`, `column 7`,

@@ -452,18 +452,77 @@ pub fn apply(session: &Session, input: &Input, parsed: &Parsed, diagnostics: &mu
 /// Diagnostics in the document first, then those in other files by path;
 /// within a file by line, column, rule and message. File ids depend on which
 /// thread loaded a shared file first, so they are not used.
+///
+/// Within one file, line and column follow the byte offset (clamped to the
+/// text and moved back to a character boundary, as [`SourceFile::line_col`]
+/// takes it), one for one: offsets are compared instead, and positions are
+/// only counted for two files shown under the same path. The sort is stable.
 fn sort(session: &Session, parsed: &Parsed, diagnostics: &mut [Diagnostic]) {
-    diagnostics.sort_by_cached_key(|d| {
+    if diagnostics.len() < 2 {
+        return;
+    }
+    /// Where a diagnostic is: outside the document or not, its file (an index
+    /// in `files`, none when the file is unknown) and the offset.
+    struct Place {
+        outside: bool,
+        file: Option<usize>,
+        offset: usize,
+    }
+    let mut files: Vec<(crate::source::FileId, std::sync::Arc<SourceFile>)> = Vec::new();
+    let mut places: Vec<Place> = Vec::with_capacity(diagnostics.len());
+    for d in diagnostics.iter() {
         let s = d.primary.span;
-        let file = session.sources.get(s.file);
-        (
-            s.file != parsed.file,
-            file.as_ref().map(|f| f.display.clone()),
-            file.map(|f| f.line_col(s.start as usize)),
-            d.rule,
-            d.message.clone(),
-        )
+        let file = match files.iter().position(|(id, _)| *id == s.file) {
+            Some(k) => Some(k),
+            None => session.sources.get(s.file).map(|f| {
+                files.push((s.file, f));
+                files.len() - 1
+            }),
+        };
+        let offset = match file.and_then(|k| files.get(k)) {
+            Some((_, f)) => {
+                let mut o = (s.start as usize).min(f.text.len());
+                while !f.text.is_char_boundary(o) {
+                    o -= 1;
+                }
+                o
+            }
+            None => 0,
+        };
+        places.push(Place {
+            outside: s.file != parsed.file,
+            file,
+            offset,
+        });
+    }
+    let file = |p: &Place| p.file.and_then(|k| files.get(k)).map(|(_, f)| f);
+    let mut order: Vec<usize> = (0..diagnostics.len()).collect();
+    order.sort_unstable_by(|&a, &b| {
+        let (pa, pb) = (&places[a], &places[b]);
+        let (fa, fb) = (file(pa), file(pb));
+        pa.outside
+            .cmp(&pb.outside)
+            .then_with(|| match (fa, fb) {
+                (Some(_), Some(_)) if pa.file == pb.file => pa.offset.cmp(&pb.offset),
+                (Some(fa), Some(fb)) => fa
+                    .display
+                    .cmp(&fb.display)
+                    .then_with(|| fa.line_col(pa.offset).cmp(&fb.line_col(pb.offset))),
+                _ => fa.is_some().cmp(&fb.is_some()),
+            })
+            .then_with(|| diagnostics[a].rule.cmp(diagnostics[b].rule))
+            .then_with(|| diagnostics[a].message.cmp(&diagnostics[b].message))
+            .then(a.cmp(&b))
     });
+    // Put each diagnostic in its place (as `sort_by_cached_key` does).
+    for i in 0..order.len() {
+        let mut k = order[i];
+        while k < i {
+            k = order[k];
+        }
+        order[i] = k;
+        diagnostics.swap(i, k);
+    }
 }
 
 #[cfg(test)]
