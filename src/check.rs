@@ -309,18 +309,18 @@ impl Session {
 
     /// Order: position (line, column) in the primary file, then rule id.
     fn sort(&self, diagnostics: &mut [Diagnostic]) {
+        // By offset (moved back to a character boundary) rather than line
+        // and column: within a file they follow each other one for one.
         diagnostics.sort_by_cached_key(|d| {
             let s = d.primary.span;
-            let lc = self
-                .sources
-                .get(s.file)
-                .map(|f| f.line_col(s.start as usize));
-            (
-                s.file,
-                lc.map(|l| (l.line, l.column)),
-                d.rule,
-                d.message.clone(),
-            )
+            let offset = self.sources.get(s.file).map(|f| {
+                let mut o = (s.start as usize).min(f.text.len());
+                while !f.text.is_char_boundary(o) {
+                    o -= 1;
+                }
+                o
+            });
+            (s.file, offset, d.rule, d.message.clone())
         });
     }
 
