@@ -32,9 +32,10 @@ impl Rule for ExampleXml {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+        let mut scratch = Scratch::default();
         for ex in &cx.xep.examples {
             let text = example_text(cx, ex.node, None);
-            let Some(found) = finding(&text) else {
+            let Some(found) = finding_with(&text, &mut scratch) else {
                 continue;
             };
             // Only a finding needs the way back to the files.
@@ -202,9 +203,13 @@ fn prepare(text: &str) -> Cow<'_, str> {
 struct Markers {
     /// `<!ELEMENT` or `<!ATTLIST` (a DTD).
     dtd: bool,
-    /// `…`, `<?xml ` or `<!DOCTYPE`: something `prepare` blanks out (besides
-    /// `...`, which is searched apart: dots are too common to visit each).
-    blanks: bool,
+    /// `…`: elisions `prepare` blanks out (besides `...`, which is searched
+    /// apart: dots are too common to visit each).
+    ellipsis: bool,
+    /// `<?xml `: an XML declaration.
+    xml_decl: bool,
+    /// `<!DOCTYPE`.
+    doctype: bool,
 }
 
 /// [`Markers`] of a text: one search for the bytes `?`, `!` and the first
@@ -212,7 +217,9 @@ struct Markers {
 fn markers(b: &[u8]) -> Markers {
     let mut m = Markers {
         dtd: false,
-        blanks: false,
+        ellipsis: false,
+        xml_decl: false,
+        doctype: false,
     };
     for p in memchr::memchr3_iter(b'?', b'!', 0xE2, b) {
         let (Some(&c), Some(rest)) = (b.get(p), b.get(p + 1..)) else {
@@ -220,10 +227,10 @@ fn markers(b: &[u8]) -> Markers {
         };
         let after_lt = p > 0 && b.get(p - 1) == Some(&b'<');
         match c {
-            0xE2 => m.blanks |= rest.starts_with(&"…".as_bytes()[1..]),
-            b'?' => m.blanks |= after_lt && rest.starts_with(b"xml "),
+            0xE2 => m.ellipsis |= rest.starts_with(&"…".as_bytes()[1..]),
+            b'?' => m.xml_decl |= after_lt && rest.starts_with(b"xml "),
             _ if after_lt => {
-                m.blanks |= rest.starts_with(b"DOCTYPE");
+                m.doctype |= rest.starts_with(b"DOCTYPE");
                 m.dtd |= rest.starts_with(b"ELEMENT") || rest.starts_with(b"ATTLIST");
             }
             _ => {}
@@ -235,17 +242,47 @@ fn markers(b: &[u8]) -> Markers {
     m
 }
 
+/// The searchers of [`prepare_marked`], built once: building one costs more
+/// than searching a usual example.
+struct Finders {
+    dots: memchr::memmem::Finder<'static>,
+    ellipsis: memchr::memmem::Finder<'static>,
+    xml_decl: memchr::memmem::Finder<'static>,
+    doctype: memchr::memmem::Finder<'static>,
+}
+
+static FINDERS: std::sync::LazyLock<Finders> = std::sync::LazyLock::new(|| {
+    use memchr::memmem::Finder;
+    Finders {
+        dots: Finder::new("..."),
+        ellipsis: Finder::new("…"),
+        xml_decl: Finder::new("<?xml "),
+        doctype: Finder::new("<!DOCTYPE"),
+    }
+});
+
 /// Blank out what examples use but XML does not allow, keeping byte offsets
 /// (every byte of a blanked character becomes a space; line ends stay). Each
 /// pattern is one linear scan. Most examples have none of them and are
 /// returned as they are. `m`: the text's [`Markers`].
+///
+/// The elisions are blanked as if in this order, each pattern everywhere
+/// before the next: `<...>`, `<…>`, `[...]`, `[…]`, `...`, `…`. A pattern with
+/// dots and one with `…` never share a byte where both match (`…` is not a
+/// dot, and `<`, `>`, `[`, `]` each stand at one end of a pattern and not at
+/// the other), and blanking writes only spaces, which no pattern holds: the
+/// patterns with dots and those with `…` are blanked apart. Those with dots:
+/// `<...>` and `[...]` are a run of exactly three dots between brackets, which
+/// cannot overlap, and are blanked wherever they are; `...` then takes three
+/// dots at a time from the start of each run of dots left. So one walk over
+/// the matches of `...` (from the first: a run of dots is always met at its
+/// start) blanks a match with the brackets around it if it has them, else
+/// alone; and the same for `…`. Blanking can make an `<?xml ` (`<?xml...`),
+/// never a `<!DOCTYPE`.
 fn prepare_marked(text: &str, m: Markers) -> Cow<'_, str> {
-    use memchr::memmem;
-    // Every pattern below contains `...` or one of the markers. The searcher
-    // is built once: building one costs more than searching a usual example.
-    static DOTS: std::sync::LazyLock<memmem::Finder<'static>> =
-        std::sync::LazyLock::new(|| memmem::Finder::new("..."));
-    if !m.blanks && DOTS.find(text.as_bytes()).is_none() {
+    let f = &*FINDERS;
+    let first_dots = f.dots.find(text.as_bytes());
+    if first_dots.is_none() && !m.ellipsis && !m.xml_decl && !m.doctype {
         return Cow::Borrowed(text);
     }
     let mut buf = text.as_bytes().to_vec();
@@ -261,28 +298,36 @@ fn prepare_marked(text: &str, m: Markers) -> Cow<'_, str> {
     // overlap: each search starts after the previous match, as
     // `memmem::find_iter` would, and blanking a match leaves what follows it
     // unchanged.
-    for pat in ["<...>", "<…>", "[...]", "[…]", "...", "…"] {
-        let mut from = 0;
+    let elisions = |buf: &mut Vec<u8>, finder: &memchr::memmem::Finder<'_>, mut from: usize| {
+        let len = finder.needle().len();
         while let Some(i) = buf
             .get(from..)
-            .and_then(|r| memmem::find(r, pat.as_bytes()))
+            .and_then(|r| finder.find(r))
             .map(|i| i + from)
         {
-            blank(&mut buf, i, i + pat.len());
-            from = i + pat.len();
+            let around = (i.checked_sub(1).and_then(|j| buf.get(j)), buf.get(i + len));
+            let (start, end) = match around {
+                (Some(b'<'), Some(b'>')) | (Some(b'['), Some(b']')) => (i - 1, i + len + 1),
+                _ => (i, i + len),
+            };
+            blank(buf, start, end);
+            from = end;
         }
+    };
+    if let Some(p) = first_dots {
+        elisions(&mut buf, &f.dots, p);
+    }
+    if m.ellipsis {
+        elisions(&mut buf, &f.ellipsis, 0);
     }
     // XML declarations and DOCTYPEs anywhere (several documents in one example).
-    for (open, close) in [("<?xml ", "?>"), ("<!DOCTYPE", ">")] {
+    let decls = [(&f.xml_decl, "?>"), (&f.doctype, ">")];
+    for (open, close) in decls.into_iter().take(if m.doctype { 2 } else { 1 }) {
         let mut from = 0;
-        while let Some(i) = buf
-            .get(from..)
-            .and_then(|r| memmem::find(r, open.as_bytes()))
-            .map(|i| i + from)
-        {
+        while let Some(i) = buf.get(from..).and_then(|r| open.find(r)).map(|i| i + from) {
             let end = buf
                 .get(i..)
-                .and_then(|r| memmem::find(r, close.as_bytes()))
+                .and_then(|r| memchr::memmem::find(r, close.as_bytes()))
                 .map_or(buf.len(), |j| i + j + close.len());
             blank(&mut buf, i, end);
             from = end;
@@ -339,11 +384,15 @@ struct Finding {
     offset: usize,
 }
 
-/// The finding in an example's text, if any.
-fn finding(text: &str) -> Option<Finding> {
+/// The finding in an example's text, if any. `scratch`: the pre-check's
+/// buffers, kept from one example to the next.
+fn finding_with(text: &str, scratch: &mut Scratch) -> Option<Finding> {
     let body = xml_body(text)?;
-    if surely_clean(&body) {
+    if scan(body.as_bytes(), scratch).is_some() {
         return None;
+    }
+    if let Some(found) = mismatch_finding(&body, scratch) {
+        return Some(found);
     }
     parse_finding(&body)
 }
@@ -398,10 +447,7 @@ fn parse_finding(body: &str) -> Option<Finding> {
                 // elements left open at the end (a stream being opened).
                 return None;
             }
-            (
-                format!("example XML: expected `</{expected}>`, found `</{actual}>`"),
-                "this end tag does not match",
-            )
+            mismatch_message(expected, actual)
         }
         E::DuplicatedAttribute(name, _) => (
             format!("example XML: attribute `{name}` is given twice"),
@@ -515,76 +561,94 @@ fn offset_of(s: &str, row: usize, col: usize) -> Option<usize> {
 const MAX_DEPTH: usize = 64;
 const MAX_ATTRIBUTES: usize = 32;
 
+/// What the pre-check keeps while it reads, reused from one example to the
+/// next (one per document): no array is cleared for each example or tag.
+#[derive(Debug, Default)]
+struct Scratch {
+    /// The name of each open element, outermost first: (start, end) in the body.
+    open: Vec<(usize, usize)>,
+    /// The local names of the attributes of the tag being read.
+    locals: Vec<(usize, usize)>,
+    /// Where the pre-check stopped on an end tag that does not close the
+    /// innermost open element (the last of `open`), if it did.
+    mismatch: Option<usize>,
+    /// Whether a comment read so far holds `--` or ends with `-` (an error
+    /// roxmltree reports first and the rule ignores).
+    bad_comment: bool,
+}
+
 /// Whether roxmltree would certainly find nothing this rule reports in
 /// `body` (see the comment above).
+#[cfg(test)]
 fn surely_clean(body: &str) -> bool {
-    scan(body.as_bytes()).is_some()
+    scan(body.as_bytes(), &mut Scratch::default()).is_some()
 }
 
 /// `Some(())` when clean for certain, `None` when unsure.
-fn scan(b: &[u8]) -> Option<()> {
-    use memchr::memmem;
-    let mut open = [(0usize, 0usize); MAX_DEPTH];
-    let mut depth = 0usize;
+fn scan(b: &[u8], s: &mut Scratch) -> Option<()> {
+    s.open.clear();
+    s.mismatch = None;
+    s.bad_comment = false;
     let mut i = 0;
     // Without any `&`, every run of text and every attribute value passes
     // `references_ok`: one search instead of one per run.
     let refs = memchr::memchr(b'&', b).is_some();
     loop {
-        // Most runs between tags are short: looked at byte by byte first.
-        let rest = b.get(i..)?;
-        let end = match rest.iter().take(16).position(|&c| c == b'<') {
-            Some(j) => i + j,
-            None => rest
-                .get(16..)
-                .and_then(|r| memchr::memchr(b'<', r))
-                .map_or(b.len(), |j| i + 16 + j),
-        };
+        let end = find_byte(b, i, b'<');
         if refs {
             references_ok(b.get(i..end)?)?;
         }
-        if end == b.len() {
+        if end >= b.len() {
             return Some(());
         }
         i = end;
-        let after = |from: usize, pat: &[u8]| -> Option<usize> {
-            memmem::find(b.get(from..)?, pat).map(|k| from + k + pat.len())
-        };
         match b.get(i + 1) {
             Some(b'!') => {
                 let rest = b.get(i..)?;
                 i = if rest.starts_with(b"<!--") {
-                    after(i + 4, b"-->")?
+                    let end = after_gt(b, i + 4, b'-', b'-')?;
+                    let text = b.get(i + 4..end - 3)?;
+                    s.bad_comment |= text.ends_with(b"-")
+                        || memchr::memchr_iter(b'-', text).any(|k| text.get(k + 1) == Some(&b'-'));
+                    end
                 } else if rest.starts_with(b"<![CDATA[") {
-                    after(i + 9, b"]]>")?
+                    after_gt(b, i + 9, b']', b']')?
                 } else {
                     return None;
                 };
             }
             Some(b'?') => {
                 let target_end = pi_target(b, i + 2)?;
-                i = after(target_end, b"?>")?;
+                i = after_pi(b, target_end)?;
             }
             Some(b'/') => {
-                let (_, e) = qname(b, i + 2)?;
-                let name = b.get(i + 2..e)?;
-                if name == ROOT.as_bytes() {
+                let Some(&(os, oe)) = s.open.last() else {
+                    // Closes what was never opened here: roxmltree expected
+                    // `</ROOT>`, an ignored error that ends its reading.
+                    let (_, e) = qname(b, i + 2)?;
+                    if b.get(i + 2..e)? == ROOT.as_bytes() {
+                        return None;
+                    }
+                    return (b.get(skip_spaces(b, e)) == Some(&b'>')).then_some(());
+                };
+                // The innermost open element's name, as a whole name: the
+                // bytes are the same and no name byte follows (its name was
+                // read by `qname`, so the end tag's reads the same; it is
+                // not ROOT, which no open element is).
+                let name = b.get(os..oe)?;
+                let e = i + 2 + name.len();
+                let same = b.get(i + 2..e) == Some(name)
+                    && b.get(e)
+                        .is_some_and(|&c| !is_name_byte(c) && c != b':' && c.is_ascii());
+                if !same {
+                    s.mismatch = Some(i);
                     return None;
                 }
                 let j = skip_spaces(b, e);
                 if b.get(j) != Some(&b'>') {
                     return None;
                 }
-                let Some(d) = depth.checked_sub(1) else {
-                    // Closes what was never opened here: roxmltree expected
-                    // `</ROOT>`, an ignored error that ends its reading.
-                    return Some(());
-                };
-                let (os, oe) = *open.get(d)?;
-                if b.get(os..oe)? != name {
-                    return None;
-                }
-                depth = d;
+                s.open.pop();
                 i = j + 1;
             }
             Some(_) => {
@@ -592,10 +656,12 @@ fn scan(b: &[u8]) -> Option<()> {
                 if b.get(i + 1..e)? == ROOT.as_bytes() {
                     return None;
                 }
-                let (j, is_open) = start_tag_rest(b, e, refs)?;
+                let (j, is_open) = start_tag_rest(b, e, refs, &mut s.locals)?;
                 if is_open {
-                    *open.get_mut(depth)? = (i + 1, e);
-                    depth += 1;
+                    if s.open.len() >= MAX_DEPTH {
+                        return None;
+                    }
+                    s.open.push((i + 1, e));
                 }
                 i = j;
             }
@@ -604,17 +670,43 @@ fn scan(b: &[u8]) -> Option<()> {
     }
 }
 
+/// After the first `-->` (`a`, `b` = `-`, `-`) or `]]>` (`]`, `]`) starting at
+/// or after `from`: each `>` is looked at, and the two bytes before it.
+fn after_gt(b: &[u8], from: usize, a: u8, c: u8) -> Option<usize> {
+    let rest = b.get(from..)?;
+    memchr::memchr_iter(b'>', rest)
+        .find(|&k| k >= 2 && rest.get(k - 2) == Some(&a) && rest.get(k - 1) == Some(&c))
+        .map(|k| from + k + 1)
+}
+
+/// After the first `?>` starting at or after `from`.
+fn after_pi(b: &[u8], from: usize) -> Option<usize> {
+    let rest = b.get(from..)?;
+    memchr::memchr_iter(b'>', rest)
+        .find(|&k| k >= 1 && rest.get(k - 1) == Some(&b'?'))
+        .map(|k| from + k + 1)
+}
+
 /// The attributes and the end of a start tag whose name ends at `j`: the
 /// offset after `>` or `/>`, and whether the element is open (`>`).
 /// `refs`: whether `b` holds any `&` (attribute values are checked for
-/// references only then).
-fn start_tag_rest(b: &[u8], mut j: usize, refs: bool) -> Option<(usize, bool)> {
-    let mut locals = [(0usize, 0usize); MAX_ATTRIBUTES];
-    let mut n = 0;
+/// references only then). `locals`: where the attributes' local names are
+/// kept while the tag is read.
+fn start_tag_rest(
+    b: &[u8],
+    mut j: usize,
+    refs: bool,
+    locals: &mut Vec<(usize, usize)>,
+) -> Option<(usize, bool)> {
+    locals.clear();
     loop {
-        let has_space = b.get(j).is_some_and(|&c| is_space(c));
-        j = skip_spaces(b, j);
-        match *b.get(j)? {
+        let mut c = *b.get(j)?;
+        let has_space = is_space(c);
+        if has_space {
+            j = skip_spaces(b, j + 1);
+            c = *b.get(j)?;
+        }
+        match c {
             b'/' => {
                 return (b.get(j + 1) == Some(&b'>')).then_some((j + 2, false));
             }
@@ -634,7 +726,7 @@ fn start_tag_rest(b: &[u8], mut j: usize, refs: bool) -> Option<(usize, bool)> {
                     return None;
                 }
                 let start = j + 1;
-                let end = start + memchr::memchr2(quote, b'<', b.get(start..)?)?;
+                let end = find_either(b, start, quote, b'<');
                 if b.get(end) != Some(&quote) {
                     return None;
                 }
@@ -642,13 +734,15 @@ fn start_tag_rest(b: &[u8], mut j: usize, refs: bool) -> Option<(usize, bool)> {
                     references_ok(b.get(start..end)?)?;
                 }
                 let name = b.get(local..e)?;
-                for &(s, e) in locals.get(..n)? {
+                for &(s, e) in locals.iter() {
                     if b.get(s..e)? == name {
                         return None;
                     }
                 }
-                *locals.get_mut(n)? = (local, e);
-                n += 1;
+                if locals.len() >= MAX_ATTRIBUTES {
+                    return None;
+                }
+                locals.push((local, e));
                 j = end + 1;
             }
         }
@@ -656,33 +750,31 @@ fn start_tag_rest(b: &[u8], mut j: usize, refs: bool) -> Option<(usize, bool)> {
 }
 
 /// A qualified name starting at `start`, in the subset the pre-check takes
-/// (see above): where its local part starts and where it ends.
+/// (see above): where its local part starts and where it ends. Each part is
+/// a name start byte and name bytes; after the name comes an ASCII byte
+/// (a second `:` or any non-ASCII byte leaves the name to roxmltree).
 fn qname(b: &[u8], start: usize) -> Option<(usize, usize)> {
-    let mut colon = None;
-    let mut j = start;
-    while let Some(&c) = b.get(j) {
-        if c == b':' {
-            if colon.is_some() {
-                return None;
-            }
-            colon = Some(j);
-        } else if !c.is_ascii() {
+    let part = |from: usize| -> Option<usize> {
+        if !is_name_start(*b.get(from)?) {
             return None;
-        } else if !is_name_byte(c) {
-            break;
         }
-        j += 1;
-    }
-    let local = match colon {
-        Some(c) => {
-            if !b.get(start).is_some_and(|&c| is_name_start(c)) || c == start {
-                return None;
-            }
-            c + 1
+        let mut j = from + 1;
+        while b.get(j).is_some_and(|&c| is_name_byte(c)) {
+            j += 1;
         }
-        None => start,
+        Some(j)
     };
-    (local < j && b.get(local).is_some_and(|&c| is_name_start(c))).then_some((local, j))
+    let mut local = start;
+    let mut j = part(start)?;
+    if b.get(j) == Some(&b':') {
+        local = j + 1;
+        j = part(local)?;
+    }
+    // A second `:` or a non-ASCII byte (where a name could go on).
+    match b.get(j) {
+        Some(&c) if c == b':' || !c.is_ascii() => None,
+        _ => Some((local, j)),
+    }
 }
 
 /// Where the target of a PI starting at `start` (after `<?`) ends.
@@ -701,6 +793,211 @@ fn pi_target(b: &[u8], start: usize) -> Option<usize> {
         j += 1;
     }
     Some(j)
+}
+
+/// Eight bytes at a time (SWAR): the bytes of `v` that are zero, as their top bit.
+/// A byte above a zero byte may be flagged too, so only the lowest flag is
+/// exact, which is the one a search wants.
+const fn zero_bytes(v: u64) -> u64 {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    v.wrapping_sub(LO) & !v & HI
+}
+
+/// How far a search goes eight bytes at a time before it hands the rest to
+/// `memchr` (whose start costs more than a short run).
+const SWAR_SPAN: usize = 32;
+
+/// `x` in each byte of a word.
+const fn splat(x: u8) -> u64 {
+    x as u64 * 0x0101_0101_0101_0101
+}
+
+/// The first `x` at or after `from`, or `b.len()`.
+fn find_byte(b: &[u8], from: usize, x: u8) -> usize {
+    find_by(
+        b,
+        from,
+        |w| zero_bytes(w ^ splat(x)),
+        |c| c == x,
+        |r| memchr::memchr(x, r),
+    )
+}
+
+/// The first `x` or `y` at or after `from`, or `b.len()`.
+fn find_either(b: &[u8], from: usize, x: u8, y: u8) -> usize {
+    find_by(
+        b,
+        from,
+        |w| zero_bytes(w ^ splat(x)) | zero_bytes(w ^ splat(y)),
+        |c| c == x || c == y,
+        |r| memchr::memchr2(x, y, r),
+    )
+}
+
+/// The first byte at or after `from` that `one` accepts, or `b.len()`:
+/// eight bytes at a time with `word` (its lowest flag exact) over the first
+/// [`SWAR_SPAN`] bytes, then with `far`; a short end byte by byte.
+#[inline(always)]
+fn find_by(
+    b: &[u8],
+    from: usize,
+    word: impl Fn(u64) -> u64,
+    one: impl Fn(u8) -> bool,
+    far: impl Fn(&[u8]) -> Option<usize>,
+) -> usize {
+    let Some(rest) = b.get(from..) else {
+        return b.len();
+    };
+    let near = rest.get(..SWAR_SPAN).unwrap_or(rest);
+    let (chunks, tail) = near.as_chunks::<8>();
+    for (n, chunk) in chunks.iter().enumerate() {
+        let m = word(u64::from_le_bytes(*chunk));
+        if m != 0 {
+            return from + n * 8 + (m.trailing_zeros() / 8) as usize;
+        }
+    }
+    let done = from + near.len() - tail.len();
+    let found = if near.len() < rest.len() {
+        rest.get(SWAR_SPAN..).and_then(far)
+    } else {
+        tail.iter().position(|&c| one(c))
+    };
+    found.map_or(b.len(), |k| done + k)
+}
+
+// The end tag that does not match.
+//
+// Most findings are an end tag that does not close the innermost open element
+// (`<a><b></a>`). The pre-check stops there, and roxmltree, reading the same
+// bytes, reports `UnexpectedCloseTag` at that end tag, naming both elements as
+// written, unless it stopped earlier on an error the rule ignores: before the
+// end tag the pre-check made sure of the errors the rule reports, not of
+// those. [`mismatch_finding`] gives the finding without roxmltree when none of
+// those can occur before the end tag, and leaves it to roxmltree otherwise:
+//
+// - the head is well-formed and within roxmltree's limits: the body is ASCII,
+//   so every prefix `prefixes` declares is an ASCII name (a letter or `_`,
+//   then letters, digits, `_`, `-`, `.`), and it is short
+//   ([`MISMATCH_MAX_LEN`]), far from the limits on namespaces and nodes;
+// - no byte before the end tag is a control character other than tab, line
+//   feed and carriage return (a non-XML character in text, an attribute value,
+//   a comment, a PI or CDATA; an ASCII body holds no U+FFFE or U+FFFF);
+// - every `&` before it starts `&amp;`, `&lt;`, `&gt;`, `&quot;` or `&apos;`
+//   (no unknown entity, and no character reference that could spell a
+//   reserved namespace URI in an `xmlns` value);
+// - no `]]>` before it (an error in text);
+// - no comment before it holds `--` or ends with `-` (the pre-check notes
+//   it in [`Scratch::bad_comment`]);
+// - no `<xml:` or `<xmlns:` before it (an element prefix roxmltree does not
+//   know, or does not allow), no `<?xml ` (a declaration out of place), no
+//   `xmlns:xml` (binding `xml` or `xmlns`), and neither reserved namespace URI
+//   (which an `xmlns` attribute may not bind, or binds only to `xml`).
+//
+// The rest of what roxmltree checks before the end tag is what the pre-check
+// checked (names, attributes and their duplicated local names, the form of
+// references) or cannot fail here: the prefix of an element follows `<` and
+// that of an attribute white space, so unless it is `xml` or `xmlns` the head
+// declares it, and every element inherits it; a duplicated namespace
+// declaration is a duplicated local name. The end tag itself is `</` name S?
+// `>`, the name in the pre-check's subset; roxmltree compares prefix and
+// local name as written, so different text is a different name, and it
+// reports the position of the end tag's `<` (in an ASCII text, characters are
+// bytes). An end tag named ROOT is left to roxmltree (the rule ignores it).
+
+/// Longest body [`mismatch_finding`] decides: fewer than 20,000 prefixes
+/// and namespace declarations, fewer than 100,000 nodes, whatever it holds.
+const MISMATCH_MAX_LEN: usize = 100_000;
+
+/// The finding at the end tag the pre-check stopped on for not closing the
+/// innermost open element (`s` as [`scan`] left it), when roxmltree certainly
+/// reports that end tag first (see above); `None` when not certain.
+fn mismatch_finding(body: &str, s: &Scratch) -> Option<Finding> {
+    let at = s.mismatch?;
+    let b = body.as_bytes();
+    if s.bad_comment || b.len() > MISMATCH_MAX_LEN || !b.is_ascii() {
+        return None;
+    }
+    let &(os, oe) = s.open.last()?;
+    let (_, e) = qname(b, at + 2)?;
+    let actual = body.get(at + 2..e)?;
+    if actual == ROOT || b.get(skip_spaces(b, e)) != Some(&b'>') || !quiet_before(b, at) {
+        return None;
+    }
+    let (message, label) = mismatch_message(body.get(os..oe)?, actual);
+    Some(Finding {
+        message,
+        label,
+        offset: at,
+    })
+}
+
+/// The message and label of an end tag `</actual>` where `</expected>` was
+/// due.
+fn mismatch_message(expected: &str, actual: &str) -> (String, &'static str) {
+    (
+        format!("example XML: expected `</{expected}>`, found `</{actual}>`"),
+        "this end tag does not match",
+    )
+}
+
+/// Bytes [`quiet_before`] looks at: control characters other than tab, line
+/// feed and carriage return, `&`, `]` and `<`.
+static QUIET_LOOK: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 0x20 {
+        t[c] = !matches!(c as u8, b'\t' | b'\n' | b'\r');
+        c += 1;
+    }
+    t[b'&' as usize] = true;
+    t[b']' as usize] = true;
+    t[b'<' as usize] = true;
+    t
+};
+
+/// Whether the first `upto` bytes of an ASCII body that the pre-check read
+/// hold none of what makes roxmltree stop on an error the rule ignores (see
+/// above; comments apart).
+fn quiet_before(b: &[u8], upto: usize) -> bool {
+    static FINDERS: std::sync::LazyLock<[memchr::memmem::Finder<'static>; 3]> =
+        std::sync::LazyLock::new(|| {
+            use memchr::memmem::Finder;
+            [
+                Finder::new("xmlns:xml"),
+                Finder::new("http://www.w3.org/XML/1998/namespace"),
+                Finder::new("http://www.w3.org/2000/xmlns/"),
+            ]
+        });
+    let Some(head) = b.get(..upto) else {
+        return false;
+    };
+    if FINDERS.iter().any(|f| f.find(head).is_some()) {
+        return false;
+    }
+    let mut k = 0;
+    while let Some(d) = head
+        .get(k..)
+        .and_then(|r| r.iter().position(|&c| QUIET_LOOK[usize::from(c)]))
+    {
+        k += d;
+        let rest = b.get(k..).unwrap_or_default();
+        let quiet = match rest.first() {
+            Some(b'&') => [&b"&amp;"[..], b"&lt;", b"&gt;", b"&quot;", b"&apos;"]
+                .iter()
+                .any(|r| rest.starts_with(r)),
+            Some(b']') => !rest.starts_with(b"]]>"),
+            Some(b'<') => ![&b"<xml:"[..], b"<xmlns:", b"<?xml "]
+                .iter()
+                .any(|r| rest.starts_with(r)),
+            _ => false,
+        };
+        if !quiet {
+            return false;
+        }
+        k += 1;
+    }
+    true
 }
 
 /// Every `&` in a run of text or an attribute value starts a reference
@@ -826,7 +1123,9 @@ mod tests {
     fn markers_are_the_searches() {
         let searched = |t: &str| Markers {
             dtd: t.contains("<!ELEMENT") || t.contains("<!ATTLIST"),
-            blanks: ["…", "<?xml ", "<!DOCTYPE"].iter().any(|p| t.contains(p)),
+            ellipsis: t.contains("…"),
+            xml_decl: t.contains("<?xml "),
+            doctype: t.contains("<!DOCTYPE"),
         };
         let pieces = [
             "", "<", "!", "?", "<!", "<?", "xml ", "xml", "DOCTYPE", "ELEMENT", "ATTLIST", "…",
@@ -838,10 +1137,48 @@ mod tests {
                     let t = format!("{a}{b}{c}");
                     let m = markers(t.as_bytes());
                     let want = searched(&t);
-                    // After a DTD marker the search stops: `blanks` may be short.
+                    // After a DTD marker the search stops: the others may be short.
                     assert_eq!(m.dtd, want.dtd, "{t:?}");
                     if !m.dtd {
                         assert_eq!(m, want, "{t:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// The word-at-a-time searches find what a search byte by byte finds,
+    /// with the bytes sought at every place, near and past `SWAR_SPAN`, and
+    /// bytes around them that borrow in the word arithmetic (0, 1, 0x80, 0xFF).
+    #[test]
+    fn searches_are_byte_searches() {
+        let naive = |b: &[u8], from: usize, f: &dyn Fn(u8) -> bool| {
+            b.get(from..)
+                .and_then(|r| r.iter().position(|&c| f(c)))
+                .map_or(b.len(), |k| from + k)
+        };
+        for len in 0..(SWAR_SPAN + 20) {
+            for fill in [b'a', 0, 1, 0x80, 0xFF, b'<' - 1, b'<' + 1] {
+                for at in [None, Some(0), Some(1), Some(len / 2), len.checked_sub(1)] {
+                    for second in [None, Some(len.saturating_sub(2)), Some(SWAR_SPAN + 3)] {
+                        let mut b = vec![fill; len];
+                        for (p, x) in [(at, b'<'), (second, b'\'')] {
+                            if let Some(c) = p.and_then(|p| b.get_mut(p)) {
+                                *c = x;
+                            }
+                        }
+                        for from in 0..=len + 1 {
+                            assert_eq!(
+                                find_byte(&b, from, b'<'),
+                                naive(&b, from, &|c| c == b'<'),
+                                "{b:?} from {from}"
+                            );
+                            assert_eq!(
+                                find_either(&b, from, b'\'', b'<'),
+                                naive(&b, from, &|c| c == b'<' || c == b'\''),
+                                "{b:?} from {from}"
+                            );
+                        }
                     }
                 }
             }
@@ -907,13 +1244,184 @@ mod tests {
         String::from_utf8(buf).unwrap()
     }
 
+    /// The pre-check as it was before it kept its buffers in [`Scratch`],
+    /// compared ends and names in place and searched with SWAR: the reference
+    /// the current one is compared with.
+    fn former_scan(b: &[u8]) -> Option<()> {
+        use memchr::memmem;
+        let mut open = [(0usize, 0usize); MAX_DEPTH];
+        let mut depth = 0usize;
+        let mut i = 0;
+        // Without any `&`, every run of text and every attribute value passes
+        // `references_ok`: one search instead of one per run.
+        let refs = memchr::memchr(b'&', b).is_some();
+        loop {
+            // Most runs between tags are short: looked at byte by byte first.
+            let rest = b.get(i..)?;
+            let end = match rest.iter().take(16).position(|&c| c == b'<') {
+                Some(j) => i + j,
+                None => rest
+                    .get(16..)
+                    .and_then(|r| memchr::memchr(b'<', r))
+                    .map_or(b.len(), |j| i + 16 + j),
+            };
+            if refs {
+                references_ok(b.get(i..end)?)?;
+            }
+            if end == b.len() {
+                return Some(());
+            }
+            i = end;
+            let after = |from: usize, pat: &[u8]| -> Option<usize> {
+                memmem::find(b.get(from..)?, pat).map(|k| from + k + pat.len())
+            };
+            match b.get(i + 1) {
+                Some(b'!') => {
+                    let rest = b.get(i..)?;
+                    i = if rest.starts_with(b"<!--") {
+                        after(i + 4, b"-->")?
+                    } else if rest.starts_with(b"<![CDATA[") {
+                        after(i + 9, b"]]>")?
+                    } else {
+                        return None;
+                    };
+                }
+                Some(b'?') => {
+                    let target_end = pi_target(b, i + 2)?;
+                    i = after(target_end, b"?>")?;
+                }
+                Some(b'/') => {
+                    let (_, e) = former_qname(b, i + 2)?;
+                    let name = b.get(i + 2..e)?;
+                    if name == ROOT.as_bytes() {
+                        return None;
+                    }
+                    let j = skip_spaces(b, e);
+                    if b.get(j) != Some(&b'>') {
+                        return None;
+                    }
+                    let Some(d) = depth.checked_sub(1) else {
+                        // Closes what was never opened here: roxmltree expected
+                        // `</ROOT>`, an ignored error that ends its reading.
+                        return Some(());
+                    };
+                    let (os, oe) = *open.get(d)?;
+                    if b.get(os..oe)? != name {
+                        return None;
+                    }
+                    depth = d;
+                    i = j + 1;
+                }
+                Some(_) => {
+                    let (_, e) = former_qname(b, i + 1)?;
+                    if b.get(i + 1..e)? == ROOT.as_bytes() {
+                        return None;
+                    }
+                    let (j, is_open) = former_start_tag_rest(b, e, refs)?;
+                    if is_open {
+                        *open.get_mut(depth)? = (i + 1, e);
+                        depth += 1;
+                    }
+                    i = j;
+                }
+                None => return None,
+            }
+        }
+    }
+
+    /// The attributes and the end of a start tag whose name ends at `j`: the
+    /// offset after `>` or `/>`, and whether the element is open (`>`).
+    /// `refs`: whether `b` holds any `&` (attribute values are checked for
+    /// references only then).
+    fn former_start_tag_rest(b: &[u8], mut j: usize, refs: bool) -> Option<(usize, bool)> {
+        let mut locals = [(0usize, 0usize); MAX_ATTRIBUTES];
+        let mut n = 0;
+        loop {
+            let has_space = b.get(j).is_some_and(|&c| is_space(c));
+            j = skip_spaces(b, j);
+            match *b.get(j)? {
+                b'/' => {
+                    return (b.get(j + 1) == Some(&b'>')).then_some((j + 2, false));
+                }
+                b'>' => return Some((j + 1, true)),
+                _ => {
+                    if !has_space {
+                        return None;
+                    }
+                    let (local, e) = former_qname(b, j)?;
+                    j = skip_spaces(b, e);
+                    if b.get(j) != Some(&b'=') {
+                        return None;
+                    }
+                    j = skip_spaces(b, j + 1);
+                    let quote = *b.get(j)?;
+                    if quote != b'\'' && quote != b'"' {
+                        return None;
+                    }
+                    let start = j + 1;
+                    let end = start + memchr::memchr2(quote, b'<', b.get(start..)?)?;
+                    if b.get(end) != Some(&quote) {
+                        return None;
+                    }
+                    if refs {
+                        references_ok(b.get(start..end)?)?;
+                    }
+                    let name = b.get(local..e)?;
+                    for &(s, e) in locals.get(..n)? {
+                        if b.get(s..e)? == name {
+                            return None;
+                        }
+                    }
+                    *locals.get_mut(n)? = (local, e);
+                    n += 1;
+                    j = end + 1;
+                }
+            }
+        }
+    }
+
+    /// A qualified name starting at `start`, in the subset the pre-check takes
+    /// (see above): where its local part starts and where it ends.
+    fn former_qname(b: &[u8], start: usize) -> Option<(usize, usize)> {
+        let mut colon = None;
+        let mut j = start;
+        while let Some(&c) = b.get(j) {
+            if c == b':' {
+                if colon.is_some() {
+                    return None;
+                }
+                colon = Some(j);
+            } else if !c.is_ascii() {
+                return None;
+            } else if !is_name_byte(c) {
+                break;
+            }
+            j += 1;
+        }
+        let local = match colon {
+            Some(c) => {
+                if !b.get(start).is_some_and(|&c| is_name_start(c)) || c == start {
+                    return None;
+                }
+                c + 1
+            }
+            None => start,
+        };
+        (local < j && b.get(local).is_some_and(|&c| is_name_start(c))).then_some((local, j))
+    }
+
     /// Tallies of a differential run.
     #[derive(Default)]
     struct Tally {
         cases: usize,
         clean: usize,
         reported: usize,
+        /// Findings of an end tag that does not match.
+        mismatches: usize,
+        /// Findings given by `mismatch_finding`, without roxmltree.
+        decided: usize,
         labels: std::collections::BTreeSet<&'static str>,
+        scratch: Scratch,
     }
 
     impl Tally {
@@ -924,15 +1432,30 @@ mod tests {
                 former_prepare(text),
                 "prepare differs on {text:?}"
             );
+            if let Some(body) = xml_body(text) {
+                assert_eq!(
+                    scan(body.as_bytes(), &mut Scratch::default()),
+                    former_scan(body.as_bytes()),
+                    "the pre-check differs from the former one on {text:?}"
+                );
+            }
             let slow = by_roxmltree(text);
-            let fast = finding(text);
+            // The buffers of the pre-check carry over from case to case, as
+            // they do from one example to the next in a document.
+            let fast = finding_with(text, &mut self.scratch);
             assert_eq!(fast, slow, "the pre-check path differs on {text:?}");
             self.cases += 1;
-            if xml_body(text).is_some_and(|b| surely_clean(&b)) {
-                self.clean += 1;
+            if let Some(body) = xml_body(text) {
+                let mut s = Scratch::default();
+                if scan(body.as_bytes(), &mut s).is_some() {
+                    self.clean += 1;
+                } else if mismatch_finding(&body, &s).is_some() {
+                    self.decided += 1;
+                }
             }
             if let Some(f) = slow {
                 self.reported += 1;
+                self.mismatches += usize::from(f.label == "this end tag does not match");
                 self.labels.insert(f.label);
             }
         }
@@ -994,6 +1517,56 @@ mod tests {
         }
     }
 
+    #[test]
+    fn mismatched_end_tags_without_roxmltree() {
+        let mut scratch = Scratch::default();
+        let mut decide = |t: &str| {
+            assert_eq!(
+                finding_with(t, &mut scratch),
+                by_roxmltree(t),
+                "differs on {t:?}"
+            );
+            let body = xml_body(t).unwrap();
+            let mut s = Scratch::default();
+            assert!(scan(body.as_bytes(), &mut s).is_none(), "clean: {t:?}");
+            mismatch_finding(&body, &s).is_some()
+        };
+        let decided = [
+            "<a><b></a>",
+            "<a><b></a >",
+            "<p:a xmlns:p='u'><b c='&amp;&lt;'>&gt;&quot;&apos;<p:c></p:a>",
+            "<a><!-- - ok - --><?pi x?><b/><c></a>",
+            "<a xml:lang='en' xmlns='urn:x'><b></b:c>",
+            "<a>\t\r\n<b></a>",
+            "<a></a><b><c></b>",
+        ];
+        for t in decided {
+            assert!(decide(t), "left to roxmltree: {t:?}");
+        }
+        // Each makes roxmltree stop earlier with an error the rule ignores,
+        // or could.
+        let left = [
+            "<a>&nbsp;<b></a>",
+            "<a>&#60;<b></a>",
+            "<a><!-- x -- y --><b></a>",
+            "<a><!-- x---><b></a>",
+            "<a>\u{1}<b></a>",
+            "<a>]]><b></a>",
+            "<a><![CDATA[x]]><b></a>", // `]]>` is not told apart from one in text
+            "<xml:a><b></xml:a>",
+            "<xmlns:a><b></xmlns:a>",
+            "<a xmlns:xml='u'><b></a>",
+            "<a xmlns:p='http://www.w3.org/XML/1998/namespace'><b></a>",
+            "<a xmlns='http://www.w3.org/2000/xmlns/'><b></a>",
+            "<a>é<b></a>",
+            "<a><b></xeplint-example-root>",
+            "<a><b></c d>",
+        ];
+        for t in left {
+            assert!(!decide(t), "decided without roxmltree: {t:?}");
+        }
+    }
+
     /// Examples written for this test, in the style of XEP examples: streams
     /// opened and closed apart, elisions, entities, comments, several stanzas.
     const SNIPPETS: &[&str] = &[
@@ -1014,6 +1587,7 @@ mod tests {
         // Already broken, so that reported findings are mutated too.
         "<query xmlns='urn:example:q'>\n  <set max='10' max='20'/>\n</querry>",
         "<body>Tom & Jerry</body>\n<note a='x<y'/>",
+        "<!-- features -->\n<stream:features xmlns:stream='http://etherx.jabber.org/streams'>\n  <sm xmlns='urn:xmpp:sm:3' xml:lang='en'>&lt;a&gt; &amp; &quot;b&apos;</sm>\n  <?note it is?>\n  <mech:list xmlns:mech='urn:example:m'><mech:m>x</mech:list>\n  <![CDATA[x]]>\n</stream:features>",
     ];
 
     /// Strings inserted at every position.
@@ -1052,10 +1626,29 @@ mod tests {
         " a='1'",
         "q:",
         "...",
+        "....",
+        "<...>",
+        "[…]",
+        "…",
         "<xeplint-example-root>",
         "</xeplint-example-root>",
         "<!DOCTYPE x>",
         "<!x>",
+        // What makes roxmltree stop on an error the rule ignores.
+        "&nbsp;",
+        "&#x3C;",
+        "-",
+        "--",
+        "\u{7f}",
+        "\u{FFFE}",
+        "xml:",
+        "xmlns:",
+        "<?xml ?>",
+        " xmlns:xml='u'",
+        " xmlns:xmlns='u'",
+        " xmlns:p=''",
+        " xmlns='http://www.w3.org/XML/1998/namespace'",
+        " xmlns:p='http://www.w3.org/2000/xmlns/'",
     ];
 
     /// Every single mutation of `s`: each character deleted, each insertion at
@@ -1161,8 +1754,8 @@ mod tests {
             }
         }
         eprintln!(
-            "{} cases: {} passed the pre-check, {} reported",
-            tally.cases, tally.clean, tally.reported
+            "{} cases: {} passed the pre-check, {} reported, {} mismatched end tags, {} of them without roxmltree",
+            tally.cases, tally.clean, tally.reported, tally.mismatches, tally.decided
         );
         // The comparison means something only if both paths were taken often.
         assert!(tally.cases > 50_000, "{} cases", tally.cases);
@@ -1177,6 +1770,13 @@ mod tests {
             "{} of {} reported",
             tally.reported,
             tally.cases
+        );
+        // Both ways to a mismatched end tag were taken often, too.
+        assert!(
+            tally.decided * 10 > tally.mismatches && tally.decided * 10 < tally.mismatches * 9,
+            "{} of {} mismatched end tags without roxmltree",
+            tally.decided,
+            tally.mismatches
         );
         for label in [
             "this end tag does not match",
@@ -1239,8 +1839,8 @@ mod tests {
         assert!(examples > 1000, "{examples} examples");
         assert!(tally.reported > 0 && tally.clean * 2 > tally.cases);
         eprintln!(
-            "{examples} examples, {} cases: {} passed the pre-check, {} reported",
-            tally.cases, tally.clean, tally.reported
+            "{examples} examples, {} cases: {} passed the pre-check, {} reported, {} mismatched end tags, {} of them without roxmltree",
+            tally.cases, tally.clean, tally.reported, tally.mismatches, tally.decided
         );
     }
 }
