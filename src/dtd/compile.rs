@@ -42,18 +42,12 @@ pub struct Automaton {
     ambiguous: Option<Sym>,
     /// The model in DTD syntax.
     pub model: String,
-    /// For a deterministic model, when small enough: the target of every
-    /// state on every symbol of the DTD (`state * columns + symbol`), or
-    /// [`NO_STATE`]; see [`Automaton::densify`].
-    dense: Vec<State>,
-    columns: usize,
 }
 
-/// No transition, in [`Automaton::dense`].
-const NO_STATE: State = State::MAX;
-
-/// Largest dense transition table built (entries), per content model.
+/// Largest number of entries of [`CompiledDtd::rows`] given to one
+/// content model, and to all of them.
 const MAX_DENSE: usize = 1 << 16;
+const MAX_ROWS: usize = 1 << 20;
 
 /// Glushkov construction data for one particle.
 struct Glu {
@@ -198,8 +192,6 @@ impl Automaton {
             accept,
             ambiguous,
             model: render(particle),
-            dense: Vec::new(),
-            columns: 0,
         };
         (a, too_big)
     }
@@ -247,40 +239,9 @@ impl Automaton {
         self.ambiguous.is_none()
     }
 
-    /// Build the dense table of a deterministic automaton whose symbols are
-    /// all below `columns` (the DTD's number of names), unless too large.
-    fn densify(&mut self, columns: usize) {
-        let states = self.accept.len();
-        if self.ambiguous.is_some()
-            || columns == 0
-            || states.saturating_mul(columns) > MAX_DENSE
-            || self.syms.iter().any(|&x| x as usize >= columns)
-        {
-            return;
-        }
-        let mut dense = vec![NO_STATE; states * columns];
-        for s in 0..states {
-            for &(x, t) in self.table(s as State) {
-                if let Some(slot) = dense.get_mut(s * columns + x as usize) {
-                    *slot = t;
-                }
-            }
-        }
-        self.dense = dense;
-        self.columns = columns;
-    }
-
     /// The state reached from `s` on `sym`, for a deterministic automaton:
     /// [`Automaton::step`] from `[s]` gives `[next]`, or nothing for `None`.
     pub fn next(&self, s: State, sym: Sym) -> Option<State> {
-        if (sym as usize) < self.columns {
-            // A state out of range lands past the end, as in `table`.
-            return (s as usize)
-                .checked_mul(self.columns)
-                .and_then(|i| self.dense.get(i + sym as usize))
-                .copied()
-                .filter(|&t| t != NO_STATE);
-        }
         let t = self.table(s);
         let i = t.partition_point(|&(x, _)| x < sym);
         t.get(i).filter(|&&(x, _)| x == sym).map(|&(_, to)| to)
@@ -462,15 +423,115 @@ pub struct ElementType {
     /// Set when the content model is not deterministic (a validity error of
     /// the DTD, reported where the element is used).
     pub ambiguous: Option<String>,
-    /// Whether an element of this type written without attributes needs no
-    /// finding about itself: declared, deterministic, no #REQUIRED
-    /// attribute. Set by [`CompiledDtd::build`].
-    pub bare_valid: bool,
+    /// For each of `attributes`, in the same order: the key of its name and
+    /// whether any value will do. Set by [`CompiledDtd::build`].
+    att_keys: Vec<AttKey>,
+    /// The #REQUIRED attributes, as bits of their index in `attributes`;
+    /// `None` when one of them is past the 64th.
+    required: Option<u64>,
+}
+
+/// What [`ElementType::attribute_index`] and the check of valid attributes
+/// need of a declared attribute.
+#[derive(Debug, Clone, Copy)]
+struct AttKey {
+    key: NameKey,
+    /// CDATA and not #FIXED: any value is valid, and none is recorded.
+    free: bool,
 }
 
 impl ElementType {
     pub fn attribute(&self, name: &str) -> Option<&AttInfo> {
         self.attributes.iter().find(|a| a.name == name)
+    }
+
+    /// Where [`ElementType::attribute`] finds `name` in `attributes`, and
+    /// whether any value of it is valid (CDATA, not #FIXED).
+    #[inline]
+    pub fn attribute_index(&self, name: &str) -> Option<(usize, bool)> {
+        let key = NameKey::of(name);
+        for (i, k) in self.att_keys.iter().enumerate() {
+            // Equal keys are equal names up to eight bytes; longer names
+            // also compare the rest.
+            if k.key == key
+                && (name.len() <= 8
+                    || self.attributes.get(i)?.name.as_bytes().get(8..) == name.as_bytes().get(8..))
+            {
+                return Some((i, k.free));
+            }
+        }
+        None
+    }
+
+    /// Whether the attributes found, as bits of their index in `attributes`
+    /// (`wide`: and one past the 64th), include every #REQUIRED one; `None`
+    /// when the bits cannot tell.
+    #[inline]
+    pub fn has_required(&self, found: u64, wide: bool) -> Option<bool> {
+        match self.required {
+            Some(0) => Some(true),
+            Some(r) if !wide => Some(r & found == r),
+            _ => None,
+        }
+    }
+}
+
+/// No row, in [`CompiledDtd::rows`] and [`Quick::row`].
+pub const NO_ROW: u32 = u32::MAX;
+
+/// [`Quick::mode`]: text and CDATA sections are allowed (mixed content,
+/// `ANY`, an undeclared type).
+pub const TEXT: u8 = 1;
+/// [`Quick::mode`]: the content has no rows (a model that is not
+/// deterministic or too large, or past the size limit of the rows); read it
+/// from [`ElementType::content`].
+pub const SLOW: u8 = 2;
+/// [`Quick::mode`]: `EMPTY`, no child node at all.
+pub const NOTHING: u8 = 4;
+
+/// What the pass over documents with nothing to report needs of an element
+/// type, in a few bytes ([`CompiledDtd::quick`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Quick {
+    /// The start row of its content in [`CompiledDtd::rows`]; for [`SLOW`]
+    /// content, its automaton's start state (0); for `EMPTY`, [`NO_ROW`].
+    pub row: u32,
+    /// [`TEXT`], [`SLOW`], [`NOTHING`]: without [`TEXT`] and [`NOTHING`],
+    /// element content (white space, comments and processing instructions
+    /// between the elements).
+    pub mode: u8,
+    /// Whether an element of this type written without attributes needs no
+    /// finding about itself: declared, deterministic, no #REQUIRED
+    /// attribute.
+    pub bare: bool,
+    /// Declared and deterministic: an element with attributes needs no
+    /// finding about itself when its attributes need none.
+    pub sound: bool,
+}
+
+/// The rows of a [`CompiledDtd`], as one automaton for every content.
+#[derive(Debug, Clone, Copy)]
+pub struct Rows<'a> {
+    rows: &'a [u32],
+}
+
+impl Rows<'_> {
+    /// The row reached from `row` on `sym` ([`NO_ROW`] when the content
+    /// does not allow `sym` there); `row` is a row of [`CompiledDtd::rows`]
+    /// or [`NO_ROW`], and `sym` a symbol of the DTD (below the length of
+    /// [`CompiledDtd::quick`]: the answer for another is meaningless).
+    #[inline(always)]
+    pub fn next(self, row: u32, sym: Sym) -> u32 {
+        self.rows
+            .get(row as usize + 1 + sym as usize)
+            .copied()
+            .unwrap_or(NO_ROW)
+    }
+
+    /// Whether the content may end in `row`.
+    #[inline(always)]
+    pub fn accepts(self, row: u32) -> bool {
+        self.rows.get(row as usize) == Some(&1)
     }
 }
 
@@ -483,6 +544,15 @@ pub struct CompiledDtd {
     /// is interned.
     slots: Vec<Slot>,
     pub elements: Vec<ElementType>,
+    /// By symbol: what the pass over valid documents needs of the type.
+    pub quick: Vec<Quick>,
+    /// The contents of element types as one automaton in rows of one entry
+    /// per symbol plus one: entry 0 of a row says whether the content may
+    /// end there (1) or not (0), entry `1 + sym` is the row reached on
+    /// `sym`, or [`NO_ROW`]. A deterministic model has a row per state;
+    /// mixed content and `ANY` one row that loops on every name allowed.
+    /// Read through [`CompiledDtd::rows()`].
+    rows: Vec<u32>,
     /// Validity errors in the declarations themselves (`dtd-declaration`).
     pub errors: Vec<Diagnostic>,
     /// Whether any attribute is of type ID, IDREF or IDREFS.
@@ -534,19 +604,100 @@ impl CompiledDtd {
             }
         }
         dtd.index_names();
-        let columns = dtd.elements.len();
+        dtd.index_contents();
         for e in &mut dtd.elements {
-            if let Content::Children(a) = &mut e.content {
-                a.densify(columns);
-            }
-            e.bare_valid = e.decl.is_some()
-                && e.ambiguous.is_none()
-                && !e
-                    .attributes
-                    .iter()
-                    .any(|a| matches!(a.default, AttDefault::Required));
+            e.att_keys = e
+                .attributes
+                .iter()
+                .map(|a| AttKey {
+                    key: NameKey::of(&a.name),
+                    free: a.ty == AttType::Cdata && !matches!(a.default, AttDefault::Fixed(_)),
+                })
+                .collect();
+            e.required = e
+                .attributes
+                .iter()
+                .enumerate()
+                .filter(|(_, a)| a.default == AttDefault::Required)
+                .try_fold(0u64, |bits, (i, _)| {
+                    Some(bits | 1u64.checked_shl(u32::try_from(i).ok()?)?)
+                });
         }
         dtd
+    }
+
+    /// Fill [`CompiledDtd::quick`] and [`CompiledDtd::rows`] from the
+    /// element types.
+    fn index_contents(&mut self) {
+        let columns = self.elements.len();
+        let width = columns + 1;
+        let mut rows: Vec<u32> = Vec::new();
+        // One row that loops on the names `allowed` says.
+        let looping = |rows: &mut Vec<u32>, allowed: &dyn Fn(Sym) -> bool| {
+            if rows.len() + width > MAX_ROWS {
+                return NO_ROW;
+            }
+            let row = rows.len() as u32;
+            rows.push(1);
+            rows.extend((0..columns as Sym).map(|s| if allowed(s) { row } else { NO_ROW }));
+            row
+        };
+        let mut quick = Vec::with_capacity(columns);
+        for e in &self.elements {
+            let sound = e.decl.is_some() && e.ambiguous.is_none();
+            let (mode, row) = match &e.content {
+                Content::Empty => (NOTHING, NO_ROW),
+                Content::Any | Content::Undeclared => (TEXT, looping(&mut rows, &|_| true)),
+                Content::Mixed(allowed) => (
+                    TEXT,
+                    looping(&mut rows, &|s| allowed.binary_search(&s).is_ok()),
+                ),
+                Content::Children(a) => {
+                    let size = a.states().saturating_mul(width);
+                    let row = if !a.is_deterministic()
+                        || size > MAX_DENSE
+                        || rows.len() + size > MAX_ROWS
+                        || a.syms.iter().any(|&x| x as usize >= columns)
+                    {
+                        NO_ROW
+                    } else {
+                        let base = rows.len();
+                        rows.resize(base + size, NO_ROW);
+                        for s in 0..a.states() {
+                            let at = base + s * width;
+                            rows[at] = u32::from(a.accepts_state(s as State));
+                            for &(x, t) in a.table(s as State) {
+                                rows[at + 1 + x as usize] = (base + t as usize * width) as u32;
+                            }
+                        }
+                        base as u32
+                    };
+                    (0, row)
+                }
+            };
+            let (mode, row) = match (mode, row) {
+                (NOTHING, _) => (NOTHING, NO_ROW),
+                (_, NO_ROW) => (mode | SLOW, 0),
+                _ => (mode, row),
+            };
+            quick.push(Quick {
+                row,
+                mode,
+                bare: sound
+                    && !e
+                        .attributes
+                        .iter()
+                        .any(|a| matches!(a.default, AttDefault::Required)),
+                sound,
+            });
+        }
+        self.quick = quick;
+        self.rows = rows;
+    }
+
+    /// [`CompiledDtd::rows`], to step through with [`Rows::next`].
+    pub fn rows(&self) -> Rows<'_> {
+        Rows { rows: &self.rows }
     }
 
     /// Fill [`CompiledDtd::slots`] from the interned names: a table at most
@@ -565,7 +716,8 @@ impl CompiledDtd {
                 i = (i + 1) & mask;
             }
             slots[i] = Slot {
-                key,
+                head: key.head,
+                len: u32::try_from(key.len).unwrap_or(u32::MAX),
                 sym: sym as Sym,
             };
         }
@@ -701,7 +853,8 @@ impl CompiledDtd {
             }
             // Equal keys are equal names up to eight bytes; longer names
             // also compare the rest.
-            if slot.key == key
+            if slot.head == key.head
+                && slot.len as usize == key.len
                 && (name.len() <= 8
                     || self
                         .elements
@@ -735,8 +888,8 @@ impl CompiledDtd {
     }
 }
 
-/// An empty slot of [`CompiledDtd::slots`].
-const NO_SYM: Sym = Sym::MAX;
+/// No symbol: an empty slot of [`CompiledDtd::slots`].
+pub const NO_SYM: Sym = Sym::MAX;
 
 /// A name's length and first eight bytes: equal keys mean equal names when
 /// the names are at most eight bytes long.
@@ -747,10 +900,12 @@ struct NameKey {
 }
 
 impl NameKey {
-    /// The first eight bytes are read little-endian, zero-padded: two
-    /// overlapping four-byte reads for four to seven bytes (the overlap
-    /// holds the same bytes twice), one read for eight or more.
-    #[inline]
+    /// Eight bytes or more: the first eight, read little-endian. Four to
+    /// seven: the same, zero-padded, from two overlapping four-byte reads
+    /// (the overlap holds the same bytes twice). One to three: the first,
+    /// middle and last bytes (for one byte, the same byte three times; for
+    /// two, the second twice), which tell apart names of the same length.
+    #[inline(always)]
     fn of(name: &str) -> NameKey {
         let b = name.as_bytes();
         let len = b.len();
@@ -759,13 +914,17 @@ impl NameKey {
         } else if let (Some(lo), Some(hi)) = (b.first_chunk::<4>(), b.last_chunk::<4>()) {
             u64::from(u32::from_le_bytes(*lo))
                 | u64::from(u32::from_le_bytes(*hi)) << (8 * (len - 4))
+        } else if let (Some(&first), Some(&last)) = (b.first(), b.last()) {
+            let middle = b.get(len / 2).copied().unwrap_or(0);
+            u64::from(first) | u64::from(middle) << 8 | u64::from(last) << 16
         } else {
-            b.iter().rev().fold(0, |h, &c| h << 8 | u64::from(c))
+            0
         };
         NameKey { head, len }
     }
 
     /// Where the name's probe starts (before masking).
+    #[inline(always)]
     fn slot(self) -> usize {
         let h = (self.head ^ (self.len as u64).rotate_left(59)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
         (h >> 40) as usize
@@ -773,16 +932,19 @@ impl NameKey {
 }
 
 /// A slot of [`CompiledDtd::slots`]: a name's key and its symbol, or
-/// [`NO_SYM`] when empty.
+/// [`NO_SYM`] when empty. (The length is that of a name the DTD declares,
+/// far below `u32::MAX`.)
 #[derive(Debug, Clone, Copy)]
 struct Slot {
-    key: NameKey,
+    head: u64,
+    len: u32,
     sym: Sym,
 }
 
 impl Slot {
     const EMPTY: Slot = Slot {
-        key: NameKey { head: 0, len: 0 },
+        head: 0,
+        len: 0,
         sym: NO_SYM,
     };
 }
@@ -799,7 +961,8 @@ fn intern(names: &mut HashMap<String, Sym>, elements: &mut Vec<ElementType>, nam
         content: Content::Undeclared,
         attributes: Vec::new(),
         ambiguous: None,
-        bare_valid: false,
+        att_keys: Vec::new(),
+        required: Some(0),
     });
     s
 }
@@ -818,6 +981,7 @@ pub fn is_ws_byte(b: u8) -> bool {
 /// Whether text is all white space ([`is_ws`]). The usual white space
 /// between elements, a newline and spaces, is compared with spaces several
 /// bytes at a time; anything else goes byte by byte.
+#[inline]
 pub fn is_all_ws(text: &str) -> bool {
     let b = text.as_bytes();
     let rest = match b.split_first() {
@@ -827,7 +991,9 @@ pub fn is_all_ws(text: &str) -> bool {
     all_spaces(rest) || b.iter().all(|&c| is_ws_byte(c))
 }
 
-/// Whether bytes are all spaces, read eight (or four, overlapping) at a time.
+/// Whether bytes are all spaces, read eight (or four, overlapping) at a time;
+/// below four, the first, middle and last (which are all of them).
+#[inline(always)]
 fn all_spaces(b: &[u8]) -> bool {
     const SPACES8: u64 = u64::from_le_bytes([b' '; 8]);
     const SPACES4: u32 = u32::from_le_bytes([b' '; 4]);
@@ -842,7 +1008,12 @@ fn all_spaces(b: &[u8]) -> bool {
         (Some(lo), Some(hi)) => {
             u32::from_le_bytes(*lo) == SPACES4 && u32::from_le_bytes(*hi) == SPACES4
         }
-        _ => rest.iter().all(|&c| c == b' '),
+        _ => match (rest.first(), rest.last()) {
+            (Some(&first), Some(&last)) => {
+                first == b' ' && last == b' ' && rest.get(rest.len() / 2) == Some(&b' ')
+            }
+            _ => true,
+        },
     }
 }
 
@@ -1097,28 +1268,49 @@ mod tests {
         }
     }
 
-    /// [`NameKey::of`] packs the first eight bytes, little-endian, zero-padded.
+    /// [`NameKey::of`] packs the first eight bytes, little-endian,
+    /// zero-padded, from four bytes on, and the first, middle and last
+    /// bytes below; names of the same length have the same key only when
+    /// equal up to their eighth byte.
     #[test]
     fn name_keys() {
-        for name in [
+        let names = [
             "",
             "a",
+            "b",
             "ab",
+            "ba",
+            "aa",
             "abc",
+            "acb",
+            "aab",
+            "abb",
+            "aba",
             "abcd",
             "abcde",
             "abcdef",
             "abcdefg",
             "abcdefgh",
             "abcdefghi",
+            "abcdefghj",
             "é",
             "aé",
+            "éa",
             "xé:y",
-        ] {
-            let mut head = 0u64;
-            for (i, &b) in name.as_bytes().iter().take(8).enumerate() {
-                head |= u64::from(b) << (8 * i);
-            }
+        ];
+        for name in names {
+            let b = name.as_bytes();
+            let head = if b.len() >= 4 {
+                let mut head = 0u64;
+                for (i, &b) in b.iter().take(8).enumerate() {
+                    head |= u64::from(b) << (8 * i);
+                }
+                head
+            } else if let (Some(&f), Some(&l)) = (b.first(), b.last()) {
+                u64::from(f) | u64::from(b[b.len() / 2]) << 8 | u64::from(l) << 16
+            } else {
+                0
+            };
             assert_eq!(
                 NameKey::of(name),
                 NameKey {
@@ -1127,6 +1319,13 @@ mod tests {
                 },
                 "{name}"
             );
+            for other in names {
+                let same = NameKey::of(name) == NameKey::of(other);
+                let b = other.as_bytes();
+                let alike = name.len() == other.len()
+                    && name.as_bytes().iter().take(8).eq(b.iter().take(8));
+                assert_eq!(same, alike, "{name} {other}");
+            }
         }
     }
 
@@ -1191,22 +1390,59 @@ mod tests {
         check(&d, &probes);
     }
 
-    /// [`Automaton::next`], dense or not, agrees with [`Automaton::step`].
+    /// [`Automaton::next`] agrees with [`Automaton::step`], and the rows of
+    /// [`CompiledDtd::rows`] with both (and with mixed content and `ANY`).
     #[test]
-    fn next_agrees_with_step() {
+    fn next_and_rows_agree_with_step() {
         let check = |d: &CompiledDtd| {
             let mut dense = 0;
-            for e in &d.elements {
-                let Content::Children(a) = &e.content else {
-                    continue;
+            let rows = d.rows();
+            let width = d.elements.len() as u32 + 1;
+            let syms = (0..d.elements.len() as Sym + 2).chain([Sym::MAX]);
+            let columns = d.elements.len() as Sym;
+            for (e, q) in d.elements.iter().zip(&d.quick) {
+                let a = match &e.content {
+                    Content::Children(a) => a,
+                    Content::Empty => {
+                        assert_eq!((q.row, q.mode), (NO_ROW, NOTHING));
+                        for sym in 0..columns {
+                            assert_eq!(rows.next(q.row, sym), NO_ROW);
+                        }
+                        continue;
+                    }
+                    Content::Mixed(allowed) => {
+                        assert_eq!(q.mode, TEXT);
+                        assert!(rows.accepts(q.row));
+                        for sym in 0..columns {
+                            let to = if allowed.contains(&sym) {
+                                q.row
+                            } else {
+                                NO_ROW
+                            };
+                            assert_eq!(rows.next(q.row, sym), to, "<{}> {sym}", e.name);
+                        }
+                        continue;
+                    }
+                    Content::Any | Content::Undeclared => {
+                        assert_eq!(q.mode, TEXT);
+                        assert!(rows.accepts(q.row));
+                        for sym in 0..columns {
+                            assert_eq!(rows.next(q.row, sym), q.row, "<{}> {sym}", e.name);
+                        }
+                        continue;
+                    }
                 };
                 if !a.is_deterministic() {
+                    assert_eq!((q.row, q.mode), (0, SLOW));
                     continue;
                 }
-                dense += usize::from(!a.dense.is_empty());
+                let slow = q.mode == SLOW;
+                assert!(slow || q.mode == 0);
+                dense += usize::from(!slow);
+                let row = |s: State| q.row + s * width;
                 let mut out = Vec::new();
                 for s in 0..a.states() as State + 2 {
-                    for sym in (0..d.elements.len() as Sym + 2).chain([Sym::MAX]) {
+                    for sym in syms.clone() {
                         a.step(&[s], sym, &mut out);
                         let via_step = match out.as_slice() {
                             [] => None,
@@ -1215,15 +1451,28 @@ mod tests {
                         };
                         assert_eq!(a.next(s, sym), via_step, "<{}> {s} {sym}", e.name);
                         assert_eq!(a.accepts_state(s), a.accepts(&[s]));
+                        if !slow && (s as usize) < a.states() && sym < columns {
+                            assert_eq!(
+                                rows.next(row(s), sym),
+                                via_step.map_or(NO_ROW, row),
+                                "<{}> {s} {sym}",
+                                e.name
+                            );
+                            assert_eq!(rows.accepts(row(s)), a.accepts_state(s));
+                        }
                     }
                 }
             }
             dense
         };
         assert!(check(&dtd(include_str!("../../schemas/xep.dtd"))) > 10);
-        let d = dtd("<!ELEMENT r ((a, b)* | (c, (d | e)+))> <!ELEMENT s (a?, b*, c+)>");
+        let d = dtd(
+            "<!ELEMENT r ((a, b)* | (c, (d | e)+))> <!ELEMENT s (a?, b*, c+)>
+             <!ELEMENT m (#PCDATA | a | c)*> <!ELEMENT n ANY> <!ELEMENT a EMPTY>
+             <!ELEMENT t ((a, b) | (a, c))>",
+        );
         assert_eq!(check(&d), 2);
-        // Too large for a dense table: the sparse one answers.
+        // Too large for a row per state: the sparse table answers.
         let names: Vec<String> = (0..300).map(|i| format!("n{i}")).collect();
         let d = dtd(&format!("<!ELEMENT r ({})*>", names.join(" | ")));
         assert_eq!(check(&d), 0);

@@ -15,7 +15,8 @@
 use crate::check::Options;
 use crate::diag::{Diagnostic, Severity};
 use crate::dtd::compile::{
-    CompiledDtd, Content, State, Sym, check_value, compared_value, is_all_ws, is_ws, normalize,
+    CompiledDtd, Content, NO_ROW, NO_SYM, NOTHING, Quick, Rows, SLOW, State, Sym, TEXT,
+    check_value, compared_value, is_all_ws, is_ws, normalize,
 };
 use crate::dtd::decl::{AttDefault, AttType, Decl, EntityValue, Subset, parse_decls};
 use crate::load::{ExtFile, Loader};
@@ -147,18 +148,13 @@ impl DtdCache {
         v.root(root, parsed, loader);
         // Most documents are valid: when a cheap pass over the tree finds
         // nothing the walk would report, the walk is left out.
-        if !(fast && v.all_valid(root)) {
+        let shortcut = fast && v.all_valid(root);
+        #[cfg(test)]
+        tests::SHORTCUT.with(|s| s.set(Some(shortcut)));
+        if !shortcut {
             // The symbol of every element, looked up once: the walk and the
             // check of its parent's content both need it.
-            v.syms = parsed
-                .tree
-                .nodes
-                .iter()
-                .map(|n| match &n.kind {
-                    NodeKind::Element(e) => dtd.symbol(&e.name),
-                    _ => None,
-                })
-                .collect();
+            v.syms = v.symbols();
             v.walk(root);
         }
         v.check_idrefs();
@@ -350,9 +346,9 @@ fn splice(ext: &ExtFile, decls: &[Decl], g: &mut Gathered, depth: usize) {
 struct Validator<'a> {
     dtd: &'a CompiledDtd,
     tree: &'a Tree,
-    /// By node index: the DTD's symbol for the element's name, if any
-    /// (filled in before the walk).
-    syms: Vec<Option<Sym>>,
+    /// By node index: the DTD's symbol for the element's name, or
+    /// [`NO_SYM`] (filled in by [`Validator::symbols`]).
+    syms: Vec<Sym>,
     /// Whether to take the shortcuts for valid content.
     fast: bool,
     out: Vec<Diagnostic>,
@@ -371,6 +367,26 @@ struct Validator<'a> {
     states: Vec<State>,
     next_states: Vec<State>,
     seen: Vec<&'a str>,
+}
+
+/// Whether the value of the `i`th declared attribute of `et` needs no finding
+/// and records no ID or IDREF (see [`Validator::attributes_ok`]).
+#[inline(never)]
+fn value_ok(et: &crate::dtd::compile::ElementType, i: usize, value: &str) -> bool {
+    let Some(info) = et.attributes.get(i) else {
+        return false;
+    };
+    match &info.ty {
+        AttType::Id | AttType::Idref | AttType::Idrefs => return false,
+        AttType::Cdata => {} // any value
+        ty => {
+            if check_value(ty, value).is_err() {
+                return false;
+            }
+        }
+    }
+    !matches!(&info.default, AttDefault::Fixed(fixed)
+        if compared_value(info, value).as_ref() != fixed.as_str())
 }
 
 /// `<a>`, `<a> or <b>`, `<a>, <b> or <c>`; long lists are cut.
@@ -425,7 +441,22 @@ fn tag(name: &str) -> String {
 impl<'a> Validator<'a> {
     /// The DTD's symbol for an element's name (`None` for other nodes).
     fn sym(&self, id: NodeId) -> Option<Sym> {
-        self.syms.get(id.index()).copied().flatten()
+        self.syms.get(id.index()).copied().filter(|&s| s != NO_SYM)
+    }
+
+    /// By node index, the DTD's symbol for each element's name ([`NO_SYM`]
+    /// when it has none, and for other nodes): one tight pass, apart from
+    /// the checks that use them.
+    #[inline(never)]
+    fn symbols(&self) -> Vec<Sym> {
+        self.tree
+            .nodes
+            .iter()
+            .map(|n| match &n.kind {
+                NodeKind::Element(e) => self.dtd.symbol(&e.name).unwrap_or(NO_SYM),
+                _ => NO_SYM,
+            })
+            .collect()
     }
 
     /// Record a finding (moved to the document when it came from an
@@ -565,96 +596,129 @@ impl<'a> Validator<'a> {
     /// (a child link that leads nowhere, more children than nodes) answers
     /// `false`, leaving the decision to the walk.
     fn all_valid(&self, root: NodeId) -> bool {
-        let tree = self.tree;
-        let dtd = self.dtd;
-        let Some(NodeKind::Element(el)) = tree.node(root).map(|n| &n.kind) else {
+        let nodes = self.tree.nodes.as_slice();
+        let rows = self.dtd.rows();
+        let Some(NodeKind::Element(el)) = nodes.get(root.index()).map(|n| &n.kind) else {
             return false;
         };
-        let Some(sym) = self.element_ok(el) else {
+        let Some((sym, q)) = self.element_ok(el) else {
             return false;
         };
-        let mut stack = vec![(root, sym)];
-        let mut budget = tree.nodes.len();
-        while let Some((id, sym)) = stack.pop() {
-            let Some(node) = tree.node(id) else {
+        let mut stack: Vec<(NodeId, Sym, Quick)> = Vec::with_capacity(64);
+        stack.push((root, sym, q));
+        let mut budget = nodes.len();
+        while let Some((id, sym, q)) = stack.pop() {
+            let Some(node) = nodes.get(id.index()) else {
                 return false;
             };
-            let content = &dtd.element(sym).content;
-            if let Content::Empty = content {
-                if node.first_child.is_some() {
-                    return false;
-                }
-                continue;
-            }
-            let automaton = match content {
-                Content::Children(a) if a.is_deterministic() => Some(a),
-                Content::Children(_) => return false,
-                _ => None,
-            };
-            let mut state: State = 0;
-            // The children, as `Tree::children` lists them.
+            let (mut row, mode) = (q.row, q.mode);
             let mut next = node.first_child;
+            if next.is_some() && mode & NOTHING != 0 {
+                return false; // EMPTY, and a child
+            }
+            // The children, as `Tree::children` lists them.
             while let Some(c) = next {
                 budget = match budget.checked_sub(1) {
                     Some(b) => b,
                     None => return false,
                 };
-                let Some(cn) = tree.node(c) else {
+                let Some(cn) = nodes.get(c.index()) else {
                     return false;
                 };
                 next = cn.next_sibling;
-                match &cn.kind {
-                    NodeKind::Element(e) => {
-                        let Some(s) = self.element_ok(e) else {
-                            return false;
-                        };
-                        let fits = match (content, automaton) {
-                            (_, Some(a)) => match a.next(state, s) {
-                                Some(next) => {
-                                    state = next;
-                                    true
-                                }
-                                None => false,
-                            },
-                            (Content::Mixed(allowed), None) => allowed.binary_search(&s).is_ok(),
-                            _ => true, // ANY
-                        };
-                        if !fits {
-                            return false;
-                        }
-                        stack.push((c, s));
-                    }
+                let e = match &cn.kind {
+                    NodeKind::Element(e) => e,
+                    // Mixed content and ANY hold anything else.
+                    _ if mode & TEXT != 0 => continue,
                     NodeKind::Text(t) => {
-                        if automaton.is_some() && !is_all_ws(tree.str(*t)) {
+                        if !self.white_space(*t) {
                             return false;
                         }
+                        continue;
                     }
-                    NodeKind::CData(_) => {
-                        if automaton.is_some() {
-                            return false;
-                        }
+                    NodeKind::CData(_) => return false,
+                    NodeKind::Comment(_) | NodeKind::Pi { .. } => continue,
+                };
+                let Some((s, child)) = self.element_ok(e) else {
+                    return false;
+                };
+                if mode & SLOW == 0 {
+                    // EMPTY content has no row: nothing fits.
+                    row = rows.next(row, s);
+                    if row == NO_ROW {
+                        return false;
                     }
-                    NodeKind::Comment(_) | NodeKind::Pi { .. } => {}
+                } else {
+                    match self.step_slow(row, sym, s) {
+                        Some(r) => row = r,
+                        None => return false,
+                    }
                 }
+                stack.push((c, s, child));
             }
-            if automaton.is_some_and(|a| !a.accepts_state(state)) {
+            if !self.closes(rows, row, sym, mode) {
                 return false;
             }
         }
         true
     }
 
+    /// Whether a text node is all white space.
+    #[inline(always)]
+    fn white_space(&self, t: crate::xml::tree::TextRef) -> bool {
+        is_all_ws(self.tree.str(t))
+    }
+
+    /// A child element of type `s` in content of type `sym` that has no
+    /// rows ([`SLOW`]): where the content is after it (`row` being the
+    /// state of the model's automaton, read in its sparse tables), or `None`
+    /// when it does not fit.
+    #[cold]
+    #[inline(never)]
+    fn step_slow(&self, row: u32, sym: Sym, s: Sym) -> Option<u32> {
+        match &self.dtd.element(sym).content {
+            Content::Children(a) if !a.is_deterministic() => None,
+            Content::Children(a) => a.next(row, s),
+            Content::Mixed(allowed) => allowed.binary_search(&s).is_ok().then_some(row),
+            _ => Some(row), // ANY
+        }
+    }
+
+    /// Whether the content of an element of type `sym` in mode `mode` may
+    /// end at `row`.
+    #[inline(always)]
+    fn closes(&self, rows: Rows<'_>, row: u32, sym: Sym, mode: u8) -> bool {
+        if mode & (SLOW | NOTHING) == 0 {
+            return rows.accepts(row);
+        }
+        self.closes_slow(row, sym, mode)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn closes_slow(&self, row: u32, sym: Sym, mode: u8) -> bool {
+        if mode & NOTHING != 0 {
+            return true;
+        }
+        match &self.dtd.element(sym).content {
+            Content::Children(a) => a.is_deterministic() && a.accepts_state(row),
+            _ => true,
+        }
+    }
+
     /// The symbol of an element that [`Validator::walk`] would not report
     /// itself: declared, with a deterministic model, and attributes that
     /// need no finding ([`Validator::attributes_ok`]).
     #[inline(always)]
-    fn element_ok(&self, el: &crate::xml::Element) -> Option<Sym> {
+    fn element_ok(&self, el: &crate::xml::Element) -> Option<(Sym, Quick)> {
         let sym = self.dtd.symbol(&el.name)?;
-        let et = self.dtd.element(sym);
-        if el.attributes.is_empty() {
-            return et.bare_valid.then_some(sym);
-        }
-        (et.decl.is_some() && et.ambiguous.is_none() && self.attributes_ok(el, sym)).then_some(sym)
+        let q = *self.dtd.quick.get(sym as usize)?;
+        let ok = if el.attributes.is_empty() {
+            q.bare
+        } else {
+            q.sound && self.attributes_ok(el, sym)
+        };
+        ok.then_some((sym, q))
     }
 
     /// Whether [`Validator::attributes`] would neither report anything nor
@@ -663,28 +727,28 @@ impl<'a> Validator<'a> {
     fn attributes_ok(&self, el: &crate::xml::Element, sym: Sym) -> bool {
         let tree = self.tree;
         let et = self.dtd.element(sym);
+        // The declared attributes given, as bits of their index; `wide`
+        // when one is past the 64th.
+        let (mut found, mut wide) = (0u64, false);
         for a in tree.attributes(el) {
-            let Some(info) = et.attribute(&a.name) else {
+            let Some((i, free)) = et.attribute_index(&a.name) else {
                 return false;
             };
-            match &info.ty {
-                AttType::Id | AttType::Idref | AttType::Idrefs => return false,
-                AttType::Cdata => {} // any value
-                ty => {
-                    if check_value(ty, &a.value).is_err() {
-                        return false;
-                    }
-                }
+            match u32::try_from(i).ok().and_then(|i| 1u64.checked_shl(i)) {
+                Some(bit) => found |= bit,
+                None => wide = true,
             }
-            if let AttDefault::Fixed(fixed) = &info.default
-                && compared_value(info, &a.value).as_ref() != fixed.as_str()
-            {
+            // CDATA, not #FIXED: any value.
+            if !free && !value_ok(et, i, &a.value) {
                 return false;
             }
         }
-        et.attributes.iter().all(|info| {
-            !matches!(info.default, AttDefault::Required) || tree.attr(el, &info.name).is_some()
-        })
+        match et.has_required(found, wide) {
+            Some(all) => all,
+            None => et.attributes.iter().all(|info| {
+                !matches!(info.default, AttDefault::Required) || tree.attr(el, &info.name).is_some()
+            }),
+        }
     }
 
     /// Whether an element ends (in the document's text) before the first
@@ -1245,6 +1309,13 @@ mod tests {
     use super::*;
     use crate::check::{Input, Session};
 
+    thread_local! {
+        /// Whether the last validation on this thread took the shortcut
+        /// for documents with nothing to report.
+        pub(super) static SHORTCUT: std::cell::Cell<Option<bool>> =
+            const { std::cell::Cell::new(None) };
+    }
+
     fn check(text: &str) -> Vec<(String, &'static str)> {
         let session = Session::new(Options::default());
         let dir = std::env::temp_dir();
@@ -1435,6 +1506,78 @@ mod tests {
                 both_ways(&std::env::temp_dir().join("xeplint-both.xml"), Some(&doc));
             assert_eq!(fast, slow, "{body}");
         }
+        // Content without rows (a model too large for them, one that is not
+        // deterministic), ANY, mixed and EMPTY content, and attributes past
+        // the 64th.
+        let names: Vec<String> = (0..300).map(|i| format!("n{i}")).collect();
+        let atts: String = (0..70).map(|i| format!(" a{i} CDATA #IMPLIED")).collect();
+        let dtd = format!(
+            "<!DOCTYPE r [
+<!ELEMENT r (big*, seq?, any?, m*, e*, amb?, w*)>
+<!ELEMENT big ({})*>
+<!ELEMENT seq ({})>
+{}
+<!ELEMENT any ANY>
+<!ELEMENT m (#PCDATA | n0 | n1)*>
+<!ELEMENT e EMPTY>
+<!ELEMENT amb ((n0, n1) | (n0, n2))>
+<!ELEMENT w EMPTY>
+<!ATTLIST w{atts} z CDATA #REQUIRED>
+<!ATTLIST n1 k (x | y) 'x' f CDATA #FIXED 'v' t NMTOKEN #IMPLIED>
+]>
+",
+            names.join(" | "),
+            names.join(", "),
+            names
+                .iter()
+                .map(|n| format!("<!ELEMENT {n} EMPTY>"))
+                .collect::<String>()
+        );
+        let in_order: String = names.iter().map(|n| format!("<{n}/>")).collect();
+        let swapped = in_order.replacen("<n7/><n8/>", "<n8/><n7/>", 1);
+        let short = in_order.replacen("<n299/>", "", 1);
+        let seqs = [
+            format!("<r><seq>{in_order}</seq></r>"),
+            format!("<r><seq>{swapped}</seq></r>"),
+            format!("<r><seq>{short}</seq></r>"),
+            format!("<r><seq>{in_order} x</seq></r>"),
+            "<r><seq/></r>".to_string(),
+        ];
+        let bodies = [
+            "<r/>",
+            "<r><big/></r>",
+            "<r><big><n0/><e/></big></r>",
+            "<r><big><n0/><n5/><n299/></big></r>",
+            "<r><big><n0/>text</big></r>",
+            "<r><big> <n0/> </big><big><!-- c --><x/></big></r>",
+            "<r><big><n0/><![CDATA[ ]]></big></r>",
+            "<r><any><n0/>text<![CDATA[x]]><big/></any></r>",
+            "<r><any><x/></any></r>",
+            "<r><m>t<n0/><n1 k='y'/></m></r>",
+            "<r><m>t<n2/></m></r>",
+            "<r><m><n1 k='z' f='w' t='a b'/></m></r>",
+            "<r><e><!-- c --></e></r>",
+            "<r><e> </e></r>",
+            "<r><e><?pi x?></e></r>",
+            "<r><amb><n0/><n1/></amb></r>",
+            "<r><amb/></r>",
+            "<r><w z='1'/></r>",
+            "<r><w/></r>",
+            "<r><w a69='x' z='1' a0='y'/></r>",
+            "<r><w a69='x'/></r>",
+            "<r><w a68='x' a70='y' z=''/></r>",
+            "<r><big><n0/></big><any/><m/><e/><w z=''/></r>",
+        ];
+        for body in bodies
+            .iter()
+            .copied()
+            .chain(seqs.iter().map(String::as_str))
+        {
+            let doc = format!("{dtd}{body}");
+            let (fast, slow) =
+                both_ways(&std::env::temp_dir().join("xeplint-both.xml"), Some(&doc));
+            assert_eq!(fast, slow, "{body}");
+        }
         // And on the fixtures, under the bundled DTD and their own.
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
         let mut dirs = vec![root];
@@ -1455,6 +1598,46 @@ mod tests {
             }
         }
         assert!(files > 10, "{files} fixtures");
+    }
+
+    /// Valid documents take the shortcut, and the others do not (which the
+    /// findings alone would not show).
+    #[test]
+    fn valid_documents_take_the_shortcut() {
+        let taken = |path: &std::path::Path, text: Option<&str>| {
+            let session = Session::new(Options::default());
+            let input = Input {
+                path: path.to_path_buf(),
+                display: "t.xml".into(),
+                search_root: None,
+                bytes: text.map(|t| t.as_bytes().to_vec()),
+            };
+            let parsed = session.parse(&input).expect("parsed");
+            SHORTCUT.with(|s| s.set(None));
+            let got = session
+                .dtds
+                .validate_with(&session.loader, &session.options, &parsed, true);
+            let clean = got.iter().all(|d| d.severity != Severity::Error);
+            (SHORTCUT.with(|s| s.get()), clean)
+        };
+        let tmp = std::env::temp_dir().join("xeplint-shortcut.xml");
+        let valid = format!("{DTD}<r><a k='x'/><b>t</b><c>x<b/> </c>\n<!-- c --></r>");
+        assert_eq!(taken(&tmp, Some(&valid)), (Some(true), true));
+        // An ID attribute: the walk records it.
+        let with_id = format!("{DTD}<r><a k='x' i='n1'/><c/></r>");
+        assert_eq!(taken(&tmp, Some(&with_id)), (Some(false), true));
+        for body in [
+            "<r><a k='x'/></r>",
+            "<r><a k='x'/><c/><d/></r>",
+            "<r> x <a k='x'/><c/></r>",
+        ] {
+            let doc = format!("{DTD}{body}");
+            assert_eq!(taken(&tmp, Some(&doc)), (Some(false), false), "{body}");
+        }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        for file in ["xep-0002.xml", "xep-0429.xml", "inbox/sigexample.xml"] {
+            assert_eq!(taken(&root.join(file), None), (Some(true), true), "{file}");
+        }
     }
 
     /// Declarations in a file that the internal subset pulls in count, on
