@@ -665,9 +665,13 @@ impl CompiledDtd {
                         rows.resize(base + size, NO_ROW);
                         for s in 0..a.states() {
                             let at = base + s * width;
-                            rows[at] = u32::from(a.accepts_state(s as State));
+                            if let Some(r) = rows.get_mut(at) {
+                                *r = u32::from(a.accepts_state(s as State));
+                            }
                             for &(x, t) in a.table(s as State) {
-                                rows[at + 1 + x as usize] = (base + t as usize * width) as u32;
+                                if let Some(r) = rows.get_mut(at + 1 + x as usize) {
+                                    *r = (base + t as usize * width) as u32;
+                                }
                             }
                         }
                         base as u32
