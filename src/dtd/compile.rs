@@ -488,6 +488,13 @@ pub const TEXT: u8 = 1;
 pub const SLOW: u8 = 2;
 /// [`Quick::mode`]: `EMPTY`, no child node at all.
 pub const NOTHING: u8 = 4;
+/// [`Quick::mode`]: an element of this type written without attributes
+/// needs no finding about itself (declared, deterministic, no #REQUIRED
+/// attribute).
+pub const BARE: u8 = 8;
+/// [`Quick::mode`]: declared and deterministic: an element of this type
+/// with attributes needs no finding about itself when they need none.
+pub const SOUND: u8 = 16;
 
 /// What the pass over documents with nothing to report needs of an element
 /// type, in a few bytes ([`CompiledDtd::quick`]).
@@ -496,17 +503,11 @@ pub struct Quick {
     /// The start row of its content in [`CompiledDtd::rows`]; for [`SLOW`]
     /// content, its automaton's start state (0); for `EMPTY`, [`NO_ROW`].
     pub row: u32,
-    /// [`TEXT`], [`SLOW`], [`NOTHING`]: without [`TEXT`] and [`NOTHING`],
-    /// element content (white space, comments and processing instructions
-    /// between the elements).
+    /// [`TEXT`], [`SLOW`], [`NOTHING`] (without [`TEXT`] and [`NOTHING`],
+    /// element content: white space, comments and processing instructions
+    /// between the elements), and [`BARE`] and [`SOUND`]. (Bits of one
+    /// byte, not `bool`s: the compiler then keeps a `Quick` in a register.)
     pub mode: u8,
-    /// Whether an element of this type written without attributes needs no
-    /// finding about itself: declared, deterministic, no #REQUIRED
-    /// attribute.
-    pub bare: bool,
-    /// Declared and deterministic: an element with attributes needs no
-    /// finding about itself when its attributes need none.
-    pub sound: bool,
 }
 
 /// The rows of a [`CompiledDtd`], as one automaton for every content.
@@ -684,15 +685,18 @@ impl CompiledDtd {
                 (_, NO_ROW) => (mode | SLOW, 0),
                 _ => (mode, row),
             };
+            let required = e
+                .attributes
+                .iter()
+                .any(|a| matches!(a.default, AttDefault::Required));
+            let flags = match (sound, required) {
+                (true, false) => BARE | SOUND,
+                (true, true) => SOUND,
+                (false, _) => 0,
+            };
             quick.push(Quick {
                 row,
-                mode,
-                bare: sound
-                    && !e
-                        .attributes
-                        .iter()
-                        .any(|a| matches!(a.default, AttDefault::Required)),
-                sound,
+                mode: mode | flags,
             });
         }
         self.quick = quick;
@@ -1408,14 +1412,14 @@ mod tests {
                 let a = match &e.content {
                     Content::Children(a) => a,
                     Content::Empty => {
-                        assert_eq!((q.row, q.mode), (NO_ROW, NOTHING));
+                        assert_eq!((q.row, q.mode & !(BARE | SOUND)), (NO_ROW, NOTHING));
                         for sym in 0..columns {
                             assert_eq!(rows.next(q.row, sym), NO_ROW);
                         }
                         continue;
                     }
                     Content::Mixed(allowed) => {
-                        assert_eq!(q.mode, TEXT);
+                        assert_eq!(q.mode & !(BARE | SOUND), TEXT);
                         assert!(rows.accepts(q.row));
                         for sym in 0..columns {
                             let to = if allowed.contains(&sym) {
@@ -1428,7 +1432,7 @@ mod tests {
                         continue;
                     }
                     Content::Any | Content::Undeclared => {
-                        assert_eq!(q.mode, TEXT);
+                        assert_eq!(q.mode & !(BARE | SOUND), TEXT);
                         assert!(rows.accepts(q.row));
                         for sym in 0..columns {
                             assert_eq!(rows.next(q.row, sym), q.row, "<{}> {sym}", e.name);
@@ -1437,11 +1441,12 @@ mod tests {
                     }
                 };
                 if !a.is_deterministic() {
-                    assert_eq!((q.row, q.mode), (0, SLOW));
+                    assert_eq!((q.row, q.mode & !(BARE | SOUND)), (0, SLOW));
                     continue;
                 }
-                let slow = q.mode == SLOW;
-                assert!(slow || q.mode == 0);
+                let mode = q.mode & !(BARE | SOUND);
+                let slow = mode == SLOW;
+                assert!(slow || mode == 0);
                 dense += usize::from(!slow);
                 let row = |s: State| q.row + s * width;
                 let mut out = Vec::new();

@@ -15,8 +15,8 @@
 use crate::check::Options;
 use crate::diag::{Diagnostic, Severity};
 use crate::dtd::compile::{
-    CompiledDtd, Content, NO_ROW, NO_SYM, NOTHING, Quick, Rows, SLOW, State, Sym, TEXT,
-    check_value, compared_value, is_all_ws, is_ws, normalize,
+    BARE, CompiledDtd, Content, NO_ROW, NO_SYM, NOTHING, Quick, Rows, SLOW, SOUND, State, Sym,
+    TEXT, check_value, compared_value, is_all_ws, is_ws, normalize,
 };
 use crate::dtd::decl::{AttDefault, AttType, Decl, EntityValue, Subset, parse_decls};
 use crate::load::{ExtFile, Loader};
@@ -595,6 +595,14 @@ impl<'a> Validator<'a> {
     /// [`Validator::check_idrefs`] reports nothing either. Anything unusual
     /// (a child link that leads nowhere, more children than nodes) answers
     /// `false`, leaving the decision to the walk.
+    ///
+    /// Content is stepped through [`CompiledDtd::rows`], the kind of
+    /// content read in [`Quick::mode`]; an element whose content has
+    /// nothing left to check once it fits its parent (no child at all, or
+    /// one text node in mixed content, as `<p>text</p>`) is not visited on
+    /// its own. (Inlined where it is called: as a function of its own, or
+    /// with the checks below in functions of their own, it took more
+    /// instructions, for values kept on the stack.)
     fn all_valid(&self, root: NodeId) -> bool {
         let nodes = self.tree.nodes.as_slice();
         let rows = self.dtd.rows();
@@ -654,7 +662,22 @@ impl<'a> Validator<'a> {
                         None => return false,
                     }
                 }
-                stack.push((c, s, child));
+                // Leaves need no visit of their own: no child at all, or
+                // one text node in mixed content (which holds any text).
+                match cn.first_child {
+                    None => {
+                        if !self.closes(rows, child.row, s, child.mode) {
+                            return false;
+                        }
+                    }
+                    Some(g)
+                        if child.mode & TEXT != 0
+                            && nodes.get(g.index()).is_some_and(|gn| {
+                                gn.next_sibling.is_none()
+                                    && matches!(gn.kind, NodeKind::Text(_) | NodeKind::CData(_))
+                            }) => {}
+                    Some(_) => stack.push((c, s, child)),
+                }
             }
             if !self.closes(rows, row, sym, mode) {
                 return false;
@@ -714,16 +737,16 @@ impl<'a> Validator<'a> {
         let sym = self.dtd.symbol(&el.name)?;
         let q = *self.dtd.quick.get(sym as usize)?;
         let ok = if el.attributes.is_empty() {
-            q.bare
+            q.mode & BARE != 0
         } else {
-            q.sound && self.attributes_ok(el, sym)
+            q.mode & SOUND != 0 && self.attributes_ok(el, sym)
         };
         ok.then_some((sym, q))
     }
 
     /// Whether [`Validator::attributes`] would neither report anything nor
     /// record an ID or IDREF for this element.
-    #[inline(never)]
+    #[inline(always)]
     fn attributes_ok(&self, el: &crate::xml::Element, sym: Sym) -> bool {
         let tree = self.tree;
         let et = self.dtd.element(sym);
@@ -1472,6 +1495,9 @@ mod tests {
             "<r><a/><x/><c/></r>",
             "<r><a/><c/><e><a/><c/></e><e><a/><b/></e><e><a/></e></r>",
             "<r><a/><c/><d/></r>",
+            "<r><a/><c><![CDATA[x]]></c></r>",
+            "<r><a/><b><![CDATA[x]]></b><c>t</c><c>t<!-- c --></c><c>t<m q=''>u</m></c></r>",
+            "<r><a/><c>t<b>u</b><b>v<a/></b></c></r>",
             "<r><a/><c/><u><a/></u></r>",
             "<r><a/><c/><a/><a/><a/><a/><a/></r>",
             "<r><a k='v'><b/></a><c>&ab;</c></r>",
