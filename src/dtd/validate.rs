@@ -1434,16 +1434,21 @@ mod tests {
         assert!(got.iter().any(|g| g.1 == "dtd-content"), "{got:#?}");
     }
 
-    /// Every finding, in full, with and without the shortcuts for valid
-    /// content.
-    fn both_ways(path: &std::path::Path, text: Option<&str>) -> (String, String) {
-        let session = Session::new(Options::default());
-        let input = Input {
+    /// A document at `path`, read from there or given as `text`.
+    fn input_at(path: &std::path::Path, text: Option<&str>) -> Input {
+        Input {
             path: path.to_path_buf(),
             display: "t.xml".into(),
             search_root: None,
             bytes: text.map(|t| t.as_bytes().to_vec()),
-        };
+        }
+    }
+
+    /// Every finding, in full, with and without the shortcuts for valid
+    /// content.
+    fn both_ways(path: &std::path::Path, text: Option<&str>) -> (String, String) {
+        let session = Session::new(Options::default());
+        let input = input_at(path, text);
         let Ok(parsed) = session.parse(&input) else {
             return (String::new(), String::new());
         };
@@ -1632,12 +1637,7 @@ mod tests {
     fn valid_documents_take_the_shortcut() {
         let taken = |path: &std::path::Path, text: Option<&str>| {
             let session = Session::new(Options::default());
-            let input = Input {
-                path: path.to_path_buf(),
-                display: "t.xml".into(),
-                search_root: None,
-                bytes: text.map(|t| t.as_bytes().to_vec()),
-            };
+            let input = input_at(path, text);
             let parsed = session.parse(&input).expect("parsed");
             SHORTCUT.with(|s| s.set(None));
             let got = session
