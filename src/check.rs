@@ -313,13 +313,10 @@ impl Session {
         // and column: within a file they follow each other one for one.
         diagnostics.sort_by_cached_key(|d| {
             let s = d.primary.span;
-            let offset = self.sources.get(s.file).map(|f| {
-                let mut o = (s.start as usize).min(f.text.len());
-                while !f.text.is_char_boundary(o) {
-                    o -= 1;
-                }
-                o
-            });
+            let offset = self
+                .sources
+                .get(s.file)
+                .map(|f| f.char_floor(s.start as usize));
             (s.file, offset, d.rule, d.message.clone())
         });
     }

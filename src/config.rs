@@ -480,13 +480,7 @@ fn sort(session: &Session, parsed: &Parsed, diagnostics: &mut [Diagnostic]) {
             }),
         };
         let offset = match file.and_then(|k| files.get(k)) {
-            Some((_, f)) => {
-                let mut o = (s.start as usize).min(f.text.len());
-                while !f.text.is_char_boundary(o) {
-                    o -= 1;
-                }
-                o
-            }
+            Some((_, f)) => f.char_floor(s.start as usize),
             None => 0,
         };
         places.push(Place {

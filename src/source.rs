@@ -120,13 +120,21 @@ impl SourceFile {
         })
     }
 
-    /// Line and column of a byte offset (clamped to the text, snapped back to a
-    /// character boundary). A `\r` before `\n` belongs to the line it ends.
-    pub fn line_col(&self, offset: usize) -> LineCol {
+    /// A byte offset clamped to the text and moved back to a character
+    /// boundary: where [`SourceFile::line_col`] places it. Within a file,
+    /// these offsets and line and column follow each other one for one.
+    pub fn char_floor(&self, offset: usize) -> usize {
         let mut offset = offset.min(self.text.len());
         while !self.text.is_char_boundary(offset) {
             offset -= 1;
         }
+        offset
+    }
+
+    /// Line and column of a byte offset (clamped to the text, snapped back to a
+    /// character boundary). A `\r` before `\n` belongs to the line it ends.
+    pub fn line_col(&self, offset: usize) -> LineCol {
+        let offset = self.char_floor(offset);
         if self.line_starts.get().is_none()
             && u32::try_from(self.text.len()).is_ok()
             && self.asked.load(Ordering::Relaxed) < INDEX_AFTER
