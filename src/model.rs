@@ -345,7 +345,7 @@ impl<'a> Builder<'a> {
             return CompactString::from(self.tree.trimmed_text(node));
         };
         pieces.clear();
-        collect_text(self.tree, node, &mut pieces, 0);
+        self.tree.for_each_text(node, &mut |p| pieces.push(p));
         // White space is trimmed from the whole: leading pieces of white
         // space alone go, and so do trailing ones.
         let Some(first) = pieces.iter().position(|p| !trim_start(p).is_empty()) else {
@@ -419,78 +419,55 @@ impl<'a> Builder<'a> {
 
     fn author(&self, id: NodeId) -> Author {
         let span = self.tree.document_span(id).unwrap_or_default();
-        let mut a = Author {
-            firstname: None,
-            surname: None,
-            org: None,
-            email: None,
-            jid: None,
-            uri: None,
+        let [firstname, surname, org, email, jid, uri] =
+            self.first_fields(id, ["firstname", "surname", "org", "email", "jid", "uri"]);
+        Author {
+            firstname,
+            surname,
+            org,
+            email,
+            jid,
+            uri,
             span,
             node: id,
             pos: self.pos(span),
             entity: self.entity_of(id),
-        };
-        // Each field from the first child of its name, in one pass.
+        }
+    }
+
+    /// The field of the first child element of each name in `names`, read
+    /// in one pass over the children.
+    fn first_fields<const N: usize>(&self, id: NodeId, names: [&str; N]) -> [Option<Field>; N] {
+        let mut out = [const { None }; N];
         for (c, e) in self.tree.child_elements(id) {
-            let slot = match e.name.as_str() {
-                "firstname" => &mut a.firstname,
-                "surname" => &mut a.surname,
-                "org" => &mut a.org,
-                "email" => &mut a.email,
-                "jid" => &mut a.jid,
-                "uri" => &mut a.uri,
-                _ => continue,
-            };
-            if slot.is_none() {
+            if let Some(k) = names.iter().position(|n| *n == e.name.as_str())
+                && let Some(slot) = out.get_mut(k)
+                && slot.is_none()
+            {
                 *slot = Some(self.field(c));
             }
         }
-        a
+        out
     }
 
     fn revision(&self, id: NodeId) -> Revision {
         let span = self.tree.document_span(id).unwrap_or_default();
-        let mut r = Revision {
-            version: None,
-            date: None,
-            initials: None,
-            remark: None,
+        let [version, date, initials, remark] =
+            self.first_fields(id, ["version", "date", "initials", "remark"]);
+        Revision {
+            version,
+            date,
+            initials,
+            remark,
             span,
             node: id,
             pos: self.pos(span),
-        };
-        for (c, e) in self.tree.child_elements(id) {
-            let slot = match e.name.as_str() {
-                "version" => &mut r.version,
-                "date" => &mut r.date,
-                "initials" => &mut r.initials,
-                "remark" => &mut r.remark,
-                _ => continue,
-            };
-            if slot.is_none() {
-                *slot = Some(self.field(c));
-            }
         }
-        r
     }
 
     fn schemaloc(&self, id: NodeId) -> SchemaLoc {
-        let mut s = SchemaLoc {
-            ns: None,
-            url: None,
-        };
-        for (c, e) in self.tree.child_elements(id) {
-            let slot = match e.name.as_str() {
-                "ns" => &mut s.ns,
-                "url" => &mut s.url,
-                _ => continue,
-            };
-            if slot.is_none() {
-                *slot = Some(self.field(c));
-            }
-        }
-        s
+        let [ns, url] = self.first_fields(id, ["ns", "url"]);
+        SchemaLoc { ns, url }
     }
 
     fn specs(&self, parent: Option<NodeId>) -> Vec<Field> {
@@ -567,26 +544,6 @@ impl<'a> Builder<'a> {
             pos: self.pos(span),
             children,
         }
-    }
-}
-
-/// The text and CDATA pieces below a node, in order (those [`Tree::text`]
-/// joins).
-fn collect_text<'t>(tree: &'t Tree, id: NodeId, out: &mut Vec<&'t str>, depth: usize) {
-    let Some(node) = tree.node(id) else { return };
-    match &node.kind {
-        NodeKind::Text(t) | NodeKind::CData(t) => out.push(tree.str(*t)),
-        NodeKind::Element(_) => {
-            if depth > 4096 {
-                return;
-            }
-            let mut next = node.first_child;
-            while let Some(c) = next {
-                collect_text(tree, c, out, depth + 1);
-                next = tree.node(c).and_then(|n| n.next_sibling);
-            }
-        }
-        _ => {}
     }
 }
 

@@ -457,8 +457,15 @@ impl Tree {
     /// All text below a node (text and CDATA), concatenated.
     pub fn text(&self, id: NodeId) -> String {
         let mut out = String::new();
-        self.collect_text(id, &mut out, 0);
+        self.for_each_text(id, &mut |t| out.push_str(t));
         out
+    }
+
+    /// Each piece of text below a node (text and CDATA), in document order
+    /// (the pieces [`Tree::text`] joins); elements nested deeper than 4 096
+    /// levels are not entered.
+    pub fn for_each_text<'t>(&'t self, id: NodeId, f: &mut impl FnMut(&'t str)) {
+        self.visit_text(id, f, 0);
     }
 
     /// [`Tree::text`] without leading and trailing white space, in one
@@ -480,16 +487,16 @@ impl Tree {
         out
     }
 
-    fn collect_text(&self, id: NodeId, out: &mut String, depth: usize) {
+    fn visit_text<'t>(&'t self, id: NodeId, f: &mut impl FnMut(&'t str), depth: usize) {
         let Some(node) = self.node(id) else { return };
         match &node.kind {
-            NodeKind::Text(t) | NodeKind::CData(t) => out.push_str(self.str(*t)),
+            NodeKind::Text(t) | NodeKind::CData(t) => f(self.str(*t)),
             NodeKind::Element(_) => {
                 if depth > 4096 {
                     return;
                 }
                 for c in self.children(id) {
-                    self.collect_text(c, out, depth + 1);
+                    self.visit_text(c, f, depth + 1);
                 }
             }
             _ => {}
