@@ -421,7 +421,14 @@ impl Walk {
         let mut paths: Vec<Listed> = entries
             .filter_map(|e| e.ok().map(|e| (e.path(), e.file_type().ok())))
             .collect();
-        paths.sort_by(|a, b| a.0.cmp(&b.0));
+        // Every path is this folder joined with one name: their bytes order
+        // them as `Path`'s component by component comparison would, without
+        // splitting each path into components at every comparison.
+        paths.sort_unstable_by(|a, b| {
+            a.0.as_os_str()
+                .as_encoded_bytes()
+                .cmp(b.0.as_os_str().as_encoded_bytes())
+        });
         self.stack.push((depth, paths.into_iter()));
         None
     }
