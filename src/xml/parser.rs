@@ -397,6 +397,22 @@ impl<'a> Frag<'a> {
     }
 }
 
+/// Where the tag `b` (from its `<`) ends: the first `>` outside quotes, as
+/// quick-xml's `ElementParser` finds it, but a byte at a time between
+/// quoted values: most tags are a few bytes long, shorter than a vector
+/// search takes to start.
+fn tag_end(b: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    loop {
+        match *b.get(i)? {
+            b'>' => return Some(i),
+            q @ (b'"' | b'\'') => i += 1 + memchr::memchr(q, b.get(i + 1..)?)?,
+            _ => {}
+        }
+        i += 1;
+    }
+}
+
 /// The length of the comment `s` starts with, when it is well-formed and
 /// holds no `>`: the first `--` after `<!--` is then the one of `-->`, where
 /// quick-xml's reader would end it too. Any other comment is left to the
@@ -917,9 +933,13 @@ impl<'l> P<'l> {
     /// on, `None` when the rest of the text is lost (a tag never closed).
     fn tag(&mut self, frag: &Frag<'_>, at: usize, end: bool, frame: usize) -> Option<usize> {
         let tag = frag.text.as_bytes().get(at..).unwrap_or(&[]);
-        let mut scanner = ElementParser::Outside;
-        let Some(gt) = scanner.feed(tag) else {
-            let e = quick_xml::Error::Syntax(scanner.eof_error(tag));
+        let Some(gt) = tag_end(tag) else {
+            // Never closed: quick-xml's scanner says how.
+            let mut scanner = ElementParser::Outside;
+            let e = match scanner.feed(tag) {
+                None => quick_xml::Error::Syntax(scanner.eof_error(tag)),
+                Some(_) => quick_xml::Error::Syntax(quick_xml::errors::SyntaxError::UnclosedTag),
+            };
             return self.syntax_error(frag, e, at, at);
         };
         let after = at + gt + 1;
@@ -2619,6 +2639,27 @@ mod tests {
             "<!-- open",
         ] {
             assert_eq!(plain_comment_len(s), None, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn tag_ends_are_those_quick_xml_finds() {
+        let cases = [
+            "<a>",
+            "<a/>rest>",
+            "</a>",
+            "<a b='>'>",
+            "<a b=\"'>\" c='\"'>x",
+            "<a b='never closed>",
+            "<a b=\"x>",
+            "<a",
+            "<",
+            "<a b='1'c=\"2\">>",
+            "<a\n  b = '\u{e9}>' >",
+        ];
+        for s in cases {
+            let mut scanner = ElementParser::Outside;
+            assert_eq!(tag_end(s.as_bytes()), scanner.feed(s.as_bytes()), "{s:?}");
         }
     }
 
