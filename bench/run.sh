@@ -11,6 +11,8 @@
 #       ten copies against one
 #
 # Usage: bench/run.sh [CORPUS]   (default: ../shared/corpus beside the repo)
+# RUNS (default 20) sets the runs per command; (a)-(c) are taken in ROUNDS
+# (default 5) rounds of RUNS/ROUNDS runs each.
 # Needs hyperfine, xmllint and GNU time; installs hyperfine and time with
 # apt-get when they are missing. Medians are printed in milliseconds.
 
@@ -55,11 +57,23 @@ fi
 median() { awk -F, -v n="$2" 'NR > 1 && $1 == n { printf "%.1f", $4 * 1000 }' "$1"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
-echo "== (a)-(c) whole corpus: $corpus ($(find "$corpus" -name '*.xml' | wc -l) files)" >&2
-hyperfine -N -i --warmup 3 --runs "$runs" --export-csv "$work/corpus.csv" \
-    -n xeplint "$xeplint check --format short $corpus" \
-    -n floor "$floor $corpus" \
-    -n parse-only "$parse_only $corpus" >&2
+# Several rounds of the three, one after the other, so that a busy moment of
+# the machine falls on all of them rather than on one: the figure of each is
+# the median of its rounds' medians.
+rounds=${ROUNDS:-5}
+per_round=$(( (runs + rounds - 1) / rounds ))
+echo "== (a)-(c) whole corpus: $corpus ($(find "$corpus" -name '*.xml' | wc -l) files), $rounds rounds of $per_round runs" >&2
+for r in $(seq "$rounds"); do
+    hyperfine -N -i --warmup 2 --runs "$per_round" --export-csv "$work/corpus-$r.csv" \
+        -n xeplint "$xeplint check --format short $corpus" \
+        -n floor "$floor $corpus" \
+        -n parse-only "$parse_only $corpus" >&2
+done
+# Median of one command's medians over the rounds.
+round_median() {
+    for r in $(seq "$rounds"); do median "$work/corpus-$r.csv" "$1"; echo; done |
+        sort -n | awk '{ v[NR] = $1 } END { printf "%.1f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
 hyperfine -i --warmup 1 --runs 3 --export-csv "$work/xmllint.csv" \
     -n xmllint "$xmllint_all" >&2
 
@@ -80,19 +94,19 @@ hyperfine -N -i --warmup 1 --runs 5 --export-csv "$work/ten.csv" \
     -n xeplint-10x "$xeplint check --format short $work/ten" >&2
 
 peak() {
-    # Median of three maximum resident set sizes, in kB.
-    for _ in 1 2 3; do
+    # Median of seven maximum resident set sizes, in kB.
+    for _ in 1 2 3 4 5 6 7; do
         { /usr/bin/time -v "$@" 2>&1 >/dev/null || true; } |
             awk -F: '/Maximum resident set size/ { gsub(/ /, "", $2); print $2 }'
-    done | sort -n | sed -n 2p
+    done | sort -n | sed -n 4p
 }
 mem1=$(peak "$xeplint" check --format short "$corpus")
 mem10=$(peak "$xeplint" check --format short "$work/ten")
 memx=$(cd "$corpus" && peak sh -c "$xmllint_all")
 
-a=$(median "$work/corpus.csv" xeplint)
-f=$(median "$work/corpus.csv" floor)
-p=$(median "$work/corpus.csv" parse-only)
+a=$(round_median xeplint)
+f=$(round_median floor)
+p=$(round_median parse-only)
 x=$(median "$work/xmllint.csv" xmllint)
 d1=$(median "$work/one.csv" xeplint)
 d2=$(median "$work/one.csv" xmllint)
