@@ -934,12 +934,11 @@ impl<'l> P<'l> {
     fn tag(&mut self, frag: &Frag<'_>, at: usize, end: bool, frame: usize) -> Option<usize> {
         let tag = frag.text.as_bytes().get(at..).unwrap_or(&[]);
         let Some(gt) = tag_end(tag) else {
-            // Never closed: quick-xml's scanner says how.
+            // Never closed: quick-xml's scanner, run to the end as `tag_end`
+            // was, is left in the state that says how.
             let mut scanner = ElementParser::Outside;
-            let e = match scanner.feed(tag) {
-                None => quick_xml::Error::Syntax(scanner.eof_error(tag)),
-                Some(_) => quick_xml::Error::Syntax(quick_xml::errors::SyntaxError::UnclosedTag),
-            };
+            let _ = scanner.feed(tag);
+            let e = quick_xml::Error::Syntax(scanner.eof_error(tag));
             return self.syntax_error(frag, e, at, at);
         };
         let after = at + gt + 1;
