@@ -129,16 +129,28 @@ pub fn dump(parsed: &xeplint::xml::Parsed) -> String {
     let mut out = String::new();
     for (i, n) in tree.nodes.iter().enumerate() {
         let kind = match &n.kind {
-            NodeKind::Element(e) => format!(
-                "<{}> {:?} {:?} {:?}",
-                e.name,
-                tree.attributes(e),
-                e.name_span,
-                e.end_span
-            ),
+            NodeKind::Element(e) => {
+                let attrs: Vec<_> = tree
+                    .attributes(e)
+                    .iter()
+                    .map(|a| {
+                        let (name, value) = (tree.str(a.name), tree.str(a.value));
+                        (name, value, a.name_span, a.value_span)
+                    })
+                    .collect();
+                format!(
+                    "<{}> {attrs:?} {:?} {:?}",
+                    tree.name(e),
+                    e.name_span(),
+                    e.end_span()
+                )
+            }
             NodeKind::Text(t) => format!("text {:?}", tree.str(*t)),
             NodeKind::CData(t) => format!("cdata {:?}", tree.str(*t)),
-            other => format!("{other:?}"),
+            NodeKind::Comment(t) => format!("comment {:?}", tree.str(*t)),
+            NodeKind::Pi { target, data } => {
+                format!("pi {:?} {:?}", tree.str(*target), tree.str(*data))
+            }
         };
         let children: Vec<usize> = tree
             .children(NodeId::from_index(i))

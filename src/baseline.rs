@@ -206,19 +206,19 @@ pub fn element_path(tree: &Tree, file: FileId, offset: u32) -> String {
     let mut parts = 0usize;
     let mut cur = root;
     if let Some(e) = tree.element(root) {
-        path.push_str(&e.name);
+        path.push_str(tree.name(e));
         parts += 1;
     }
     for _ in 0..4096 {
         let Some((id, e)) = tree.child_elements(cur).find(|&(id, _)| inside(id)) else {
             break;
         };
-        let name = e.name.as_str();
+        let name = tree.name(e);
         // Its place among the children of the same name.
         let n = tree
             .child_elements(cur)
             .take_while(|&(c, _)| c != id)
-            .filter(|(_, s)| s.name == name)
+            .filter(|(_, s)| tree.name(s) == name)
             .count()
             + 1;
         if parts > 0 {

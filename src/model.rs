@@ -187,7 +187,7 @@ impl Link {
 fn attr_value(tree: &Tree, node: NodeId, attr: usize) -> &str {
     tree.element(node)
         .and_then(|e| tree.attributes(e).get(attr))
-        .map_or("", |a| a.value.as_str())
+        .map_or("", |a| tree.str(a.value))
 }
 
 /// An `<example>` (or `<code>`) element.
@@ -440,7 +440,7 @@ impl<'a> Builder<'a> {
     fn first_fields<const N: usize>(&self, id: NodeId, names: [&str; N]) -> [Option<Field>; N] {
         let mut out = [const { None }; N];
         for (c, e) in self.tree.child_elements(id) {
-            if let Some(k) = names.iter().position(|n| *n == e.name.as_str())
+            if let Some(k) = names.iter().position(|n| *n == self.tree.name(e))
                 && let Some(slot) = out.get_mut(k)
                 && slot.is_none()
             {
@@ -475,7 +475,7 @@ impl<'a> Builder<'a> {
             .map(|p| {
                 self.tree
                     .child_elements(p)
-                    .filter(|(_, e)| e.name == "spec")
+                    .filter(|(_, e)| self.tree.name(e) == "spec")
                     .map(|(id, _)| self.field(id))
                     .collect()
             })
@@ -486,7 +486,7 @@ impl<'a> Builder<'a> {
     fn attr_field(&self, node: NodeId, n: &crate::xml::Node, a: &crate::xml::Attribute) -> Field {
         let span = attr_span_of(self.tree, n, a);
         Field {
-            value: a.value.clone(),
+            value: CompactString::from(self.tree.str(a.value)),
             span,
             node: Some(node),
             origin: n.origin,
@@ -516,7 +516,7 @@ impl<'a> Builder<'a> {
                 let Some(cn) = tree.node(c) else { break };
                 next = cn.next_sibling;
                 if let NodeKind::Element(e) = &cn.kind
-                    && e.name == child_name
+                    && tree.name(e) == child_name
                 {
                     children.push(self.section(c, level + 1, depth + 1));
                 }
@@ -528,7 +528,7 @@ impl<'a> Builder<'a> {
             && let NodeKind::Element(e) = &n.kind
         {
             for a in tree.attributes(e) {
-                match a.name.as_str() {
+                match tree.str(a.name) {
                     "topic" if topic.is_none() => topic = Some(self.attr_field(id, n, a)),
                     "anchor" if anchor.is_none() => anchor = Some(self.attr_field(id, n, a)),
                     _ => {}
@@ -617,11 +617,11 @@ fn build_with(tree: &Tree, sources: &SourceMap, file_name: &str, positions: bool
     };
     for &m in &tree.misc {
         if let Some(n) = tree.node(m)
-            && let NodeKind::Pi { target, data } = &n.kind
-            && target == "xml-stylesheet"
+            && let NodeKind::Pi { target, data } = n.kind
+            && tree.str(target) == "xml-stylesheet"
             && xep.stylesheet.is_none()
         {
-            xep.stylesheet = Some(pseudo_attr(data, "href").unwrap_or_default());
+            xep.stylesheet = Some(pseudo_attr(tree.str(data), "href").unwrap_or_default());
             xep.stylesheet_span = Some(n.span);
         }
     }
@@ -629,14 +629,14 @@ fn build_with(tree: &Tree, sources: &SourceMap, file_name: &str, positions: bool
     let Some(root_el) = tree.element(root) else {
         return xep;
     };
-    xep.is_xep = root_el.name == "xep";
+    xep.is_xep = tree.name(root_el) == "xep";
     xep.root_span = tree.node(root).map(|n| n.span).unwrap_or_default();
     if let Some((h, _)) = tree.child(root, "header") {
         let hd = &mut xep.header;
         hd.node = Some(h);
         hd.span = tree.document_span(h).unwrap_or_default();
         for (id, e) in tree.child_elements(h) {
-            match e.name.as_str() {
+            match tree.name(e) {
                 "title" => hd.title = Some(b.field(id)),
                 "abstract" => hd.abstract_ = Some(b.field(id)),
                 "legal" => {
@@ -663,7 +663,7 @@ fn build_with(tree: &Tree, sources: &SourceMap, file_name: &str, positions: bool
                 "tags" => {
                     hd.tags = tree
                         .child_elements(id)
-                        .filter(|(_, e)| e.name == "tag")
+                        .filter(|(_, e)| tree.name(e) == "tag")
                         .map(|(t, _)| b.field(t))
                         .collect()
                 }
@@ -680,7 +680,7 @@ fn build_with(tree: &Tree, sources: &SourceMap, file_name: &str, positions: bool
     }
     xep.sections = tree
         .child_elements(root)
-        .filter(|(_, e)| e.name == "section1")
+        .filter(|(_, e)| tree.name(e) == "section1")
         .map(|(id, _)| b.section(id, 1, 0))
         .collect();
     // Anchors, links and examples anywhere.
@@ -735,12 +735,12 @@ fn find_marks(tree: &Tree, e: &crate::xml::Element) -> Marks {
     } else {
         tree.attributes(e)
     };
-    let anchor = match find_attr(attrs, "anchor") {
+    let anchor = match find_attr(tree, attrs, "anchor") {
         Some((k, a)) if !a.value.is_empty() => Some(k),
         _ => None,
     };
-    let (url, example) = match e.name.as_str() {
-        "link" => (find_attr(attrs, "url").map(|(k, _)| k), false),
+    let (url, example) = match tree.name(e) {
+        "link" => (find_attr(tree, attrs, "url").map(|(k, _)| k), false),
         "example" => (None, true),
         _ => (None, false),
     };
@@ -874,10 +874,14 @@ fn follows(tree: &Tree, root: usize, a: usize, b: usize) -> bool {
 /// The first attribute with this name, and its place.
 #[inline]
 fn find_attr<'t>(
+    tree: &Tree,
     attrs: &'t [crate::xml::Attribute],
     name: &str,
 ) -> Option<(usize, &'t crate::xml::Attribute)> {
-    attrs.iter().enumerate().find(|(_, a)| a.name == name)
+    attrs
+        .iter()
+        .enumerate()
+        .find(|(_, a)| tree.str(a.name) == name)
 }
 
 /// Call `f` on `root` and every node below it, in the order of
@@ -967,12 +971,12 @@ mod tests {
             if let Some(a) = tree.attr(e, "anchor")
                 && !a.value.is_empty()
             {
-                anchors.push((id, attr_span_of(tree, n, a), a.value.to_string()));
+                anchors.push((id, attr_span_of(tree, n, a), tree.str(a.value).to_string()));
             }
-            match e.name.as_str() {
+            match tree.name(e) {
                 "link" => {
                     if let Some(a) = tree.attr(e, "url") {
-                        links.push((id, attr_span_of(tree, n, a), a.value.to_string()));
+                        links.push((id, attr_span_of(tree, n, a), tree.str(a.value).to_string()));
                     }
                 }
                 "example" => examples.push((id, tree.document_span(id).unwrap_or(n.span))),
@@ -1040,19 +1044,17 @@ mod tests {
                 let start = tree.attr_count();
                 let value = format!("a{k}");
                 for name in ["anchor", "url"] {
+                    let name = tree.add_text(name);
+                    let value = tree.add_text(&value);
                     tree.add_attr(Attribute {
-                        name: name.into(),
-                        value: value.as_str().into(),
+                        name,
+                        value,
                         name_span: span,
                         value_span: Span::new(FileId(0), k * 10 + 1, k * 10 + 2),
                     });
                 }
-                let el = Element {
-                    name: if k % 2 == 1 { "link" } else { "example" }.into(),
-                    attributes: tree.attrs_since(start),
-                    name_span: span,
-                    end_span: None,
-                };
+                let name = tree.add_text(if k % 2 == 1 { "link" } else { "example" });
+                let el = Element::new(name, tree.attrs_since(start), span);
                 let id = tree.push(Node::new(
                     NodeKind::Element(el),
                     p.map(NodeId::from_index),

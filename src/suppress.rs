@@ -127,9 +127,10 @@ fn apply_all(parsed: &Parsed, diagnostics: &mut Vec<Diagnostic>) {
     let mut found = Vec::new();
     let mut problems = Vec::new();
     for (id, node) in tree.nodes.iter().enumerate() {
-        let NodeKind::Comment(text) = &node.kind else {
+        let NodeKind::Comment(text) = node.kind else {
             continue;
         };
+        let text = tree.str(text);
         if node.span.file != parsed.file || node.origin.is_some() {
             continue; // comments from entity files do not apply to documents
         }
@@ -341,7 +342,7 @@ pub(crate) fn extent(tree: &Tree, file: FileId, id: NodeId) -> Range<u32> {
         }
         end = end.max(n.span.end);
         if let NodeKind::Element(e) = &n.kind
-            && let Some(close) = e.end_span
+            && let Some(close) = e.end_span()
         {
             end = end.max(close.end);
             break;

@@ -155,7 +155,7 @@ fn places(session: &Session, input: &Input) -> Vec<Place> {
             continue;
         }
         let etag = el
-            .end_span
+            .end_span()
             .filter(|s| s.file == parsed.file)
             .map_or((node.span.start, node.span.end), |s| (s.start, s.end));
         index.insert(i, out.len());
@@ -475,11 +475,11 @@ fn elements(session: &Session, path: &Path, root: &Path, text: &str) -> Vec<El> 
         if node.span.file != parsed.file || node.origin.is_some() {
             continue;
         }
-        let etag = el.end_span.map(|s| (s.start as usize, s.end as usize));
+        let etag = el.end_span().map(|s| (s.start as usize, s.end as usize));
         let stag_end = node.span.end as usize;
         index.insert(i, out.len());
         out.push(El {
-            name: el.name.to_string(),
+            name: tree.name(el).to_string(),
             start: node.span.start as usize,
             stag_end,
             etag,

@@ -234,7 +234,7 @@ impl DtdCache {
                         .tree
                         .root
                         .and_then(|r| parsed.tree.element(r))
-                        .map_or(Span::point(parsed.file, 0), |e| e.name_span);
+                        .map_or(Span::point(parsed.file, 0), |e| e.name_span());
                     (
                         span,
                         "the document has no DOCTYPE; validated against the DTD bundled with xeplint"
@@ -453,7 +453,7 @@ impl<'a> Validator<'a> {
             .nodes
             .iter()
             .map(|n| match &n.kind {
-                NodeKind::Element(e) => self.dtd.symbol(&e.name).unwrap_or(NO_SYM),
+                NodeKind::Element(e) => self.dtd.symbol(self.tree.name(e)).unwrap_or(NO_SYM),
                 _ => NO_SYM,
             })
             .collect()
@@ -499,15 +499,15 @@ impl<'a> Validator<'a> {
             }
             None => return,
         };
-        if expected.is_empty() || el.name == expected {
+        if expected.is_empty() || self.tree.name(el) == expected {
             return;
         }
         let mut d = Diagnostic::error(
             "dtd-root-mismatch",
-            el.name_span,
+            el.name_span(),
             format!(
                 "the root element is <{}> but the document type is <{expected}>",
-                el.name
+                self.tree.name(el)
             ),
         )
         .label("root element");
@@ -542,16 +542,17 @@ impl<'a> Validator<'a> {
             let NodeKind::Element(el) = &node.kind else {
                 continue;
             };
+            let name = tree.name(el);
             let sym = self.sym(id);
             let declared = sym.filter(|&s| self.dtd.element(s).decl.is_some());
             let Some(sym) = declared else {
                 let mut d = Diagnostic::error(
                     "dtd-undeclared-element",
-                    el.name_span,
-                    format!("<{}> is not declared in the DTD", el.name),
+                    el.name_span(),
+                    format!("<{name}> is not declared in the DTD"),
                 )
                 .label("unknown element");
-                d = match suggest_element(self.dtd, &el.name) {
+                d = match suggest_element(self.dtd, name) {
                     Some(s) => d.help(format!("did you mean <{s}>?")),
                     None => d.help("use one of the elements the DTD declares"),
                 };
@@ -565,15 +566,15 @@ impl<'a> Validator<'a> {
             {
                 let mut d = Diagnostic::error(
                     "dtd-declaration",
-                    el.name_span,
-                    format!("the content model of <{}> is not deterministic", el.name),
+                    el.name_span(),
+                    format!("the content model of <{name}> is not deterministic"),
                 )
-                .label(format!("<{}> is used here", el.name))
+                .label(format!("<{name}> is used here"))
                 .help(format!(
                     "a <{witness}> child can match two places of the model; rewrite it so each child matches one place, e.g. `(a, (b | c))` instead of `((a, b) | (a, c))`"
                 ));
                 if let Some(decl) = et.decl {
-                    d = d.note_at(decl, format!("<{}> is declared here", el.name));
+                    d = d.note_at(decl, format!("<{name}> is declared here"));
                 }
                 self.emit(d, node.origin);
             }
@@ -734,7 +735,7 @@ impl<'a> Validator<'a> {
     /// need no finding ([`Validator::attributes_ok`]).
     #[inline(always)]
     fn element_ok(&self, el: &crate::xml::Element) -> Option<(Sym, Quick)> {
-        let sym = self.dtd.symbol(&el.name)?;
+        let sym = self.dtd.symbol(self.tree.name(el))?;
         let q = *self.dtd.quick.get(sym as usize)?;
         let ok = if el.attributes.is_empty() {
             q.mode & BARE != 0
@@ -754,7 +755,7 @@ impl<'a> Validator<'a> {
         // when one is past the 64th.
         let (mut found, mut wide) = (0u64, false);
         for a in tree.attributes(el) {
-            let Some((i, free)) = et.attribute_index(&a.name) else {
+            let Some((i, free)) = et.attribute_index(self.tree.str(a.name)) else {
                 return false;
             };
             match u32::try_from(i).ok().and_then(|i| 1u64.checked_shl(i)) {
@@ -762,7 +763,7 @@ impl<'a> Validator<'a> {
                 None => wide = true,
             }
             // CDATA, not #FIXED: any value.
-            if !free && !value_ok(et, i, &a.value) {
+            if !free && !value_ok(et, i, self.tree.str(a.value)) {
                 return false;
             }
         }
@@ -785,7 +786,7 @@ impl<'a> Validator<'a> {
         };
         let end = match (node.origin, &node.kind) {
             (Some(_), _) => self.tree.document_span(id).map(|s| s.end),
-            (None, NodeKind::Element(e)) => Some(e.end_span.unwrap_or(node.span).end),
+            (None, NodeKind::Element(e)) => Some(e.end_span().unwrap_or(node.span).end),
             (None, _) => Some(node.span.end),
         };
         let in_document = self.tree.document_span(id).map(|s| s.file) == Some(self.file);
@@ -802,23 +803,25 @@ impl<'a> Validator<'a> {
             return;
         };
         let et = dtd.element(sym);
+        let el_name = tree.name(el);
         for a in tree.attributes(el) {
-            let Some(info) = et.attribute(&a.name) else {
+            let (name, value) = (tree.str(a.name), tree.str(a.value));
+            let Some(info) = et.attribute(name) else {
                 let names: Vec<&str> = et.attributes.iter().map(|x| x.name.as_str()).collect();
                 let mut d = Diagnostic::error(
                     "dtd-undeclared-attribute",
                     a.name_span,
-                    format!("attribute `{}` is not declared for <{}>", a.name, el.name),
+                    format!("attribute `{}` is not declared for <{}>", name, el_name),
                 )
                 .label("unknown attribute");
-                d = match crate::suggest::closest(&a.name, names.iter().copied()) {
+                d = match crate::suggest::closest(name, names.iter().copied()) {
                     Some(s) => d.help(format!("did you mean `{s}`?")),
                     None if names.is_empty() => {
-                        d.help(format!("<{}> takes no attributes", el.name))
+                        d.help(format!("<{}> takes no attributes", el_name))
                     }
                     None => d.help(format!(
                         "<{}> takes: {}",
-                        el.name,
+                        el_name,
                         names
                             .iter()
                             .map(|n| format!("`{n}`"))
@@ -829,7 +832,7 @@ impl<'a> Validator<'a> {
                 self.emit(d, node.origin);
                 continue;
             };
-            if let Err(why) = check_value(&info.ty, &a.value) {
+            if let Err(why) = check_value(&info.ty, value) {
                 let what = match &info.ty {
                     AttType::Enumeration(_) | AttType::Notation(_) => "an allowed value",
                     AttType::Id => "a valid ID",
@@ -846,13 +849,13 @@ impl<'a> Validator<'a> {
                     a.value_span,
                     format!(
                         "`{}` is not {what} for attribute `{}` of <{}>",
-                        a.value, a.name, el.name
+                        value, name, el_name
                     ),
                 )
                 .label(why);
                 if let AttType::Enumeration(list) | AttType::Notation(list) = &info.ty
                     && let Some(s) =
-                        crate::suggest::closest(a.value.trim(), list.iter().map(String::as_str))
+                        crate::suggest::closest(value.trim(), list.iter().map(String::as_str))
                 {
                     d = d.help(format!("did you mean `{s}`?"));
                 }
@@ -860,24 +863,24 @@ impl<'a> Validator<'a> {
                 continue;
             }
             if let AttDefault::Fixed(fixed) = &info.default
-                && compared_value(info, &a.value).as_ref() != fixed.as_str()
+                && compared_value(info, value).as_ref() != fixed.as_str()
             {
                 let d = Diagnostic::error(
                     "dtd-fixed-attribute",
                     a.value_span,
-                    format!("attribute `{}` of <{}> must be `{fixed}`", a.name, el.name),
+                    format!("attribute `{}` of <{}> must be `{fixed}`", name, el_name),
                 )
                 .label(format!("the DTD fixes this value to `{fixed}`"))
                 .help(format!(
                     "write {}='{fixed}', or leave the attribute out",
-                    a.name
+                    name
                 ));
                 self.emit(d, node.origin);
                 continue;
             }
             match info.ty {
                 AttType::Id => {
-                    let v = normalize(&a.value);
+                    let v = normalize(value);
                     // Where a reader of the document sees it (as `in_document` reports).
                     let here = tree.outer_reference(node.origin).unwrap_or(a.value_span);
                     if let Some(&first) = self.ids.get(&v) {
@@ -895,7 +898,7 @@ impl<'a> Validator<'a> {
                     }
                 }
                 AttType::Idref | AttType::Idrefs => {
-                    for t in a.value.split(is_ws).filter(|t| !t.is_empty()) {
+                    for t in value.split(is_ws).filter(|t| !t.is_empty()) {
                         self.idrefs.push((t.to_string(), a.value_span, node.origin));
                     }
                 }
@@ -912,8 +915,8 @@ impl<'a> Validator<'a> {
                 };
                 let d = Diagnostic::error(
                     "dtd-missing-attribute",
-                    el.name_span,
-                    format!("<{}> needs the attribute `{}`", el.name, info.name),
+                    el.name_span(),
+                    format!("<{}> needs the attribute `{}`", el_name, info.name),
                 )
                 .label(format!("`{}` is #REQUIRED", info.name))
                 .help(format!("add {}='{example}'", info.name));
@@ -965,7 +968,7 @@ impl<'a> Validator<'a> {
             return;
         };
         let what = match &child.kind {
-            NodeKind::Element(e) => format!("<{}>", e.name),
+            NodeKind::Element(e) => format!("<{}>", self.tree.name(e)),
             NodeKind::Text(t) if tree.str(*t).chars().all(is_ws) => "white space".to_string(),
             NodeKind::Text(_) => "text".to_string(),
             NodeKind::CData(_) => "a CDATA section".to_string(),
@@ -973,19 +976,20 @@ impl<'a> Validator<'a> {
             NodeKind::Pi { .. } => "a processing instruction".to_string(),
         };
         let span = match &child.kind {
-            NodeKind::Element(e) => e.name_span,
+            NodeKind::Element(e) => e.name_span(),
             _ => child.span,
         };
+        let name = self.tree.name(el);
         let d = Diagnostic::error(
             "dtd-not-empty",
             span,
-            format!("<{}> is declared EMPTY but holds {what}", el.name),
+            format!("<{name}> is declared EMPTY but holds {what}"),
         )
-        .label(format!("{what} inside <{}>", el.name))
-        .secondary(el.name_span, "declared EMPTY")
+        .label(format!("{what} inside <{name}>"))
+        .secondary(el.name_span(), "declared EMPTY")
         .help(format!(
             "write <{}/>, with nothing inside, not even spaces or comments",
-            el.name
+            name
         ));
         self.emit(d, child.origin);
     }
@@ -1038,13 +1042,14 @@ impl<'a> Validator<'a> {
             return;
         }
         let allowed_names: Vec<&str> = allowed.iter().map(|&s| dtd.name(s)).collect();
+        let pname = tree.name(parent);
         for (via, members) in groups {
             let mut names: Vec<String> = Vec::new();
             for &m in &members {
                 if let Some(e) = tree.element(m)
-                    && !names.contains(&tag(&e.name))
+                    && !names.contains(&tag(tree.name(e)))
                 {
-                    names.push(tag(&e.name));
+                    names.push(tag(tree.name(e)));
                 }
             }
             let Some(first) = members.first().and_then(|&m| tree.node(m)) else {
@@ -1054,28 +1059,24 @@ impl<'a> Validator<'a> {
                 continue;
             };
             let verb = if names.len() == 1 { "is" } else { "are" };
-            let message = format!(
-                "{} {verb} not allowed in <{}>",
-                list(&names, "and"),
-                parent.name
-            );
+            let message = format!("{} {verb} not allowed in <{}>", list(&names, "and"), pname);
             let holds = if allowed_names.is_empty() {
-                format!("<{}> may hold only text", parent.name)
+                format!("<{pname}> may hold only text")
             } else {
                 let tags: Vec<String> = allowed_names.iter().map(|n| tag(n)).collect();
-                format!("<{}> may hold text and {}", parent.name, list(&tags, "and"))
+                format!("<{}> may hold text and {}", pname, list(&tags, "and"))
             };
-            let mut d = Diagnostic::error("dtd-child-not-allowed", fe.name_span, message)
-                .label(format!("not allowed inside <{}>", parent.name))
-                .secondary(parent.name_span, format!("inside this <{}>", parent.name));
+            let mut d = Diagnostic::error("dtd-child-not-allowed", fe.name_span(), message)
+                .label(format!("not allowed inside <{pname}>"))
+                .secondary(parent.name_span(), format!("inside this <{pname}>"));
             d = match via.and_then(|e| tree.expansion(e)) {
                 Some(x) => d.help(format!(
                     "the entity `&{};` expands to {}; use it outside the <{}>, or write plain text ({holds})",
                     x.name,
                     list(&names, "and"),
-                    parent.name
+                    pname
                 )),
-                None => match crate::suggest::closest(&fe.name, allowed_names.iter().copied()) {
+                None => match crate::suggest::closest(tree.name(fe), allowed_names.iter().copied()) {
                     Some(s) => d.help(format!("did you mean <{s}>? ({holds})")),
                     None => d.help(holds),
                 },
@@ -1097,7 +1098,7 @@ impl<'a> Validator<'a> {
         if self.fast && a.is_deterministic() && self.children_fit(a, id) {
             return;
         }
-        let pname = parent.name.as_str();
+        let pname = tree.name(parent);
         let help = || format!("<{pname}> takes: {}", a.model);
         let mut cur = std::mem::take(&mut self.states);
         a.reset(&mut cur);
@@ -1120,8 +1121,8 @@ impl<'a> Validator<'a> {
                         a.step(&cur, s, &mut next);
                         if !next.is_empty() {
                             std::mem::swap(&mut cur, &mut next);
-                            prev = Some(&e.name);
-                            seen.push(&e.name);
+                            prev = Some(tree.name(e));
+                            seen.push(tree.name(e));
                             open = None;
                             continue;
                         }
@@ -1129,7 +1130,9 @@ impl<'a> Validator<'a> {
                     if declared.is_none() {
                         // Already reported as undeclared. Go on as if it
                         // were the declared name it most resembles.
-                        if let Some(t) = suggest_element(dtd, &e.name).and_then(|n| dtd.symbol(n)) {
+                        if let Some(t) =
+                            suggest_element(dtd, tree.name(e)).and_then(|n| dtd.symbol(n))
+                        {
                             a.step(&cur, t, &mut next);
                             if !next.is_empty() {
                                 std::mem::swap(&mut cur, &mut next);
@@ -1146,7 +1149,7 @@ impl<'a> Validator<'a> {
                             if *n <= 3 {
                                 d.secondary.push(crate::diag::Label {
                                     span: at,
-                                    message: format!("<{}> does not fit either", e.name),
+                                    message: format!("<{}> does not fit either", tree.name(e)),
                                 });
                             } else if *n == 4 {
                                 d.notes.push(crate::diag::Note {
@@ -1155,7 +1158,7 @@ impl<'a> Validator<'a> {
                                 });
                             }
                         }
-                        seen.push(&e.name);
+                        seen.push(tree.name(e));
                         continue;
                     }
                     let resynced = a.resync(&cur, s);
@@ -1165,7 +1168,7 @@ impl<'a> Validator<'a> {
                         None => "as the first child".to_string(),
                     };
                     let label = if !a.mentions(s) {
-                        format!("<{pname}> cannot hold <{}>", e.name)
+                        format!("<{pname}> cannot hold <{}>", tree.name(e))
                     } else if !resynced.is_empty() {
                         let req = a.required(&cur);
                         if req.is_empty() {
@@ -1175,22 +1178,25 @@ impl<'a> Validator<'a> {
                             let verb = if req.len() == 1 { "is" } else { "are" };
                             format!("{} {verb} missing before this", list(&req, "or"))
                         }
-                    } else if seen.contains(&e.name.as_str()) {
-                        format!("<{}> cannot come again here", e.name)
+                    } else if seen.contains(&tree.name(e)) {
+                        format!("<{}> cannot come again here", tree.name(e))
                     } else {
-                        format!("<{}> belongs earlier in <{pname}>", e.name)
+                        format!("<{}> belongs earlier in <{pname}>", tree.name(e))
                     };
                     // A long list of optional names says little: then just
                     // say the child does not belong.
                     let message = match expected {
                         Some(expected) => {
-                            format!("<{pname}>: expected {expected} {at}, found <{}>", e.name)
+                            format!(
+                                "<{pname}>: expected {expected} {at}, found <{}>",
+                                tree.name(e)
+                            )
                         }
-                        None => format!("<{}> is not allowed in <{pname}>", e.name),
+                        None => format!("<{}> is not allowed in <{pname}>", tree.name(e)),
                     };
-                    let d = Diagnostic::error("dtd-content", e.name_span, message)
+                    let d = Diagnostic::error("dtd-content", e.name_span(), message)
                         .label(label)
-                        .secondary(parent.name_span, format!("in this <{pname}>"))
+                        .secondary(parent.name_span(), format!("in this <{pname}>"))
                         .help(help());
                     // Recover: skip what is missing, or skip this child.
                     misfits = true;
@@ -1199,9 +1205,9 @@ impl<'a> Validator<'a> {
                     } else {
                         self.emit(d, cn.origin);
                         cur = resynced;
-                        prev = Some(&e.name);
+                        prev = Some(tree.name(e));
                     }
-                    seen.push(&e.name);
+                    seen.push(tree.name(e));
                 }
                 NodeKind::Text(t) | NodeKind::CData(t) => {
                     let t = tree.str(*t);
@@ -1234,7 +1240,7 @@ impl<'a> Validator<'a> {
                         format!("{what} is not allowed in <{pname}>"),
                     )
                     .label(format!("{what} here"))
-                    .secondary(parent.name_span, format!("<{pname}> holds elements only"))
+                    .secondary(parent.name_span(), format!("<{pname}> holds elements only"))
                     .help(format!("put the text inside a child element; {}", help()));
                     self.emit(d, cn.origin);
                 }
@@ -1250,7 +1256,7 @@ impl<'a> Validator<'a> {
                 Some(p) => format!("after <{p}>"),
                 None => "as the first child".to_string(),
             };
-            let (span, found, label) = match parent.end_span {
+            let (span, found, label) = match parent.end_span() {
                 Some(end) => (
                     end,
                     format!("</{pname}>"),

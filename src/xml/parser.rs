@@ -234,6 +234,8 @@ pub fn parse_document(
 /// The parse state an expansion starts from, for [`P::record`].
 struct Mark {
     nodes: usize,
+    /// Length of the tree's text arena.
+    text: usize,
     expansions: usize,
     diags: usize,
     errors: usize,
@@ -267,6 +269,9 @@ pub struct ReplayStore {
 #[derive(Debug, Clone, Copy)]
 struct Replay {
     nodes: (usize, usize),
+    /// The strings of its nodes, one block: their [`TextRef`]s count from
+    /// its start.
+    text: (usize, usize),
     expansions: (usize, usize),
     /// What the expansion counted against the document's budget.
     cost: usize,
@@ -291,11 +296,6 @@ struct ReplayNode {
 const MAX_REPLAY_BYTES: usize = 8 * 1024 * 1024;
 
 impl ReplayStore {
-    fn str(&self, t: TextRef) -> &str {
-        let (start, len) = t.bounds();
-        self.text.get(start..start + len).unwrap_or("")
-    }
-
     fn attributes(&self, e: &Element) -> &[Attribute] {
         let (start, len) = e.attributes.bounds();
         self.attrs.get(start..start + len).unwrap_or(&[])
@@ -721,16 +721,13 @@ impl<'l> P<'l> {
 
     /// The name of an element of the tree, borrowed.
     fn element_name(&self, id: NodeId) -> &str {
-        match self.tree.node(id).map(|n| &n.kind) {
-            Some(NodeKind::Element(e)) => &e.name,
-            _ => "",
-        }
+        self.tree.element_name(id)
     }
 
     fn element_name_span(&self, id: NodeId) -> (String, Span) {
         match self.tree.node(id) {
             Some(n) => match &n.kind {
-                NodeKind::Element(e) => (e.name.to_string(), n.span),
+                NodeKind::Element(e) => (self.tree.name(e).to_string(), n.span),
                 _ => (String::new(), n.span),
             },
             None => (String::new(), Span::point(self.file, 0)),
@@ -1156,11 +1153,10 @@ impl<'l> P<'l> {
                     .help("remove it, or move it to the first line with nothing before it");
                     self.push(d);
                 }
+                let target = self.tree.add_text(target);
+                let data = self.tree.add_text(data);
                 self.add_node(
-                    NodeKind::Pi {
-                        target: CompactString::from(target),
-                        data: CompactString::from(data),
-                    },
+                    NodeKind::Pi { target, data },
                     frag.span(before, after),
                     frag.origin,
                 );
@@ -1238,8 +1234,9 @@ impl<'l> P<'l> {
         if frag.origin.is_none() && inner.trim_start().starts_with("xeplint-") {
             self.suppression_comments = true;
         }
+        let inner = self.tree.add_text(inner);
         self.add_node(
-            NodeKind::Comment(CompactString::from(inner)),
+            NodeKind::Comment(inner),
             frag.span(before, after),
             frag.origin,
         );
@@ -1394,7 +1391,7 @@ impl<'l> P<'l> {
             return Some(before + 1);
         }
         let name_len = name_chars_len(inner);
-        let name = CompactString::from(inner.get(..name_len).unwrap_or(""));
+        let name = inner.get(..name_len).unwrap_or("");
         let name_span = frag.span(before + 1, before + 1 + name_len);
         let attributes = self.attributes(frag, inner, before + 1, name_len);
         let span = frag.span(before, before + raw.len());
@@ -1427,13 +1424,9 @@ impl<'l> P<'l> {
         }
         self.seen_content = true;
         let is_root = self.stack.is_empty() && self.tree.root.is_none();
+        let name = self.tree.add_text(name);
         let id = self.add_node(
-            NodeKind::Element(Element {
-                name,
-                attributes,
-                name_span,
-                end_span: None,
-            }),
+            NodeKind::Element(Element::new(name, attributes, name_span)),
             span,
             frag.origin,
         );
@@ -1573,12 +1566,12 @@ impl<'l> P<'l> {
             let out = self.tree.attrs_from(first_attr);
             let count = out.len();
             let first = if count < 16 {
-                out.iter().position(|a| a.name == aname)
+                out.iter().position(|a| self.tree.str(a.name) == aname)
             } else {
                 seen.get_or_insert_with(|| {
                     out.iter()
                         .enumerate()
-                        .map(|(k, a)| (a.name.to_string(), k))
+                        .map(|(k, a)| (self.tree.str(a.name).to_string(), k))
                         .collect()
                 })
                 .get(aname)
@@ -1601,8 +1594,9 @@ impl<'l> P<'l> {
             if let Some(seen) = &mut seen {
                 seen.insert(aname.to_string(), count);
             }
+            let name = self.tree.add_text(aname);
             self.tree.add_attr(Attribute {
-                name: CompactString::from(aname),
+                name,
                 value,
                 name_span,
                 value_span: frag.span(base + vstart, base + vstart + vlen),
@@ -1612,9 +1606,13 @@ impl<'l> P<'l> {
 
     /// Normalize an attribute value: references resolved, white space
     /// characters turned into spaces.
-    fn attr_value(&mut self, frag: &Frag<'_>, raw: &str, base: usize) -> CompactString {
+    fn attr_value(&mut self, frag: &Frag<'_>, raw: &str, base: usize) -> TextRef {
         self.check_chars(frag, raw, base);
-        let mut out = CompactString::with_capacity(raw.len());
+        // The usual value: nothing to resolve or normalize.
+        if find_value_special(raw.as_bytes()).is_none() {
+            return self.tree.add_text(raw);
+        }
+        let mut out = String::with_capacity(raw.len());
         let mut rest = raw;
         let mut off = 0;
         while let Some(i) = find_value_special(rest.as_bytes()) {
@@ -1677,7 +1675,7 @@ impl<'l> P<'l> {
             }
         }
         out.push_str(rest);
-        out
+        self.tree.add_text(&out)
     }
 
     /// A reference inside an attribute value: char, predefined, or an internal
@@ -1922,6 +1920,7 @@ impl<'l> P<'l> {
         self.taint = false;
         Mark {
             nodes: self.tree.nodes.len(),
+            text: self.tree.text_len(),
             expansions: self.tree.expansions.len(),
             diags: self.diags.len(),
             errors: self.errors,
@@ -1964,6 +1963,12 @@ impl<'l> P<'l> {
         let rel = |i: usize, base: usize| u32::try_from(i.checked_sub(base)?).ok();
         let first_node = store.nodes.len();
         let first_exp = store.expansions.len();
+        // Every string the expansion's nodes hold was stored after the mark:
+        // they are copied as one block, and refer to it from its start.
+        let first_text = store.text.len();
+        store.text.push_str(tree.text_from(m.text));
+        let text_end = tree.text_len();
+        let text = |t: TextRef| t.relative_to(m.text, text_end);
         let mut depth_max = 0;
         let mut depths: Vec<usize> = Vec::new();
         for n in tree.nodes.get(m.nodes..)? {
@@ -1977,29 +1982,28 @@ impl<'l> P<'l> {
             };
             depths.push(depth);
             let origin = rel(n.origin?.index(), m.expansions)?;
-            let kind = match &n.kind {
-                NodeKind::Element(e) => {
+            let kind = match n.kind {
+                NodeKind::Element(mut e) => {
                     depth_max = depth_max.max(depth + 1);
                     let start = store.attrs.len();
-                    store.attrs.extend(tree.attributes(e).iter().cloned());
-                    NodeKind::Element(Element {
-                        name: e.name.clone(),
-                        attributes: AttrRange::new(start, store.attrs.len() - start),
-                        name_span: e.name_span,
-                        end_span: e.end_span,
-                    })
+                    for a in tree.attributes(&e) {
+                        store.attrs.push(Attribute {
+                            name: text(a.name)?,
+                            value: text(a.value)?,
+                            ..*a
+                        });
+                    }
+                    e.name = text(e.name)?;
+                    e.attributes = AttrRange::new(start, store.attrs.len() - start);
+                    NodeKind::Element(e)
                 }
-                NodeKind::Text(t) => {
-                    let start = store.text.len();
-                    store.text.push_str(tree.str(*t));
-                    NodeKind::Text(TextRef::new(start, t.len()))
-                }
-                NodeKind::CData(t) => {
-                    let start = store.text.len();
-                    store.text.push_str(tree.str(*t));
-                    NodeKind::CData(TextRef::new(start, t.len()))
-                }
-                other => other.clone(),
+                NodeKind::Text(t) => NodeKind::Text(text(t)?),
+                NodeKind::CData(t) => NodeKind::CData(text(t)?),
+                NodeKind::Comment(t) => NodeKind::Comment(text(t)?),
+                NodeKind::Pi { target, data } => NodeKind::Pi {
+                    target: text(target)?,
+                    data: text(data)?,
+                },
             };
             store.nodes.push(ReplayNode {
                 kind,
@@ -2023,6 +2027,7 @@ impl<'l> P<'l> {
         }
         Some(Replay {
             nodes: (first_node, store.nodes.len()),
+            text: (first_text, store.text.len()),
             expansions: (first_exp, store.expansions.len()),
             cost: self.expanded.checked_sub(m.expanded)?,
             depth: depth_max,
@@ -2039,8 +2044,9 @@ impl<'l> P<'l> {
         let Some(r) = store.index.get(&decl).copied() else {
             return false;
         };
-        let (Some(nodes), Some(expansions)) = (
+        let (Some(nodes), Some(block), Some(expansions)) = (
             store.nodes.get(r.nodes.0..r.nodes.1),
+            store.text.get(r.text.0..r.text.1),
             store.expansions.get(r.expansions.0..r.expansions.1),
         ) else {
             return false;
@@ -2078,23 +2084,29 @@ impl<'l> P<'l> {
         }
         let n0 = self.tree.nodes.len();
         let top = self.stack.last().copied();
+        let base = self.tree.add_block(block);
         for n in nodes {
-            let kind = match &n.kind {
-                NodeKind::Element(e) => {
+            let kind = match n.kind {
+                NodeKind::Element(mut e) => {
                     let start = self.tree.attr_count();
-                    for a in store.attributes(e) {
-                        self.tree.add_attr(a.clone());
+                    for a in store.attributes(&e) {
+                        self.tree.add_attr(Attribute {
+                            name: a.name.moved_by(base),
+                            value: a.value.moved_by(base),
+                            ..*a
+                        });
                     }
-                    NodeKind::Element(Element {
-                        name: e.name.clone(),
-                        attributes: self.tree.attrs_since(start),
-                        name_span: e.name_span,
-                        end_span: e.end_span,
-                    })
+                    e.name = e.name.moved_by(base);
+                    e.attributes = self.tree.attrs_since(start);
+                    NodeKind::Element(e)
                 }
-                NodeKind::Text(t) => NodeKind::Text(self.tree.add_text(store.str(*t))),
-                NodeKind::CData(t) => NodeKind::CData(self.tree.add_text(store.str(*t))),
-                other => other.clone(),
+                NodeKind::Text(t) => NodeKind::Text(t.moved_by(base)),
+                NodeKind::CData(t) => NodeKind::CData(t.moved_by(base)),
+                NodeKind::Comment(t) => NodeKind::Comment(t.moved_by(base)),
+                NodeKind::Pi { target, data } => NodeKind::Pi {
+                    target: target.moved_by(base),
+                    data: data.moved_by(base),
+                },
             };
             let parent = match n.parent {
                 Some(k) => Some(NodeId::from_index(n0 + k as usize)),
@@ -2192,7 +2204,7 @@ impl<'l> P<'l> {
             ..
         }) = self.tree.nodes.get_mut(id.index())
         {
-            e.end_span = Some(span);
+            e.set_end_span(span);
         }
         if self.stack.is_empty() && self.tree.root == Some(id) {
             self.root_closed = true;

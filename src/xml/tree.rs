@@ -1,12 +1,14 @@
 //! The document tree: an arena of nodes, each with a span and, when it came
 //! from an entity expansion, the expansion that produced it.
 //!
-//! Built for a corpus of hundreds of documents per run: names, attribute
-//! values and the white space between elements are short and stored inline
-//! ([`CompactString`] holds up to 24 bytes without allocating), and children
-//! are linked through the arena instead of each element owning a vector.
+//! Built for a corpus of hundreds of documents per run: every string of a
+//! tree (element and attribute names, attribute values, text, comments,
+//! processing instructions) is kept in one text arena and referred to by a
+//! [`TextRef`], so that a node is plain data of 68 bytes that needs no
+//! dropping, and children are linked through the arena instead of each
+//! element owning a vector.
 
-use crate::source::Span;
+use crate::source::{FileId, Span};
 pub use compact_str::CompactString;
 use std::num::NonZeroU32;
 
@@ -59,25 +61,72 @@ pub struct Expansion {
     pub parent: Option<ExpId>,
 }
 
-#[derive(Debug, Clone)]
+/// An attribute; read its name and value with [`Tree::str`].
+#[derive(Debug, Clone, Copy)]
 pub struct Attribute {
-    pub name: CompactString,
-    pub value: CompactString,
+    pub name: TextRef,
+    /// Normalized: references resolved, white space turned into spaces.
+    pub value: TextRef,
     pub name_span: Span,
     /// The value between the quotes.
     pub value_span: Span,
 }
 
-#[derive(Debug, Clone)]
+/// An element; read its name with [`Tree::name`].
+#[derive(Debug, Clone, Copy)]
 pub struct Element {
-    pub name: CompactString,
+    pub name: TextRef,
     /// Where its attributes sit in the tree's attribute arena: read them
     /// with [`Tree::attributes`] or [`Tree::attr`].
     pub attributes: AttrRange,
+    /// The file of the start tag, and of the end tag: an element starts and
+    /// ends in the same entity.
+    file: FileId,
+    /// Where the name starts in the start tag (it is `name.len()` long).
+    name_at: u32,
+    /// The end tag, start and end (`u32::MAX` twice: none, for `<x/>` or
+    /// when it never came).
+    end: (u32, u32),
+}
+
+impl Element {
+    /// An element whose name is `name`, written at `name_span`; no end tag
+    /// yet.
+    pub fn new(name: TextRef, attributes: AttrRange, name_span: Span) -> Element {
+        Element {
+            name,
+            attributes,
+            file: name_span.file,
+            name_at: name_span.start,
+            end: (u32::MAX, u32::MAX),
+        }
+    }
+
     /// The name in the start tag.
-    pub name_span: Span,
+    pub fn name_span(&self) -> Span {
+        Span {
+            file: self.file,
+            start: self.name_at,
+            end: self.name_at.saturating_add(self.name.len),
+        }
+    }
+
     /// The end tag (`None` for `<x/>` or when it never came).
-    pub end_span: Option<Span>,
+    pub fn end_span(&self) -> Option<Span> {
+        (self.end != (u32::MAX, u32::MAX)).then_some(Span {
+            file: self.file,
+            start: self.end.0,
+            end: self.end.1,
+        })
+    }
+
+    /// Record the end tag, which must be in the start tag's file (else it is
+    /// not kept).
+    pub fn set_end_span(&mut self, span: Span) {
+        if span.file == self.file && (span.start, span.end) != (u32::MAX, u32::MAX) {
+            self.end = (span.start, span.end);
+        }
+    }
 }
 
 /// A run of one of the tree's arenas: where it starts and how long it is.
@@ -121,24 +170,44 @@ arena_run!(
 );
 
 arena_run!(
-    /// Character data kept in the tree's text arena: read it with [`Tree::str`].
+    /// A string kept in the tree's text arena: read it with [`Tree::str`].
     TextRef
 );
 
-#[derive(Debug, Clone)]
+impl TextRef {
+    /// The same string in an arena whose copy of it starts `base` bytes
+    /// further on.
+    pub fn moved_by(self, base: usize) -> TextRef {
+        TextRef::new(self.start as usize + base, self.len as usize)
+    }
+
+    /// The same string counted from `from` on, when it starts there or
+    /// after and ends by `to`.
+    pub fn relative_to(self, from: usize, to: usize) -> Option<TextRef> {
+        let start = (self.start as usize).checked_sub(from)?;
+        (self.start as usize + self.len as usize <= to)
+            .then(|| TextRef::new(start, self.len as usize))
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
 pub enum NodeKind {
     Element(Element),
     /// Character data with references resolved.
     Text(TextRef),
     CData(TextRef),
-    Comment(CompactString),
+    Comment(TextRef),
     Pi {
-        target: CompactString,
-        data: CompactString,
+        target: TextRef,
+        data: TextRef,
     },
 }
 
-#[derive(Debug, Clone)]
+// Every stage walks the node arena: keep a node in 68 bytes (it was 96 when
+// names were inline strings).
+const _: () = assert!(std::mem::size_of::<Node>() <= 68);
+
+#[derive(Debug, Clone, Copy)]
 pub struct Node {
     pub kind: NodeKind,
     pub parent: Option<NodeId>,
@@ -271,13 +340,32 @@ impl Tree {
         tree
     }
 
-    /// The characters of a text or CDATA node.
+    /// The characters of a string of the tree: an element's or attribute's
+    /// name, an attribute's value, text, a comment, a PI's target or data.
     pub fn str(&self, t: TextRef) -> &str {
         let start = t.start as usize;
         self.text.get(start..start + t.len as usize).unwrap_or("")
     }
 
-    /// Store character data; see [`Tree::extend_text`] to add to the last.
+    /// How many bytes the text arena holds.
+    pub fn text_len(&self) -> usize {
+        self.text.len()
+    }
+
+    /// The text arena from `start` on.
+    pub fn text_from(&self, start: usize) -> &str {
+        self.text.get(start..).unwrap_or("")
+    }
+
+    /// Add a block of strings at the end of the text arena: returns where it
+    /// starts (see [`TextRef::moved_by`]).
+    pub fn add_block(&mut self, block: &str) -> usize {
+        let start = self.text.len();
+        self.text.push_str(block);
+        start
+    }
+
+    /// Store a string; see [`Tree::extend_text`] to add to the last.
     pub fn add_text(&mut self, s: &str) -> TextRef {
         let start = u32::try_from(self.text.len()).unwrap_or(u32::MAX);
         self.text.push_str(s);
@@ -338,7 +426,22 @@ impl Tree {
 
     /// An element's attribute by name.
     pub fn attr(&self, e: &Element, name: &str) -> Option<&Attribute> {
-        self.attributes(e).iter().find(|a| a.name == name)
+        self.attributes(e).iter().find(|a| self.str(a.name) == name)
+    }
+
+    /// The value of an element's attribute by name.
+    pub fn attr_value(&self, e: &Element, name: &str) -> Option<&str> {
+        self.attr(e, name).map(|a| self.str(a.value))
+    }
+
+    /// An element's name.
+    pub fn name(&self, e: &Element) -> &str {
+        self.str(e.name)
+    }
+
+    /// The name of the element `id` ("" for other nodes).
+    pub fn element_name(&self, id: NodeId) -> &str {
+        self.element(id).map_or("", |e| self.str(e.name))
     }
 
     pub fn node(&self, id: NodeId) -> Option<&Node> {
@@ -451,7 +554,8 @@ impl Tree {
 
     /// The first child element with this name.
     pub fn child(&self, id: NodeId, name: &str) -> Option<(NodeId, &Element)> {
-        self.child_elements(id).find(|(_, e)| e.name == name)
+        self.child_elements(id)
+            .find(|(_, e)| self.str(e.name) == name)
     }
 
     /// All text below a node (text and CDATA), concatenated.
