@@ -251,6 +251,12 @@ impl Session {
                     });
                     flight.push_back((generation, folders, rx));
                 }
+                // What the documents queued next will not use, none of the
+                // pool's documents will record into any more (at the end of
+                // the input, nothing new comes to take its place: keep it).
+                if !next.is_empty() {
+                    self.loader.close_replays_outside(&folders_of(&next));
+                }
                 let Some((generation, _, rx)) = flight.pop_front() else {
                     break;
                 };

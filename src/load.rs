@@ -332,18 +332,12 @@ impl Loader {
     /// folder above one are kept: documents still to come from there are
     /// likely to ask for them.
     pub fn evict_unused(&self, generation: u64, folders: &[PathBuf]) -> Vec<Arc<ExtFile>> {
-        let folders: Vec<PathBuf> = folders
-            .iter()
-            .filter_map(|f| self.canonical(f).ok())
-            .collect();
+        let folders = self.canonical_folders(folders);
         let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
         let mut evicted = Vec::new();
         for (path, c) in cache.iter_mut() {
-            let near = path
-                .parent()
-                .is_some_and(|p| folders.iter().any(|f| f.starts_with(p)));
             if c.used < generation
-                && !near
+                && !near(path, &folders)
                 && let Some(Ok(f)) = c.slot.get()
             {
                 evicted.push(f.clone());
@@ -351,6 +345,35 @@ impl Loader {
             }
         }
         evicted
+    }
+
+    /// Release the recorded expansions of the loaded files that are neither
+    /// in one of `folders` nor above one: the documents still to come, which
+    /// are there, will not use them. Documents already under way that do
+    /// parse those entities instead; the files themselves stay until
+    /// [`Loader::evict_unused`] lets them go. Checking folder after folder,
+    /// each with its own `xep.ent`, the run then holds one folder's
+    /// recordings at a time instead of two while it moves on.
+    pub fn close_replays_outside(&self, folders: &[PathBuf]) {
+        let folders = self.canonical_folders(folders);
+        let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        for (path, c) in cache.iter() {
+            if !near(path, &folders)
+                && let Some(Ok(f)) = c.slot.get()
+            {
+                let mut store = f.replays.write().unwrap_or_else(|e| e.into_inner());
+                if !store.is_closed() {
+                    store.close();
+                }
+            }
+        }
+    }
+
+    fn canonical_folders(&self, folders: &[PathBuf]) -> Vec<PathBuf> {
+        folders
+            .iter()
+            .filter_map(|f| self.canonical(f).ok())
+            .collect()
     }
 
     fn read(&self, path: &Path, display: String) -> Result<Arc<ExtFile>, LoadError> {
@@ -376,6 +399,12 @@ impl Loader {
         let decls = parse_decls(text, file, 0, Subset::External);
         Arc::new(ExtFile::new(file, path, decls))
     }
+}
+
+/// Whether the file at `path` is in one of `folders` or in a folder above one.
+fn near(path: &Path, folders: &[PathBuf]) -> bool {
+    path.parent()
+        .is_some_and(|p| folders.iter().any(|f| f.starts_with(p)))
 }
 
 /// Read a regular file of at most `limit` bytes.

@@ -263,6 +263,8 @@ pub struct ReplayStore {
     /// Each recorded expansion first (its reference is the one a replay
     /// replaces), then those nested in it.
     expansions: Vec<Expansion>,
+    /// Set by [`ReplayStore::close`]: nothing is recorded any more.
+    closed: bool,
 }
 
 /// One recorded expansion: where it sits in the pools, and what it takes.
@@ -296,6 +298,19 @@ struct ReplayNode {
 const MAX_REPLAY_BYTES: usize = 8 * 1024 * 1024;
 
 impl ReplayStore {
+    /// Release every recorded expansion and record no more: documents
+    /// still to come parse the file's entities instead.
+    pub fn close(&mut self) {
+        *self = ReplayStore {
+            closed: true,
+            ..ReplayStore::default()
+        };
+    }
+
+    /// Whether [`ReplayStore::close`] was called.
+    pub fn is_closed(&self) -> bool {
+        self.closed
+    }
     fn attributes(&self, e: &Element) -> &[Attribute] {
         let (start, len) = e.attributes.bounds();
         self.attrs.get(start..start + len).unwrap_or(&[])
@@ -1945,7 +1960,7 @@ impl<'l> P<'l> {
             return;
         }
         let mut store = file.replays.write().unwrap_or_else(|e| e.into_inner());
-        if store.index.contains_key(&decl) || store.size() > MAX_REPLAY_BYTES {
+        if store.closed || store.index.contains_key(&decl) || store.size() > MAX_REPLAY_BYTES {
             return;
         }
         store.reserve();
@@ -2511,6 +2526,78 @@ impl<'l> P<'l> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Recordings of a file whose folder no document to come is in are
+    /// released; documents that still use the file parse its entities, with
+    /// the same result.
+    #[test]
+    fn replays_closed_outside_the_coming_folders() {
+        use crate::check::{Input, Options, Session};
+        let dir = tempfile::tempdir().expect("temp dir");
+        for f in ["a", "b"] {
+            let folder = dir.path().join(f);
+            std::fs::create_dir(&folder).expect("mkdir");
+            std::fs::write(folder.join("e.ent"), "<!ENTITY x \"<p n='1'>x</p>\">").expect("write");
+            let doc = "<!DOCTYPE r [<!ENTITY % e SYSTEM 'e.ent'> %e;]>\n<r>&x;<q>&x;</q></r>\n";
+            std::fs::write(folder.join("d.xml"), doc).expect("write");
+        }
+        let session = Session::new(Options::default());
+        // The tree with its strings resolved and the findings as printed:
+        // neither depends on the ids the files were given.
+        let check = |f: &str| {
+            let input = Input::file(dir.path().join(f).join("d.xml"));
+            let parsed = session.parse(&input).expect("readable");
+            let tree = &parsed.tree;
+            let nodes: Vec<String> = tree
+                .nodes
+                .iter()
+                .map(|n| {
+                    let kind = match &n.kind {
+                        NodeKind::Element(e) => {
+                            let attrs: Vec<(&str, &str)> = tree
+                                .attributes(e)
+                                .iter()
+                                .map(|a| (tree.str(a.name), tree.str(a.value)))
+                                .collect();
+                            format!(
+                                "<{}> {attrs:?} {:?}",
+                                tree.name(e),
+                                e.end_span().map(|s| s.start)
+                            )
+                        }
+                        NodeKind::Text(t) => format!("text {:?}", tree.str(*t)),
+                        other => format!("{other:?}"),
+                    };
+                    format!(
+                        "{kind} {}..{} {:?} {:?}",
+                        n.span.start, n.span.end, n.parent, n.origin
+                    )
+                })
+                .collect();
+            let report = session.check(&input);
+            let shown =
+                crate::report::short::render(std::slice::from_ref(&report), &session.snapshot());
+            (nodes, shown)
+        };
+        let store = |f: &str| {
+            let ent = session
+                .loader
+                .load(&dir.path().join(f).join("e.ent"), String::new())
+                .expect("loaded");
+            let s = ent.replays.read().expect("lock");
+            (s.index.len(), s.is_closed())
+        };
+        let first = check("a");
+        check("b");
+        assert_eq!(store("a"), (1, false), "a's expansion was recorded");
+        session
+            .loader
+            .close_replays_outside(&[dir.path().join("b")]);
+        assert_eq!(store("a"), (0, true), "released");
+        assert_eq!(store("b"), (1, false), "kept: documents to come are in b");
+        assert_eq!(check("a"), first, "parsed again, the same");
+        assert_eq!(store("a"), (0, true), "nothing recorded after closing");
+    }
 
     #[test]
     fn fast_name_checks_agree_with_the_grammar() {
