@@ -261,9 +261,10 @@ impl Session {
                     });
                     flight.push_back((generation, folders, rx));
                 }
-                // What the documents queued next will not use, none of the
-                // pool's documents will record into any more (at the end of
-                // the input, nothing new comes to take its place: keep it).
+                // Entity files no document queued next will use: their
+                // recorded expansions go now (documents of the pool that
+                // still use them parse those entities). At the end of the
+                // input, nothing new is loaded in their place: they stay.
                 if !next.is_empty() {
                     self.loader.close_replays_outside(&folders_of(&next));
                 }

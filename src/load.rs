@@ -356,15 +356,23 @@ impl Loader {
     /// recordings at a time instead of two while it moves on.
     pub fn close_replays_outside(&self, folders: &[PathBuf]) {
         let folders = self.canonical_folders(folders);
-        let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-        for (path, c) in cache.iter() {
-            if !near(path, &folders)
-                && let Some(Ok(f)) = c.slot.get()
-            {
-                let mut store = f.replays.write().unwrap_or_else(|e| e.into_inner());
-                if !store.is_closed() {
-                    store.close();
-                }
+        // Taken out of the cache first: a document being replayed holds its
+        // store, and other threads may want the cache meanwhile.
+        let outside: Vec<Arc<ExtFile>> = {
+            let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+            cache
+                .iter()
+                .filter(|(path, _)| !near(path, &folders))
+                .filter_map(|(_, c)| match c.slot.get() {
+                    Some(Ok(f)) => Some(f.clone()),
+                    _ => None,
+                })
+                .collect()
+        };
+        for f in outside {
+            let mut store = f.replays.write().unwrap_or_else(|e| e.into_inner());
+            if !store.is_closed() {
+                store.close();
             }
         }
     }
