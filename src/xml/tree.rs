@@ -429,11 +429,6 @@ impl Tree {
         self.attributes(e).iter().find(|a| self.str(a.name) == name)
     }
 
-    /// The value of an element's attribute by name.
-    pub fn attr_value(&self, e: &Element, name: &str) -> Option<&str> {
-        self.attr(e, name).map(|a| self.str(a.value))
-    }
-
     /// An element's name.
     pub fn name(&self, e: &Element) -> &str {
         self.str(e.name)
