@@ -39,17 +39,21 @@ fn doc_path(dir: &Path) -> PathBuf {
 /// must give the same tree and diagnostics.
 pub fn parse(dir: &Path, data: &[u8]) {
     let run = |no_replay: bool| {
-        let loader = Loader::new(Arc::new(SourceMap::new()));
+        let gate = Arc::new(xeplint::gate::Gate::new());
+        let loader = Loader::new(Arc::new(SourceMap::new()), gate.clone());
         let opts = ParseOptions {
             no_replay,
             ..ParseOptions::default()
         };
+        let place = gate
+            .place_of(&doc_path(dir))
+            .expect("the fuzz project is laid out");
         let parsed = parse_document(
             &loader,
+            &place,
             &doc_path(dir),
             "xml/doc.xml".into(),
             data.to_vec(),
-            Some(dir),
             &opts,
         );
         (loader, parsed)
@@ -106,12 +110,8 @@ pub fn dtd(data: &[u8]) {
 /// The whole check of one document, as the CLI runs it.
 pub fn check(dir: &Path, data: &[u8]) {
     let session = Session::new(Options::default());
-    let input = Input {
-        path: doc_path(dir),
-        display: "xml/doc.xml".into(),
-        search_root: Some(dir.to_path_buf()),
-        bytes: Some(data.to_vec()),
-    };
+    let mut input = Input::stdin(data.to_vec(), Some(doc_path(dir)));
+    input.display = "xml/doc.xml".into();
     let report = session.check(&input);
     let sources = session.snapshot();
     for d in &report.diagnostics {

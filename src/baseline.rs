@@ -81,8 +81,11 @@ impl Baseline {
         Ok(Baseline::new(b.entries))
     }
 
-    pub fn load(path: &Path) -> Result<Baseline, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    /// Read a baseline file (named on the command line) through the gate.
+    pub fn load(path: &Path, gate: &crate::gate::Gate) -> Result<Baseline, String> {
+        let admitted = gate.admit_named(path).map_err(|e| e.reason())?;
+        let bytes = gate.read(&admitted).map_err(|e| e.reason())?;
+        let text = String::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_string())?;
         Baseline::from_json(&text)
     }
 

@@ -10,16 +10,14 @@
 //! document's text: memory does not grow with the number of documents.
 
 use crate::diag::{Diagnostic, Severity};
-use crate::load::{LoadError, Loader, read_regular};
+use crate::gate::{Admitted, Gate};
+use crate::load::{Chosen, Loader};
 use crate::source::{FileId, SourceMap, Sources};
 use crate::xml::{ParseOptions, Parsed, parse_document};
 use rayon::prelude::*;
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, mpsc};
-
-/// Largest document read (bigger files get a diagnostic, not an attempt).
-pub const MAX_DOCUMENT_SIZE: u64 = 256 * 1024 * 1024;
 
 /// Documents per batch of [`Session::check_each`] for the command line. A
 /// batch waits for its slowest document: enough for the cores to stay busy.
@@ -38,7 +36,7 @@ const SPLIT_NODES: usize = 2048;
 pub struct Options {
     pub parse: ParseOptions,
     /// Use this DTD instead of the one the DOCTYPE names.
-    pub dtd: Option<PathBuf>,
+    pub dtd: Option<Chosen>,
     /// `xeplint.toml` and `--rule` settings (applied by `config::apply`).
     pub config: Arc<crate::config::Config>,
     /// Accepted findings, dropped from reports (`--baseline`).
@@ -52,10 +50,16 @@ pub struct Input {
     pub path: PathBuf,
     /// The path shown in diagnostics.
     pub display: String,
-    /// The folder the user named, when the document was found inside it.
-    pub search_root: Option<PathBuf>,
+    /// The project root of the folder the document was found in; `None`:
+    /// the root of the document's own folder (see [`crate::gate`]).
+    pub root: Option<Arc<Path>>,
+    /// The document, admitted already (a regular file a walk listed).
+    pub admitted: Option<Admitted>,
     /// The text, when it does not come from `path` (standard input).
     pub bytes: Option<Vec<u8>>,
+    /// Why the document cannot be checked, when that is known before it is
+    /// read (a folder that could not be walked).
+    pub error: Option<String>,
 }
 
 impl Input {
@@ -67,11 +71,29 @@ impl Input {
     pub fn file(path: impl Into<PathBuf>) -> Input {
         let path = path.into();
         Input {
-            display: path.display().to_string(),
+            display: crate::walk::display_path(&path),
             path,
-            search_root: None,
+            root: None,
+            admitted: None,
             bytes: None,
+            error: None,
         }
+    }
+
+    /// Standard input, standing for the file `name` (`<stdin>` in the
+    /// current folder without one).
+    pub fn stdin(bytes: Vec<u8>, name: Option<PathBuf>) -> Input {
+        let mut input = Input::file(name.unwrap_or_else(|| PathBuf::from("<stdin>")));
+        input.bytes = Some(bytes);
+        input
+    }
+
+    /// A path that cannot be checked, and why: reported as unreadable.
+    pub fn failed(display: String, why: String) -> Input {
+        let mut input = Input::file(PathBuf::new());
+        input.display = display;
+        input.error = Some(why);
+        input
     }
 }
 
@@ -104,30 +126,59 @@ pub struct Session {
 
 impl Session {
     pub fn new(options: Options) -> Session {
+        Session::with_gate(options, Arc::new(Gate::new()))
+    }
+
+    /// A session reading through `gate` (shared with what the caller read
+    /// before: the configuration, a baseline).
+    pub fn with_gate(options: Options, gate: Arc<Gate>) -> Session {
         let sources = Arc::new(SourceMap::new());
         Session {
-            loader: Loader::new(sources.clone()),
+            loader: Loader::new(sources.clone(), gate),
             sources,
             options,
             dtds: Default::default(),
         }
     }
 
-    /// Parse a document (reading it from disk unless its text is given).
+    /// The gate every read of this session goes through.
+    pub fn gate(&self) -> &Arc<Gate> {
+        &self.loader.gate
+    }
+
+    /// Parse a document (reading it through the gate unless its text is
+    /// given).
     pub fn parse(&self, input: &Input) -> Result<Parsed, String> {
-        let bytes = match &input.bytes {
-            Some(b) => b.clone(),
-            None => read_regular(&input.path, MAX_DOCUMENT_SIZE).map_err(|e| match e {
-                LoadError::NotRegular => "not a regular file".to_string(),
-                other => other.reason(),
-            })?,
+        if let Some(why) = &input.error {
+            return Err(why.clone());
+        }
+        let gate = self.gate();
+        let (place, bytes) = match &input.bytes {
+            Some(b) => {
+                // Standard input: where the name it stands for is, else here.
+                let place = gate
+                    .place_of(&input.path)
+                    .or_else(|_| gate.place_of(Path::new("<stdin>")))
+                    .map_err(|e| e.reason())?;
+                (place, b.clone())
+            }
+            None => {
+                let admitted = match (&input.admitted, &input.root) {
+                    (Some(a), _) => Ok(a.clone()),
+                    (None, Some(root)) => gate.admit_in(&input.path, root),
+                    (None, None) => gate.admit_named(&input.path),
+                }
+                .map_err(|e| e.reason())?;
+                let bytes = gate.read(&admitted).map_err(|e| e.reason())?;
+                (admitted.place(), bytes)
+            }
         };
         Ok(parse_document(
             &self.loader,
+            &place,
             &input.path,
             input.display.clone(),
             bytes,
-            input.search_root.as_deref(),
             &self.options.parse,
         ))
     }
@@ -222,7 +273,7 @@ impl Session {
     /// Documents are checked in parallel in batches of `batch`, two batches
     /// in the pool at a time, while `each` takes the one before; inputs are
     /// taken from `inputs` one batch beyond those in the pool, so they too may
-    /// be found as the run goes ([`Walk`]).
+    /// be found as the run goes ([`crate::walk::Walk`]).
     /// Entity files and DTDs stay loaded while documents use them: once a
     /// batch is reported, one that no later batch has used, and that is not in
     /// the folder of a document of the next two batches or above it, is
@@ -365,139 +416,4 @@ fn files_of(report: &FileReport) -> impl Iterator<Item = FileId> + '_ {
             .chain(d.secondary.iter().map(|l| l.span.file))
             .chain(d.notes.iter().filter_map(|n| n.span.map(|s| s.file)))
     })
-}
-
-/// Expand command-line paths: files as given, folders walked for `*.xml` in
-/// sorted order. Unreadable entries are returned as errors, in order.
-pub fn collect_inputs(paths: &[PathBuf]) -> (Vec<Input>, Vec<(String, String)>) {
-    let mut inputs = Vec::new();
-    let mut errors = Vec::new();
-    for found in paths.iter().flat_map(|p| Walk::new(p)) {
-        match found {
-            Ok(i) => inputs.push(i),
-            Err(e) => errors.push(e),
-        }
-    }
-    (inputs, errors)
-}
-
-/// A document found by [`Walk`], or a path that could not be read and why.
-pub type Found = Result<Input, (String, String)>;
-
-/// A folder entry, with its type as the listing gave it (no `stat`).
-type Listed = (PathBuf, Option<std::fs::FileType>);
-
-/// One command-line path expanded as [`collect_inputs`] does, an entry at a
-/// time: a file as given, a folder walked for `*.xml` in sorted order. Only
-/// the listings of the folders being walked are held, so a run can check
-/// documents as they are found, whatever their number.
-#[derive(Debug)]
-pub struct Walk {
-    /// The folder the user named (documents found in it search from there).
-    root: PathBuf,
-    /// Listings of the folders being walked, with their depth, innermost last.
-    stack: Vec<(usize, std::vec::IntoIter<Listed>)>,
-    /// Folders entered, canonical: a symbolic link loop is walked once.
-    visited: std::collections::HashSet<PathBuf>,
-    /// The path itself when it is a file, or why it could not be read.
-    first: Option<Found>,
-}
-
-impl Walk {
-    pub fn new(path: &Path) -> Walk {
-        let mut walk = Walk {
-            root: path.to_path_buf(),
-            stack: Vec::new(),
-            visited: Default::default(),
-            first: None,
-        };
-        walk.first = match std::fs::metadata(path) {
-            Ok(m) if m.is_dir() => walk.enter(path, 0),
-            Ok(_) => Some(Ok(Input::file(path))),
-            Err(e) => Some(Err((path.display().to_string(), e.to_string()))),
-        };
-        walk
-    }
-
-    /// List `dir` for walking, unless it was walked already or lies too deep;
-    /// an error when it cannot be read.
-    fn enter(&mut self, dir: &Path, depth: usize) -> Option<Found> {
-        let Ok(canon) = dir.canonicalize() else {
-            return Some(Err((
-                dir.display().to_string(),
-                "cannot resolve this folder".into(),
-            )));
-        };
-        if depth > 64 || !self.visited.insert(canon) {
-            return None; // a symbolic link loop, or absurd depth
-        }
-        let entries = match std::fs::read_dir(dir) {
-            Ok(e) => e,
-            Err(e) => return Some(Err((dir.display().to_string(), e.to_string()))),
-        };
-        let mut paths: Vec<Listed> = entries
-            .filter_map(|e| e.ok().map(|e| (e.path(), e.file_type().ok())))
-            .collect();
-        // Every path is this folder joined with one name: their bytes order
-        // them as `Path`'s component by component comparison would, without
-        // splitting each path into components at every comparison.
-        paths.sort_unstable_by(|a, b| {
-            a.0.as_os_str()
-                .as_encoded_bytes()
-                .cmp(b.0.as_os_str().as_encoded_bytes())
-        });
-        self.stack.push((depth, paths.into_iter()));
-        None
-    }
-}
-
-impl Iterator for Walk {
-    type Item = Found;
-
-    fn next(&mut self) -> Option<Found> {
-        if let Some(found) = self.first.take() {
-            return Some(found);
-        }
-        loop {
-            let (depth, listing) = self.stack.last_mut()?;
-            let Some((path, listed)) = listing.next() else {
-                self.stack.pop();
-                continue;
-            };
-            let depth = *depth;
-            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            if name.starts_with('.') || name == "target" {
-                continue;
-            }
-            let xml = name.ends_with(".xml");
-            // Regular files and folders are known from the listing; links
-            // and anything else are looked at through (links followed).
-            let kind = match listed {
-                Some(t) if t.is_file() || t.is_dir() => Ok(t.is_dir()),
-                _ => std::fs::metadata(&path).map(|m| m.is_dir()),
-            };
-            match kind {
-                Ok(true) => {
-                    if let Some(error) = self.enter(&path, depth + 1) {
-                        return Some(error);
-                    }
-                }
-                Ok(false) if xml => {
-                    let mut input = Input::file(path.clone());
-                    input.display = display_path(&path);
-                    input.search_root = Some(self.root.clone());
-                    return Some(Ok(input));
-                }
-                Ok(false) => {}
-                Err(e) if xml => return Some(Err((display_path(&path), e.to_string()))),
-                Err(_) => {}
-            }
-        }
-    }
-}
-
-/// `./x.xml` shown as `x.xml`.
-fn display_path(p: &Path) -> String {
-    let s = p.display().to_string();
-    s.strip_prefix("./").map(str::to_string).unwrap_or(s)
 }

@@ -142,10 +142,12 @@ pub struct Config {
     pub path: Option<PathBuf>,
     /// The folder globs and relative paths are resolved against (absolute).
     pub dir: PathBuf,
-    /// `entities = …`, resolved against `dir`.
-    pub entities: Option<PathBuf>,
-    /// `dtd = …`, resolved against `dir`.
-    pub dtd: Option<PathBuf>,
+    /// `entities = …`: the file, once [`Config::load`] admitted it.
+    pub entities: Option<crate::load::Chosen>,
+    /// `dtd = …`: the file, once [`Config::load`] admitted it.
+    pub dtd: Option<crate::load::Chosen>,
+    /// The paths as written, with where: admitted by [`Config::load`].
+    written: Vec<(PathKey, String, usize)>,
     rules: HashMap<String, Level>,
     overrides: Vec<Override>,
     ignore: Option<GlobSet>,
@@ -170,30 +172,71 @@ impl Config {
         }
     }
 
-    /// `xeplint.toml` in `start` or its nearest ancestor holding one.
+    /// The project's configuration: `xeplint.toml` in `start` or the nearest
+    /// folder above it holding one, looking no further than the project
+    /// root (the nearest folder holding `.git` or `xeplint.toml`).
     pub fn discover(start: &Path) -> Option<PathBuf> {
-        let start = absolute(start);
-        start
-            .ancestors()
-            .map(|d| d.join(FILE_NAME))
-            .find(|p| p.is_file())
+        for dir in crate::gate::lexical_absolute(start).ancestors() {
+            let candidate = dir.join(FILE_NAME);
+            if candidate.is_file() {
+                return Some(candidate);
+            }
+            if crate::gate::is_root(dir) {
+                return None;
+            }
+        }
+        None
     }
 
-    /// Read and check a configuration file.
-    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    /// Read and check a configuration file, through the gate: the file and
+    /// the paths it gives must lie inside its project root.
+    pub fn load(path: &Path, gate: &crate::gate::Gate) -> Result<Config, ConfigError> {
         let origin = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+        let fail = |message: String| ConfigError {
             origin: origin.clone(),
             at: None,
             key: None,
-            message: format!("cannot read the configuration: {e}"),
+            message,
             help: None,
-        })?;
+        };
+        let admitted = gate
+            .admit_named(path)
+            .map_err(|e| fail(format!("cannot read the configuration: {}", e.reason())))?;
+        let bytes = gate
+            .read(&admitted)
+            .map_err(|e| fail(format!("cannot read the configuration: {}", e.reason())))?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| fail("cannot read the configuration: it is not UTF-8 text".into()))?;
         let dir = absolute(path)
             .parent()
             .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
         let mut config = Config::parse(&text, &origin, &dir)?;
         config.path = Some(path.to_path_buf());
+        let place = admitted.place();
+        let source = SourceFile::new(
+            origin.clone().into(),
+            origin.clone(),
+            std::sync::Arc::new(text),
+        );
+        for (key, written, offset) in std::mem::take(&mut config.written) {
+            let real = gate
+                .admit_relative(&place, &written)
+                .map_err(|e| ConfigError {
+                    origin: origin.clone(),
+                    at: Some(source.line_col(offset)),
+                    key: Some(key.name().into()),
+                    message: format!("cannot use `{written}`: {}", e.reason()),
+                    help: Some(format!(
+                        "name a file inside the project root `{}`",
+                        place.root().display()
+                    )),
+                })?;
+            let chosen = crate::load::Chosen::new(real.path(), key.by());
+            match key {
+                PathKey::Entities => config.entities = Some(chosen),
+                PathKey::Dtd => config.dtd = Some(chosen),
+            }
+        }
         Ok(config)
     }
 
@@ -294,12 +337,18 @@ impl Config {
         } else {
             Some(glob_set(&raw.ignore, "ignore")?)
         };
-        let resolve = |p: &Option<toml::Spanned<String>>| p.as_ref().map(|p| dir.join(p.get_ref()));
+        // The paths are admitted by `Config::load`, which reads the file
+        // through the gate; text parsed on its own names no file.
+        let written = [(PathKey::Entities, &raw.entities), (PathKey::Dtd, &raw.dtd)]
+            .into_iter()
+            .filter_map(|(k, p)| p.as_ref().map(|p| (k, p.get_ref().clone(), p.span().start)))
+            .collect();
         Ok(Config {
             path: None,
             dir: dir.to_path_buf(),
-            entities: resolve(&raw.entities),
-            dtd: resolve(&raw.dtd),
+            entities: None,
+            dtd: None,
+            written,
             rules,
             overrides,
             ignore,
@@ -386,7 +435,31 @@ impl Config {
         {
             return rel.to_path_buf();
         }
-        crate::load::lexical_normalize(path)
+        crate::gate::lexical_absolute(path)
+    }
+}
+
+/// A key of `xeplint.toml` that names a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PathKey {
+    Entities,
+    Dtd,
+}
+
+impl PathKey {
+    fn name(self) -> &'static str {
+        match self {
+            PathKey::Entities => "entities",
+            PathKey::Dtd => "dtd",
+        }
+    }
+
+    /// Who chose the file, for messages.
+    fn by(self) -> &'static str {
+        match self {
+            PathKey::Entities => "`entities` in xeplint.toml",
+            PathKey::Dtd => "`dtd` in xeplint.toml",
+        }
     }
 }
 
@@ -412,14 +485,7 @@ fn matches(set: &GlobSet, rel: &Path) -> bool {
 }
 
 fn absolute(path: &Path) -> PathBuf {
-    let joined = if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        std::env::current_dir()
-            .map(|d| d.join(path))
-            .unwrap_or_else(|_| path.to_path_buf())
-    };
-    crate::load::lexical_normalize(&joined)
+    crate::gate::lexical_absolute(path)
 }
 
 /// The last step of [`Session::check`]: inline suppressions, then
@@ -542,7 +608,10 @@ rules = { unused-suppression = "info" }
 "#,
         )
         .unwrap();
-        assert_eq!(c.entities, Some(PathBuf::from("/project/ents/xep.ent")));
+        assert!(
+            c.entities.is_none(),
+            "named files are admitted by Config::load"
+        );
         let root = Path::new("/project/xep-0001.xml");
         let inbox = Path::new("/project/inbox/x.xml");
         assert_eq!(c.level("unused-suppression", root), Some(Level::Error));

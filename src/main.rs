@@ -1,14 +1,18 @@
 use clap::{Parser, Subcommand, ValueEnum};
-use std::io::{IsTerminal, Read, Write};
-use std::path::{Path, PathBuf};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use xeplint::baseline::{Baseline, Tally};
-use xeplint::check::{BATCH, FileReport, Found, Input, Options, Session, Walk};
+use xeplint::check::{BATCH, FileReport, Input, Options, Session};
 use xeplint::config::Config;
 use xeplint::diag::Severity;
+use xeplint::gate::Gate;
+use xeplint::limits::MAX_JOBS;
+use xeplint::load::Chosen;
 use xeplint::report::{self, Summary};
 use xeplint::source::Sources;
+use xeplint::walk::{Found, Walk};
 
 /// Lint XMPP Extension Protocol (XEP) sources: well-formedness, DTD validity,
 /// XEP-0001 metadata and XEP-0143 structure, with exact positions.
@@ -86,9 +90,9 @@ struct CheckArgs {
     format: Format,
     #[command(flatten)]
     load: LoadArgs,
-    /// Worker threads (default: all cores)
-    #[arg(long, short = 'j', value_name = "N")]
-    jobs: Option<usize>,
+    /// Worker threads (default: all cores; at most 256)
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    jobs: Option<u32>,
     /// Configuration file (default: xeplint.toml in this folder or the nearest ancestor)
     #[arg(long, value_name = "PATH")]
     config: Option<PathBuf>,
@@ -158,8 +162,7 @@ fn rules() -> ExitCode {
             r.summary
         ));
     }
-    let _ = std::io::stdout().lock().write_all(out.as_bytes());
-    ExitCode::SUCCESS
+    print(out.as_bytes())
 }
 
 fn explain(id: &str) -> ExitCode {
@@ -172,49 +175,114 @@ fn explain(id: &str) -> ExitCode {
                 r.summary,
                 r.doc_text()
             );
-            let _ = std::io::stdout().lock().write_all(text.as_bytes());
-            ExitCode::SUCCESS
+            print(text.as_bytes())
         }
         None => {
+            let shown = report::escape::text(id);
             let ids = xeplint::rules::registry().into_iter().map(|r| r.id);
             match xeplint::suggest::closest(id, ids) {
-                Some(s) => eprintln!(
-                    "xeplint: no rule `{id}`; did you mean `{s}`? (`xeplint rules` lists them all)"
-                ),
-                None => eprintln!("xeplint: no rule `{id}` (`xeplint rules` lists them all)"),
+                Some(s) => usage(format!(
+                    "no rule `{shown}`; did you mean `{s}`? (`xeplint rules` lists them all)"
+                )),
+                None => usage(format!(
+                    "no rule `{shown}` (`xeplint rules` lists them all)"
+                )),
             }
-            ExitCode::from(2)
         }
     }
 }
 
 fn options(load: &LoadArgs) -> Options {
     let mut o = Options::default();
-    o.parse.entities = load.entities.clone();
-    o.dtd = load.dtd.clone();
+    o.parse.entities = load.entities.as_ref().map(|p| Chosen::new(p, "--entities"));
+    o.dtd = load.dtd.as_ref().map(|p| Chosen::new(p, "--dtd"));
     o
+}
+
+/// A line on standard error. A failure to write it cannot be reported
+/// anywhere: it is ignored (the exit status still says what happened).
+fn say(message: impl std::fmt::Display) {
+    let _ = writeln!(std::io::stderr().lock(), "xeplint: {message}");
 }
 
 /// A usage error: message on standard error, exit status 2.
 fn usage(message: impl std::fmt::Display) -> ExitCode {
-    eprintln!("xeplint: {message}");
+    say(message);
     ExitCode::from(2)
 }
 
+/// Write the whole output of a command that prints once (`rules`,
+/// `explain`, `meta`).
+fn print(bytes: &[u8]) -> ExitCode {
+    let mut out = Stdout::default();
+    out.write(bytes);
+    out.flush();
+    out.status().unwrap_or(ExitCode::SUCCESS)
+}
+
+/// Standard output, as a run writes it. A closed pipe (`| head`) ends the
+/// run quietly, as `grep` does; any other failure (a full disk) is
+/// reported and the run exits with status 2.
+#[derive(Default)]
+struct Stdout {
+    /// The reader went away: nothing more is written, nothing is said.
+    closed: bool,
+    failed: bool,
+}
+
+impl Stdout {
+    fn write(&mut self, bytes: &[u8]) {
+        if self.closed || self.failed {
+            return;
+        }
+        let r = std::io::stdout().lock().write_all(bytes);
+        self.take(r);
+    }
+
+    fn flush(&mut self) {
+        if !self.closed && !self.failed {
+            let r = std::io::stdout().lock().flush();
+            self.take(r);
+        }
+    }
+
+    fn take(&mut self, r: std::io::Result<()>) {
+        match r {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => self.closed = true,
+            Err(e) => {
+                self.failed = true;
+                say(format!("cannot write the output: {e}"));
+            }
+        }
+    }
+
+    /// Whether writing should stop.
+    fn done(&self) -> bool {
+        self.closed || self.failed
+    }
+
+    /// The exit status the output imposes, if any: 2 after a failed write.
+    fn status(&self) -> Option<ExitCode> {
+        self.failed.then(|| ExitCode::from(2))
+    }
+}
+
 fn check(args: CheckArgs) -> ExitCode {
+    let gate = Arc::new(Gate::new());
     // Configuration: the file, then the command line over it.
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let config_path = args.config.clone().or_else(|| Config::discover(&cwd));
     let mut config = match &config_path {
-        Some(p) => match Config::load(p) {
+        Some(p) => match Config::load(p, &gate) {
             Ok(c) => c,
-            Err(e) => return usage(e),
+            Err(e) => return usage(report::escape::text(&e.to_string())),
         },
         None => Config::empty(&cwd),
     };
     for r in &args.rules {
         if let Err(e) = config.set_rule_arg(r) {
-            return usage(e);
+            return usage(report::escape::text(&e.to_string()));
         }
     }
     let mut opts = options(&args.load);
@@ -225,16 +293,28 @@ fn check(args: CheckArgs) -> ExitCode {
         opts.dtd = config.dtd.clone();
     }
     if let Some(path) = &args.baseline {
-        match Baseline::load(path) {
+        match Baseline::load(path, &gate) {
             Ok(b) => opts.baseline = Some(Arc::new(b)),
-            Err(e) => return usage(format!("cannot use baseline {}: {e}", path.display())),
+            Err(e) => {
+                return usage(format!(
+                    "cannot use baseline {}: {}",
+                    report::escape::path(path),
+                    report::escape::text(&e)
+                ));
+            }
         }
     }
     let config = Arc::new(config);
     opts.config = config.clone();
     if let Some(n) = args.jobs {
+        let n = n as usize;
+        if n > MAX_JOBS {
+            say(format!(
+                "--jobs {n} is more than {MAX_JOBS}: using {MAX_JOBS} threads"
+            ));
+        }
         let _ = rayon::ThreadPoolBuilder::new()
-            .num_threads(n.max(1))
+            .num_threads(n.min(MAX_JOBS))
             .build_global();
     }
 
@@ -249,20 +329,21 @@ fn check(args: CheckArgs) -> ExitCode {
     // Standard input is read first; folders are walked as the run goes.
     let mut stdin = None;
     if stdin_count == 1 {
-        let mut bytes = Vec::new();
-        if let Err(e) = std::io::stdin().lock().read_to_end(&mut bytes) {
-            return usage(format!("cannot read standard input: {e}"));
-        }
-        let path = args
-            .stdin_filename
-            .clone()
-            .unwrap_or_else(|| PathBuf::from("<stdin>"));
-        let mut input = Input::file(path);
-        input.bytes = Some(bytes);
-        stdin = Some(input);
+        let name = args.stdin_filename.clone();
+        stdin = Some(match gate.read_stdin() {
+            Ok(bytes) => Input::stdin(bytes, name),
+            Err(e) => Input::failed(
+                name.map_or_else(
+                    || "<stdin>".to_string(),
+                    |n| xeplint::walk::display_path(&n),
+                ),
+                format!("standard input: {}", e.reason()),
+            ),
+        });
     }
     let progress = Progress::new();
-    let mut walk_errors = 0;
+    let mut out = Stdout::default();
+    let stop = std::cell::Cell::new(false);
     let inputs = args
         .paths
         .iter()
@@ -270,25 +351,18 @@ fn check(args: CheckArgs) -> ExitCode {
             if p.as_os_str() == "-" {
                 Box::new(stdin.take().map(Ok).into_iter())
             } else {
-                Box::new(Walk::new(p))
+                Box::new(Walk::new(p, &gate))
             }
         })
-        .filter_map(|found| match found {
-            Ok(input) => Some(input),
-            Err((path, e)) => {
-                walk_errors += 1;
-                progress.clear();
-                eprintln!("xeplint: cannot read {path}: {e}");
-                None
-            }
-        })
-        .filter(|i| !config.is_ignored(&i.path));
+        .map(|found| found.unwrap_or_else(|(path, why)| Input::failed(path, why)))
+        .filter(|i| i.error.is_some() || !config.is_ignored(&i.path))
+        .take_while(|_| !stop.get());
 
     // Each document is rendered (or its positions resolved, for JSON and
     // SARIF, which are one document each) right after it is checked, and its
     // text released: memory stays flat however many documents there are.
     // Output is printed in input order as it comes.
-    let session = Session::new(opts);
+    let session = Session::with_gate(opts, gate.clone());
     let resolver = match (&args.write_baseline, args.format) {
         (Some(_), _) => Resolver::Nothing,
         (None, Format::Human) => {
@@ -310,12 +384,15 @@ fn check(args: CheckArgs) -> ExitCode {
     let threshold = args.error_on.severity();
     let mut summary = Summary::default();
     let mut failing = false;
-    let mut out = String::new();
-    let flush = |out: &mut String| {
-        if !out.is_empty() {
+    let mut pending = String::new();
+    let flush = |pending: &mut String, out: &mut Stdout| {
+        if !pending.is_empty() {
             progress.clear();
-            let _ = std::io::stdout().lock().write_all(out.as_bytes());
-            out.clear();
+            out.write(pending.as_bytes());
+            pending.clear();
+            if out.done() {
+                stop.set(true);
+            }
         }
     };
     session.check_each(
@@ -325,56 +402,66 @@ fn check(args: CheckArgs) -> ExitCode {
         |r, made| {
             summary.add(&r);
             failing |= r.diagnostics.iter().any(|d| d.severity >= threshold);
-            sink.add(&r, made, &mut out);
-            if out.len() >= FLUSH {
-                flush(&mut out);
+            sink.add(&r, made, &mut pending);
+            if pending.len() >= FLUSH {
+                flush(&mut pending, &mut out);
             }
             if summary.files.is_multiple_of(16) {
                 progress.show(summary.files);
             }
         },
     );
-    flush(&mut out);
+    flush(&mut pending, &mut out);
     progress.clear();
-    let unreadable = walk_errors > 0 || summary.unreadable > 0;
+    let unreadable = summary.unreadable > 0;
 
-    let text = match sink {
+    match sink {
         Sink::Baseline(tally) => {
             let baseline = tally.finish();
-            let path = args.write_baseline.as_deref().unwrap_or(Path::new(""));
-            if let Err(e) = std::fs::write(path, baseline.to_json()) {
-                return usage(format!("cannot write baseline {}: {e}", path.display()));
+            let Some(path) = args.write_baseline.as_deref() else {
+                return ExitCode::from(2);
+            };
+            if let Err(e) = gate.write_atomic(path, baseline.to_json().as_bytes()) {
+                return usage(format!(
+                    "cannot write baseline {}: {}",
+                    report::escape::path(path),
+                    e.reason()
+                ));
             }
-            eprintln!(
-                "xeplint: wrote {} finding(s) in {} entries to {}",
+            say(format!(
+                "wrote {} finding(s) in {} entries to {}",
                 baseline.findings(),
                 baseline.entries.len(),
-                path.display()
-            );
+                report::escape::path(path)
+            ));
             return if unreadable {
                 ExitCode::from(2)
             } else {
                 ExitCode::SUCCESS
             };
         }
-        Sink::Print if args.format == Format::Human => format!("{}\n", summary.line()),
-        Sink::Print => String::new(),
+        Sink::Print if args.format == Format::Human => {
+            out.write(format!("{}\n", summary.line()).as_bytes());
+        }
+        Sink::Print => {}
         Sink::Json(b) => {
-            let stdout = std::io::BufWriter::new(std::io::stdout().lock());
-            let _ = report::json::write(&b.finish(), stdout);
-            String::new()
+            let mut text = Vec::new();
+            let _ = report::json::write(&b.finish(), &mut text);
+            out.write(&text);
         }
         Sink::Sarif(b) => {
-            let stdout = std::io::BufWriter::new(std::io::stdout().lock());
-            let _ = report::sarif::write(&b.finish(), stdout);
-            String::new()
+            let mut text = Vec::new();
+            let _ = report::sarif::write(&b.finish(), &mut text);
+            out.write(&text);
         }
-    };
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
-    if args.format == Format::Github {
-        eprintln!("{}", summary.line());
     }
-    if unreadable {
+    out.flush();
+    if args.format == Format::Github {
+        let _ = writeln!(std::io::stderr().lock(), "{}", summary.line());
+    }
+    if let Some(status) = out.status() {
+        status
+    } else if unreadable && !out.closed {
         ExitCode::from(2)
     } else if failing {
         ExitCode::from(1)
@@ -468,14 +555,14 @@ impl Progress {
 
     fn show(&self, done: usize) {
         if self.on && done > Self::FROM {
-            eprint!("\rchecking: {done} files");
+            let _ = write!(std::io::stderr().lock(), "\rchecking: {done} files");
             self.shown.set(true);
         }
     }
 
     fn clear(&self) {
         if self.shown.replace(false) {
-            eprint!("\r{:width$}\r", "", width = 30);
+            let _ = write!(std::io::stderr().lock(), "\r{:width$}\r", "", width = 30);
         }
     }
 }
@@ -483,6 +570,7 @@ impl Progress {
 fn meta(args: MetaArgs) -> ExitCode {
     let session = Session::new(options(&args.load));
     let input = Input::file(args.file.clone());
+    let shown = report::escape::path(&args.file);
     match session.parse(&input) {
         Ok(parsed) => {
             let xep = session.model(&input, &parsed);
@@ -492,25 +580,15 @@ fn meta(args: MetaArgs) -> ExitCode {
                 .filter(|d| d.severity == Severity::Error)
                 .count();
             if problems > 0 {
-                eprintln!(
-                    "xeplint: {} has {problems} well-formedness error(s); the metadata may be incomplete (run `xeplint check`)",
-                    args.file.display()
-                );
+                say(format!(
+                    "{shown} has {problems} well-formedness error(s); the metadata may be incomplete (run `xeplint check`)"
+                ));
             }
             match serde_json::to_string_pretty(&xep) {
-                Ok(json) => {
-                    let _ = writeln!(std::io::stdout().lock(), "{json}");
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("xeplint: cannot print the metadata: {e}");
-                    ExitCode::from(2)
-                }
+                Ok(json) => print(format!("{json}\n").as_bytes()),
+                Err(e) => usage(format!("cannot print the metadata: {e}")),
             }
         }
-        Err(e) => {
-            eprintln!("xeplint: cannot read {}: {e}", args.file.display());
-            ExitCode::from(2)
-        }
+        Err(e) => usage(format!("cannot read {shown}: {}", report::escape::text(&e))),
     }
 }

@@ -1016,7 +1016,7 @@ mod tests {
         if corpus.join("xep.dtd").is_file() {
             dirs.push(corpus);
         }
-        let (inputs, _) = crate::check::collect_inputs(&dirs);
+        let (inputs, _) = crate::walk::collect_inputs(&dirs);
         let session = crate::check::Session::new(Default::default());
         let mut docs = 0;
         for input in inputs {

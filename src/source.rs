@@ -153,6 +153,13 @@ impl SourceFile {
 
     /// The position of `offset` on the 0-based `line` that starts at `start`.
     fn at(&self, line: usize, start: usize, offset: usize) -> LineCol {
+        // A byte order mark is not a character of the text: the first
+        // line's columns count from after it.
+        let start = if start == 0 && self.text.starts_with('\u{FEFF}') {
+            offset.min(3)
+        } else {
+            start
+        };
         let column = self
             .text
             .get(start..offset)
@@ -189,6 +196,30 @@ impl SourceFile {
             .and_then(|b| memchr::memrchr(b'\n', b))
             .map_or(0, |i| i + 1);
         self.at(line, start, offset)
+    }
+
+    /// The 0-based number of the line holding `offset` (clamped to the
+    /// text).
+    pub fn line_of(&self, offset: usize) -> usize {
+        let starts = self.line_starts();
+        match starts.binary_search(&clamp_u32(offset.min(self.text.len()))) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        }
+    }
+
+    /// The bytes of the 0-based `line`, without its line break (`\n` or
+    /// `\r\n`).
+    pub fn line_range(&self, line: usize) -> Option<std::ops::Range<usize>> {
+        let starts = self.line_starts();
+        let start = *starts.get(line)? as usize;
+        let mut end = starts
+            .get(line + 1)
+            .map_or(self.text.len(), |&n| (n as usize).saturating_sub(1));
+        if end > start && self.text.as_bytes().get(end - 1) == Some(&b'\r') {
+            end -= 1;
+        }
+        Some(start..end.max(start))
     }
 
     pub fn line_count(&self) -> usize {
@@ -343,6 +374,29 @@ mod tests {
         let f = file("a\r\nbc\r\nd");
         assert_eq!(f.line_col(4), LineCol { line: 2, column: 2 });
         assert_eq!(f.line_col(7), LineCol { line: 3, column: 1 });
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_a_column() {
+        let f = file("\u{FEFF}<a>\n<b/>");
+        assert_eq!(f.line_col(3), LineCol { line: 1, column: 1 });
+        assert_eq!(f.line_col(4), LineCol { line: 1, column: 2 });
+        assert_eq!(f.line_col(0), LineCol { line: 1, column: 1 });
+        assert_eq!(f.line_col(7), LineCol { line: 2, column: 1 });
+        let _ = f.line_starts();
+        assert_eq!(f.line_col(4), LineCol { line: 1, column: 2 });
+    }
+
+    #[test]
+    fn lines_by_number() {
+        let f = file("ab\r\ncd\n\nlast");
+        assert_eq!(f.line_range(0), Some(0..2));
+        assert_eq!(f.line_range(1), Some(4..6));
+        assert_eq!(f.line_range(2), Some(7..7));
+        assert_eq!(f.line_range(3), Some(8..12));
+        assert_eq!(f.line_range(4), None);
+        assert_eq!(f.line_of(5), 1);
+        assert_eq!(f.line_of(99), 3);
     }
 
     #[test]

@@ -281,7 +281,7 @@ fn corpus_files(corpus: &Path) -> Vec<PathBuf> {
 fn input(path: &Path, root: &Path) -> Input {
     let mut i = Input::file(path.to_path_buf());
     i.display = path.display().to_string();
-    i.search_root = Some(root.to_path_buf());
+    i.root = std::fs::canonicalize(root).ok().map(std::sync::Arc::from);
     i
 }
 

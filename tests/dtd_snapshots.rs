@@ -9,6 +9,7 @@
 
 use std::path::{Path, PathBuf};
 use xeplint::check::{FileReport, Input, Options, Session};
+use xeplint::load::Chosen;
 
 fn fixtures() -> Vec<PathBuf> {
     let dir = Path::new("fixtures/dtd");
@@ -37,7 +38,9 @@ fn check(path: &Path, options: Options) -> (Session, FileReport) {
     // fixtures/xep.dtd links to schemas/xep.dtd).
     let input = Input {
         display: format!("dtd/{}.xml", stem(path)),
-        search_root: Some(PathBuf::from(".")),
+        root: None,
+        admitted: None,
+        error: None,
         ..Input::file(path)
     };
     let mut report = session.check(&input);
@@ -158,7 +161,7 @@ fn human_output() {
 fn dtd_option_replaces_a_missing_dtd() {
     let path = Path::new("fixtures/dtd/dtd-bundled.xml");
     let options = Options {
-        dtd: Some(PathBuf::from("fixtures/xep.dtd")),
+        dtd: Some(Chosen::new("fixtures/xep.dtd", "--dtd")),
         ..Options::default()
     };
     let (session, report) = check(path, options);
@@ -169,7 +172,7 @@ fn dtd_option_replaces_a_missing_dtd() {
 fn unreadable_dtd_option() {
     let path = Path::new("fixtures/dtd/dtd-content.xml");
     let options = Options {
-        dtd: Some(PathBuf::from("fixtures/dtd/no-such.dtd")),
+        dtd: Some(Chosen::new("fixtures/dtd/no-such.dtd", "--dtd")),
         ..Options::default()
     };
     let (session, report) = check(path, options);

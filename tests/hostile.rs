@@ -217,17 +217,30 @@ fn deep_nesting_is_stopped() {
 }
 
 #[test]
-fn fifty_megabyte_text_node() {
-    let mut doc = String::with_capacity(50 * 1024 * 1024 + 100);
+fn fifteen_megabyte_text_node() {
+    let mut doc = String::with_capacity(15 * 1024 * 1024 + 100);
     doc.push_str("<x>");
     let line = "All work and no play makes Jack a dull boy. Ünïcödé — too.\n";
-    while doc.len() < 50 * 1024 * 1024 {
+    while doc.len() < 15 * 1024 * 1024 {
         doc.push_str(line);
     }
     doc.push_str("\u{1}</x>");
     let c = check(doc.as_bytes());
     // The one bad character at the very end is found.
-    expect_error("50 MB text node", &c, "xml-invalid-char");
+    expect_error("15 MB text node", &c, "xml-invalid-char");
+}
+
+#[test]
+fn documents_over_the_size_limit_are_not_read() {
+    let mut doc = vec![b' '; xeplint::limits::MAX_FILE_SIZE as usize + 1];
+    doc.splice(0..3, *b"<x>");
+    let c = check(&doc);
+    assert!(
+        c.short()
+            .contains("cannot read: it is 16777217 bytes, over the 16 MiB limit"),
+        "{}",
+        c.short()
+    );
 }
 
 #[test]
@@ -371,7 +384,10 @@ fn system_ids_outside_the_project_are_refused() {
         ("/etc/passwd", "absolute"),
         ("/proc/self/environ", "absolute"),
         ("/dev/zero", "absolute"),
-        ("../../../../../../etc/passwd", "leaves the project"),
+        (
+            "../../../../../../etc/passwd",
+            "leads outside the project root",
+        ),
         ("http://example.org/xep.ent", "`http:`"),
         ("file:///etc/passwd", "`file:`"),
     ] {
@@ -481,7 +497,7 @@ fn special_paths_on_the_command_line() {
         .is_ok_and(|s| s.success());
     for (name, expect_in_output) in [
         ("loop", "loop"),
-        ("zero.xml", "not a regular file"),
+        ("zero.xml", "leads outside the project root"),
         ("/dev/zero", "not a regular file"),
         ("fifo.xml", "not a regular file"),
         ("missing.xml", "missing.xml"),

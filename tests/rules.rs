@@ -246,7 +246,9 @@ fn check(session: &Session, path: &Path) -> Checked {
     let report = session.check(&Input {
         path: path.to_path_buf(),
         display: display.clone(),
-        search_root: None,
+        root: None,
+        admitted: None,
+        error: None,
         bytes: None,
     });
     Checked {

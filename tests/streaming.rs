@@ -3,9 +3,10 @@
 //! documents released once reported.
 
 use std::path::{Path, PathBuf};
-use xeplint::check::{FileReport, Input, Options, Session, Walk, collect_inputs};
+use xeplint::check::{FileReport, Input, Options, Session};
 use xeplint::report;
 use xeplint::source::Sources;
+use xeplint::walk::{Walk, collect_inputs};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
@@ -96,15 +97,16 @@ fn walk_lists_what_collect_inputs_does() {
     let (inputs, errors) = collect_inputs(&paths);
     let mut walked = Vec::new();
     let mut failed = Vec::new();
-    for found in paths.iter().flat_map(|p| Walk::new(p)) {
+    let gate = std::sync::Arc::new(xeplint::gate::Gate::new());
+    for found in paths.iter().flat_map(|p| Walk::new(p, &gate)) {
         match found {
-            Ok(i) => walked.push((i.path, i.display, i.search_root)),
+            Ok(i) => walked.push((i.path, i.display, i.root, i.admitted)),
             Err(e) => failed.push(e),
         }
     }
     let listed: Vec<_> = inputs
         .into_iter()
-        .map(|i| (i.path, i.display, i.search_root))
+        .map(|i| (i.path, i.display, i.root, i.admitted))
         .collect();
     assert_eq!(walked, listed);
     assert_eq!(failed, errors);

@@ -191,7 +191,7 @@ fn every_script_failure_is_raised_by_xeplint() {
         eprintln!("skipped: ../shared/corpus is not present");
         return;
     };
-    let (inputs, errors) = xeplint::check::collect_inputs(std::slice::from_ref(&corpus));
+    let (inputs, errors) = xeplint::walk::collect_inputs(std::slice::from_ref(&corpus));
     assert!(errors.is_empty(), "{errors:?}");
     let session = Session::new(Default::default());
     let reports = session.check_all(&inputs);

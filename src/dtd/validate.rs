@@ -23,7 +23,6 @@ use crate::load::{ExtFile, Loader};
 use crate::source::Span;
 use crate::xml::{ExpId, NodeId, NodeKind, Parsed, Tree};
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// The DTD shipped with xeplint, used when a document's own is missing.
@@ -171,8 +170,12 @@ impl DtdCache {
         out: &mut Vec<Diagnostic>,
     ) -> Option<Option<Arc<ExtFile>>> {
         let doctype = parsed.tree.doctype.as_ref();
-        if let Some(path) = &options.dtd {
-            return match loader.load(path, path.display().to_string()) {
+        if let Some(chosen) = &options.dtd {
+            let loaded = chosen
+                .admitted(&loader.gate)
+                .clone()
+                .and_then(|a| loader.load(&a, chosen.path.display().to_string()));
+            return match loaded {
                 Ok(f) => {
                     let already =
                         matches!(&parsed.dtd, crate::xml::DtdRef::Loaded(g) if Arc::ptr_eq(g, &f));
@@ -190,13 +193,14 @@ impl DtdCache {
                             "dtd-unreadable",
                             span,
                             format!(
-                                "the DTD given by --dtd, `{}`, could not be read: {}",
-                                path.display(),
+                                "the DTD given by {}, `{}`, could not be read: {}",
+                                chosen.by,
+                                chosen.path.display(),
                                 e.reason()
                             ),
                         )
                         .label("not validated")
-                        .help("check the path given to --dtd"),
+                        .help(format!("check the path given by {}", chosen.by)),
                     );
                     None
                 }
@@ -253,13 +257,7 @@ impl DtdCache {
 
     fn bundled(&self, loader: &Loader) -> Arc<ExtFile> {
         self.bundled
-            .get_or_init(|| {
-                loader.load_text(
-                    PathBuf::from(BUNDLED_DISPLAY),
-                    BUNDLED_DISPLAY.to_string(),
-                    BUNDLED_DTD,
-                )
-            })
+            .get_or_init(|| loader.load_text(BUNDLED_DISPLAY, BUNDLED_DTD))
             .clone()
     }
 
@@ -1351,7 +1349,9 @@ mod tests {
         let input = Input {
             path: dir.join("xeplint-validate-test.xml"),
             display: "t.xml".into(),
-            search_root: None,
+            root: None,
+            admitted: None,
+            error: None,
             bytes: Some(text.as_bytes().to_vec()),
         };
         let report = session.check(&input);
@@ -1445,7 +1445,9 @@ mod tests {
         Input {
             path: path.to_path_buf(),
             display: "t.xml".into(),
-            search_root: None,
+            root: None,
+            admitted: None,
+            error: None,
             bytes: text.map(|t| t.as_bytes().to_vec()),
         }
     }
@@ -1689,7 +1691,9 @@ mod tests {
             let input = Input {
                 path: dir.join("d.xml"),
                 display: "d.xml".into(),
-                search_root: None,
+                root: None,
+                admitted: None,
+                error: None,
                 bytes: Some(doc.into_bytes()),
             };
             let report = session.check(&input);

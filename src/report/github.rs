@@ -8,12 +8,15 @@
 //! `warning` findings become `::warning`, `info` findings `::notice`.
 
 use super::Location;
+use super::escape::text as esc;
 use crate::check::FileReport;
 use crate::diag::Severity;
 use crate::source::Sources;
 use std::fmt::Write;
 
-/// Escape the message part of a workflow command.
+/// Escape the message part of a workflow command. Text from documents and
+/// file names is escaped first ([`super::escape`]); the line breaks left are
+/// xeplint's own, which GitHub shows as line breaks in the annotation.
 pub fn escape_data(s: &str) -> String {
     s.replace('%', "%25")
         .replace('\r', "%0D")
@@ -47,18 +50,18 @@ pub fn render_report(r: &FileReport, sources: &Sources, out: &mut String) {
         let _ = writeln!(
             out,
             "::error file={},title=io::{}",
-            escape_property(&r.display),
-            escape_data(&format!("cannot read: {e}"))
+            escape_property(&esc(&r.display)),
+            escape_data(&format!("cannot read: {}", esc(e)))
         );
     }
     for d in &r.diagnostics {
         let at = Location::of(sources, d.primary.span);
-        let mut message = d.message.clone();
+        let mut message = esc(&d.message).into_owned();
         if !d.primary.message.is_empty() {
-            let _ = write!(message, "\n{}", d.primary.message);
+            let _ = write!(message, "\n{}", esc(&d.primary.message));
         }
         if let Some(help) = &d.help {
-            let _ = write!(message, "\nhelp: {help}");
+            let _ = write!(message, "\nhelp: {}", esc(help));
         }
         for l in &d.secondary {
             if l.span.file != d.primary.span.file {
@@ -66,22 +69,25 @@ pub fn render_report(r: &FileReport, sources: &Sources, out: &mut String) {
                 let _ = write!(
                     message,
                     "\nnote: {} ({}:{}:{})",
-                    l.message, at.file, at.line, at.column
+                    esc(&l.message),
+                    esc(&at.file),
+                    at.line,
+                    at.column
                 );
             }
         }
         for n in &d.notes {
-            let _ = write!(message, "\nnote: {}", n.message);
+            let _ = write!(message, "\nnote: {}", esc(&n.message));
             if let Some(s) = n.span {
                 let l = Location::of(sources, s);
-                let _ = write!(message, " ({}:{}:{})", l.file, l.line, l.column);
+                let _ = write!(message, " ({}:{}:{})", esc(&l.file), l.line, l.column);
             }
         }
         let _ = writeln!(
             out,
             "::{} file={},line={},col={},endLine={},endColumn={},title={}::{}",
             command(d.severity),
-            escape_property(&at.file),
+            escape_property(&esc(&at.file)),
             at.line,
             at.column,
             at.end_line,

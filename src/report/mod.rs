@@ -12,6 +12,7 @@
 //! - [`sarif`]: SARIF 2.1.0, for code scanning
 //! - [`github`]: GitHub Actions workflow commands (annotations)
 
+pub mod escape;
 pub mod github;
 pub mod human;
 pub mod json;

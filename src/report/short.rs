@@ -1,5 +1,6 @@
 //! `path:line:column: severity[rule-id]: message`, one line per diagnostic.
 
+use super::escape;
 use crate::check::FileReport;
 use crate::source::Sources;
 use std::fmt::Write;
@@ -15,18 +16,38 @@ pub fn render(reports: &[FileReport], sources: &Sources) -> String {
 /// The lines of one report, appended to `out`.
 pub fn render_report(r: &FileReport, sources: &Sources, out: &mut String) {
     if let Some(e) = &r.read_error {
-        let _ = writeln!(out, "{}:1:1: error[io]: cannot read: {e}", r.display);
+        let _ = writeln!(
+            out,
+            "{}:1:1: error[io]: cannot read: {}",
+            path(&r.display),
+            escape::text(e)
+        );
     }
     for d in &r.diagnostics {
         let s = d.primary.span;
         let lc = sources.line_col(s.file, s.start as usize);
-        let path = sources.display(s.file);
         // The message stays on one line whatever it holds.
-        let msg = d.message.replace(['\n', '\r'], " ");
         let _ = writeln!(
             out,
-            "{path}:{}:{}: {}[{}]: {msg}",
-            lc.line, lc.column, d.severity, d.rule
+            "{}:{}:{}: {}[{}]: {}",
+            path(sources.display(s.file)),
+            lc.line,
+            lc.column,
+            d.severity,
+            d.rule,
+            escape::text(&d.message)
         );
+    }
+}
+
+/// A file as the start of a line: escaped, and led by `./` when it starts
+/// with something a log reader could take for a command (`::`) or trim
+/// (white space); it still names the same file.
+fn path(display: &str) -> std::borrow::Cow<'_, str> {
+    let shown = escape::text(display);
+    if shown.starts_with([':', ' ', '\t', '-']) {
+        std::borrow::Cow::Owned(format!("./{shown}"))
+    } else {
+        shown
     }
 }

@@ -1818,7 +1818,7 @@ mod tests {
             eprintln!("skipped: {} is absent", dir.display());
             return;
         }
-        let (inputs, _) = crate::check::collect_inputs(&[dir]);
+        let (inputs, _) = crate::walk::collect_inputs(&[dir]);
         let session = crate::check::Session::new(Default::default());
         let mut tally = Tally::default();
         let mut rng = Lcg(0xc0ffee);

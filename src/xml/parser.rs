@@ -8,7 +8,8 @@ use crate::dtd::decl::{
     Decl, EntityDecl, EntityValue, Subset, char_ref_value, is_name, is_name_char, is_name_start,
     is_xml_char, parse_decls,
 };
-use crate::load::{ExtFile, Loader, refusal_diagnostic};
+use crate::gate::Place;
+use crate::load::{Chosen, ExtFile, Loader, display_join, refusal_diagnostic};
 use crate::source::{FileId, Span};
 use foldhash::{HashMap, HashMapExt};
 use quick_xml::Reader;
@@ -44,12 +45,13 @@ pub const NODE_COST: usize = 128;
 
 impl Default for Limits {
     fn default() -> Limits {
+        use crate::limits::*;
         Limits {
-            max_depth: 1024,
-            max_entity_depth: 16,
-            max_expanded_bytes: 32 * 1024 * 1024,
-            max_amplification: 64,
-            max_errors: 50,
+            max_depth: MAX_DEPTH,
+            max_entity_depth: MAX_ENTITY_DEPTH,
+            max_expanded_bytes: MAX_EXPANDED_BYTES,
+            max_amplification: MAX_AMPLIFICATION,
+            max_errors: MAX_XML_ERRORS,
         }
     }
 }
@@ -59,7 +61,7 @@ impl Default for Limits {
 pub struct ParseOptions {
     /// Use this file for every external parameter entity of the internal
     /// subset (normally `%ents;` → `xep.ent`).
-    pub entities: Option<PathBuf>,
+    pub entities: Option<Chosen>,
     pub limits: Limits,
     /// Parse the text of every entity reference, instead of copying what the
     /// first clean expansion of a shared entity gave (see [`ReplayStore`]). The
@@ -130,17 +132,15 @@ impl Parsed {
     }
 }
 
-/// Parse one document's bytes. `path` locates relative SYSTEM ids.
-///
-/// `search_root` is the folder the user named when the document was found by
-/// walking it: SYSTEM ids may reach anywhere below it when no `.git` or
-/// `xeplint.toml` marks a project root.
+/// Parse one document's bytes. `place` is where the document is: SYSTEM
+/// ids lead from its folder, inside its project root (see [`crate::gate`]).
+/// `path` is the document's path as given, `display` how it is shown.
 pub fn parse_document(
     loader: &Loader,
+    place: &Place,
     path: &Path,
     display: String,
     bytes: Vec<u8>,
-    search_root: Option<&Path>,
     opts: &ParseOptions,
 ) -> Parsed {
     use crate::source::SourceFile;
@@ -150,24 +150,18 @@ pub fn parse_document(
     };
     // The source map keeps the text; the parser reads that same copy.
     let text: Arc<String> = Arc::new(text);
+    let display_dir = Path::new(&display)
+        .parent()
+        .map_or_else(PathBuf::new, Path::to_path_buf);
     let file = loader
         .sources
         .add(SourceFile::new(path.to_path_buf(), display, text.clone()));
-    let dir = path
-        .parent()
-        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-    let dir = if dir.as_os_str().is_empty() {
-        PathBuf::from(".")
-    } else {
-        dir
-    };
-    let root = loader.project_root(&dir, search_root);
     let mut p = P {
         loader,
         opts,
         file,
-        dir,
-        root,
+        place: place.clone(),
+        display_dir,
         // About one node per 32 bytes of an XEP, counting what entities add:
         // reserve, rather than copy the arena as it doubles.
         tree: Tree::with_capacity(text.len() / 32 + 16, text.len()),
@@ -479,8 +473,10 @@ struct P<'l> {
     loader: &'l Loader,
     opts: &'l ParseOptions,
     file: FileId,
-    dir: PathBuf,
-    root: PathBuf,
+    /// Where the document is: SYSTEM ids lead from there.
+    place: Place,
+    /// The folder of the document as shown: files it names are shown from it.
+    display_dir: PathBuf,
     tree: Tree,
     diags: Vec<Diagnostic>,
     errors: usize,
@@ -2333,8 +2329,8 @@ impl<'l> P<'l> {
             for e in decls.errors {
                 self.push(e);
             }
-            let dir = self.dir.clone();
-            self.walk_decls(decls.decls, &dir, 0);
+            let (place, shown) = (self.place.clone(), self.display_dir.clone());
+            self.walk_decls(decls.decls, &place, &shown, 0);
         }
         // External subset: the DTD.
         if let (Some(sys), Some(span)) = (system, system_span) {
@@ -2347,39 +2343,38 @@ impl<'l> P<'l> {
     }
 
     fn load_dtd(&mut self, system: &str, span: Span) -> DtdRef {
-        let path = match self.loader.resolve_cached(system, &self.dir, &self.root) {
-            Ok(p) => p,
-            Err(why) => {
-                let reason = why.reason();
-                self.push(
-                    refusal_diagnostic(span, system, &why)
-                        .help("xeplint will use its bundled DTD; pass `--dtd PATH` to choose one"),
-                );
-                return DtdRef::Missing {
-                    span,
-                    system: system.to_string(),
-                    reason,
-                };
-            }
+        let missing = |reason: String| DtdRef::Missing {
+            span,
+            system: system.to_string(),
+            reason,
         };
-        match self.loader.load(&path, path.display().to_string()) {
+        let admitted =
+            match self.loader.gate.admit_system(&self.place, system) {
+                Ok(a) => a,
+                Err(why) => {
+                    if why.is_policy() {
+                        self.push(refusal_diagnostic(span, system, &why).help(
+                            "xeplint will use its bundled DTD; pass `--dtd PATH` to choose one",
+                        ));
+                    }
+                    return missing(why.reason());
+                }
+            };
+        let display = display_join(&self.display_dir, system);
+        match self.loader.load(&admitted, display) {
             Ok(f) => {
                 for e in &f.decls.errors {
                     self.push(e.clone());
                 }
                 DtdRef::Loaded(f)
             }
-            Err(e) => DtdRef::Missing {
-                span,
-                system: system.to_string(),
-                reason: e.reason(),
-            },
+            Err(e) => missing(e.reason()),
         }
     }
 
     /// Take in declarations in order: entities into scopes, parameter
     /// references spliced.
-    fn walk_decls(&mut self, decls: Vec<Decl>, dir: &Path, depth: usize) {
+    fn walk_decls(&mut self, decls: Vec<Decl>, place: &Place, shown: &Path, depth: usize) {
         let mut local_pe: HashMap<String, EntityDecl> = HashMap::new();
         for d in decls {
             if self.abort {
@@ -2399,7 +2394,7 @@ impl<'l> P<'l> {
                             .iter()
                             .find_map(|f| f.entity(&name, true).cloned())
                     });
-                    self.pe_reference(&name, span, pe, dir, depth);
+                    self.pe_reference(&name, span, pe, place, shown, depth);
                 }
                 other => self.internal_decls.push(other),
             }
@@ -2411,7 +2406,8 @@ impl<'l> P<'l> {
         name: &str,
         span: Span,
         pe: Option<EntityDecl>,
-        dir: &Path,
+        place: &Place,
+        shown: &Path,
         depth: usize,
     ) {
         let Some(pe) = pe else {
@@ -2428,7 +2424,7 @@ impl<'l> P<'l> {
             );
             return;
         };
-        if depth > 8 {
+        if depth > crate::limits::MAX_PE_DEPTH {
             self.push(
                 Diagnostic::error(
                     "xml-entity-limit",
@@ -2451,26 +2447,34 @@ impl<'l> P<'l> {
                 for e in decls.errors {
                     self.push(e);
                 }
-                self.walk_decls(decls.decls, dir, depth + 1);
+                self.walk_decls(decls.decls, place, shown, depth + 1);
             }
             EntityValue::External {
                 system,
                 system_span,
                 ..
             } => {
-                let (path, given) = match &self.opts.entities {
-                    Some(p) => (Ok(p.clone()), true),
-                    None => (self.loader.resolve_cached(system, dir, &self.root), false),
+                let chosen = self.opts.entities.as_ref();
+                let (admitted, display) = match chosen {
+                    Some(c) => (
+                        c.admitted(&self.loader.gate).clone(),
+                        c.path.display().to_string(),
+                    ),
+                    None => (
+                        self.loader.gate.admit_system(place, system),
+                        display_join(shown, system),
+                    ),
                 };
-                let path = match path {
-                    Ok(p) => p,
-                    Err(why) => {
+                let loaded = match admitted {
+                    Err(why) if why.is_policy() && chosen.is_none() => {
                         self.entities_complete = false;
                         self.push(refusal_diagnostic(*system_span, system, &why));
                         return;
                     }
+                    Err(why) => Err(why),
+                    Ok(a) => self.loader.load(&a, display.clone()),
                 };
-                match self.loader.load(&path, path.display().to_string()) {
+                match loaded {
                     Ok(f) => {
                         for e in &f.decls.errors {
                             self.push(e.clone());
@@ -2479,9 +2483,13 @@ impl<'l> P<'l> {
                             return;
                         }
                         self.included.push(f.clone());
-                        let sub_dir = path
+                        let sub_place = f
+                            .admitted
+                            .as_ref()
+                            .map_or_else(|| place.clone(), |a| a.place());
+                        let sub_shown = Path::new(&display)
                             .parent()
-                            .map_or_else(|| dir.to_path_buf(), Path::to_path_buf);
+                            .map_or_else(PathBuf::new, Path::to_path_buf);
                         let nested: Vec<(String, Span)> = f
                             .pe_refs
                             .iter()
@@ -2493,24 +2501,19 @@ impl<'l> P<'l> {
                         self.shared.push(f.clone());
                         for (n, s) in nested {
                             let inner = f.entity(&n, true).cloned();
-                            self.pe_reference(&n, s, inner, &sub_dir, depth + 1);
+                            self.pe_reference(&n, s, inner, &sub_place, &sub_shown, depth + 1);
                         }
                     }
                     Err(e) => {
                         self.entities_complete = false;
-                        let what = if given {
-                            "the file given by --entities"
-                        } else {
-                            "entity file"
+                        let what = match chosen {
+                            Some(c) => format!("the entity file given by {}", c.by),
+                            None => "entity file".to_string(),
                         };
                         let d = Diagnostic::warning(
                             "xml-entity-file-missing",
                             *system_span,
-                            format!(
-                                "{what} `{}` could not be read: {}",
-                                path.display(),
-                                e.reason()
-                            ),
+                            format!("{what} `{display}` could not be read: {}", e.reason()),
                         )
                         .label(format!("`%{name};` names this file"))
                         .help("pass `--entities PATH` to use another entity file")
@@ -2582,7 +2585,13 @@ mod tests {
         let store = |f: &str| {
             let ent = session
                 .loader
-                .load(&dir.path().join(f).join("e.ent"), String::new())
+                .load(
+                    &session
+                        .gate()
+                        .admit_named(&dir.path().join(f).join("e.ent"))
+                        .expect("admitted"),
+                    String::new(),
+                )
                 .expect("loaded");
             let s = ent.replays.read().expect("lock");
             (s.index.len(), s.is_closed())
