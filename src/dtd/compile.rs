@@ -22,8 +22,11 @@ pub type Sym = u32;
 /// A state of a content-model automaton.
 pub type State = u32;
 
-/// Largest number of name occurrences compiled in one content model.
-const MAX_POSITIONS: usize = 10_000;
+use crate::limits::{MAX_MODEL_POSITIONS as MAX_POSITIONS, MAX_MODEL_TRANSITIONS};
+
+/// Elements with more declared attributes than this find them by a hash
+/// table instead of comparing names one by one.
+const INDEXED_ATTRIBUTES: usize = 16;
 
 /// A content model as a position automaton.
 #[derive(Debug, Clone)]
@@ -61,9 +64,26 @@ struct Builder<'a> {
     follow: Vec<Vec<u32>>,
     intern: &'a mut dyn FnMut(&str) -> Sym,
     too_big: bool,
+    /// Transitions the DTD's models may still add ([`MAX_MODEL_TRANSITIONS`]).
+    budget: &'a mut usize,
 }
 
 impl Builder<'_> {
+    /// Add `first` to the follow lists of `last`, if the budget allows.
+    fn link(&mut self, last: &[u32], first: &[u32]) {
+        let cost = last.len().saturating_mul(first.len());
+        if self.too_big || cost > *self.budget {
+            self.too_big = true;
+            return;
+        }
+        *self.budget -= cost;
+        for &l in last {
+            if let Some(f) = self.follow.get_mut(l as usize) {
+                f.extend_from_slice(first);
+            }
+        }
+    }
+
     fn particle(&mut self, p: &Particle) -> Glu {
         let mut g = match &p.kind {
             ParticleKind::Name(n) => {
@@ -93,8 +113,9 @@ impl Builder<'_> {
                 };
                 for item in items {
                     let g = self.particle(item);
-                    for &l in &acc.last {
-                        self.follow[l as usize].extend_from_slice(&g.first);
+                    self.link(&acc.last, &g.first);
+                    if self.too_big {
+                        return acc;
                     }
                     if acc.nullable {
                         acc.first.extend_from_slice(&g.first);
@@ -127,9 +148,7 @@ impl Builder<'_> {
             Occur::One => {}
             Occur::Opt => g.nullable = true,
             Occur::Star | Occur::Plus => {
-                for &l in &g.last {
-                    self.follow[l as usize].extend_from_slice(&g.first);
-                }
+                self.link(&g.last, &g.first);
                 if p.occur == Occur::Star {
                     g.nullable = true;
                 }
@@ -140,13 +159,21 @@ impl Builder<'_> {
 }
 
 impl Automaton {
-    /// Compile a content model; `intern` gives the symbol of an element name.
-    pub fn compile(particle: &Particle, intern: &mut dyn FnMut(&str) -> Sym) -> (Automaton, bool) {
+    /// Compile a content model; `intern` gives the symbol of an element
+    /// name; `budget` is how many transitions it may take (what it takes is
+    /// taken off). Also says whether the model was too large (more names than
+    /// [`MAX_POSITIONS`], or more transitions than the budget).
+    pub fn compile(
+        particle: &Particle,
+        intern: &mut dyn FnMut(&str) -> Sym,
+        budget: &mut usize,
+    ) -> (Automaton, bool) {
         let mut b = Builder {
             syms: Vec::new(),
             follow: Vec::new(),
             intern,
             too_big: false,
+            budget,
         };
         let g = b.particle(particle);
         let Builder {
@@ -426,6 +453,12 @@ pub struct ElementType {
     /// For each of `attributes`, in the same order: the key of its name and
     /// whether any value will do. Set by [`CompiledDtd::build`].
     att_keys: Vec<AttKey>,
+    /// Index in `attributes` by name, once there are more than
+    /// [`INDEXED_ATTRIBUTES`] (an element's list stays linear to search
+    /// however many a DTD declares).
+    att_index: Option<HashMap<String, usize>>,
+    /// Index in `attributes` of its ID attribute, if any.
+    id_attribute: Option<usize>,
     /// The #REQUIRED attributes, as bits of their index in `attributes`;
     /// `None` when one of them is past the 64th.
     required: Option<u64>,
@@ -442,13 +475,20 @@ struct AttKey {
 
 impl ElementType {
     pub fn attribute(&self, name: &str) -> Option<&AttInfo> {
-        self.attributes.iter().find(|a| a.name == name)
+        match &self.att_index {
+            Some(index) => self.attributes.get(*index.get(name)?),
+            None => self.attributes.iter().find(|a| a.name == name),
+        }
     }
 
     /// Where [`ElementType::attribute`] finds `name` in `attributes`, and
     /// whether any value of it is valid (CDATA, not #FIXED).
     #[inline]
     pub fn attribute_index(&self, name: &str) -> Option<(usize, bool)> {
+        if let Some(index) = &self.att_index {
+            let i = *index.get(name)?;
+            return Some((i, self.att_keys.get(i)?.free));
+        }
         let key = NameKey::of(name);
         for (i, k) in self.att_keys.iter().enumerate() {
             // Equal keys are equal names up to eight bytes; longer names
@@ -558,6 +598,8 @@ pub struct CompiledDtd {
     pub errors: Vec<Diagnostic>,
     /// Whether any attribute is of type ID, IDREF or IDREFS.
     pub has_ids: bool,
+    /// Transitions the content models still to compile may take.
+    budget: usize,
 }
 
 impl CompiledDtd {
@@ -565,7 +607,10 @@ impl CompiledDtd {
     /// first, then the external DTD): the first declaration of an element or
     /// attribute is the one used.
     pub fn build<'a>(decls: impl IntoIterator<Item = &'a Decl>) -> CompiledDtd {
-        let mut dtd = CompiledDtd::default();
+        let mut dtd = CompiledDtd {
+            budget: MAX_MODEL_TRANSITIONS,
+            ..CompiledDtd::default()
+        };
         let mut attlists = Vec::new();
         for d in decls {
             match d {
@@ -764,16 +809,20 @@ impl CompiledDtd {
             ContentSpec::Children(p) => {
                 let names = &mut self.names;
                 let elements = &mut self.elements;
-                let (a, too_big) = Automaton::compile(p, &mut |n| intern(names, elements, n));
+                let (a, too_big) =
+                    Automaton::compile(p, &mut |n| intern(names, elements, n), &mut self.budget);
                 if too_big {
                     self.errors.push(
                         Diagnostic::error(
-                            "dtd-declaration",
+                            "dtd-limit",
                             name_span,
                             format!("the content model of <{name}> is too large to check"),
                         )
-                        .label(format!("more than {MAX_POSITIONS} element names"))
-                        .help("split the model with intermediate elements"),
+                        .label(format!(
+                            "over {MAX_POSITIONS} element names, or over the {MAX_MODEL_TRANSITIONS} transitions xeplint builds for one DTD"
+                        ))
+                        .help("split the model with intermediate elements")
+                        .note(format!("the content of <{name}> is not checked")),
                     );
                     return Content::Any;
                 }
@@ -789,7 +838,7 @@ impl CompiledDtd {
         }
         let ename = el.name.clone();
         if def.ty == AttType::Id {
-            if let Some(other) = el.attributes.iter().find(|a| a.ty == AttType::Id) {
+            if let Some(other) = el.id_attribute.and_then(|i| el.attributes.get(i)) {
                 self.errors.push(
                     Diagnostic::error(
                         "dtd-declaration",
@@ -838,12 +887,30 @@ impl CompiledDtd {
         if matches!(def.ty, AttType::Id | AttType::Idref | AttType::Idrefs) {
             self.has_ids = true;
         }
-        self.elements[sym as usize].attributes.push(AttInfo {
+        let el = &mut self.elements[sym as usize];
+        let i = el.attributes.len();
+        if def.ty == AttType::Id && el.id_attribute.is_none() {
+            el.id_attribute = Some(i);
+        }
+        el.attributes.push(AttInfo {
             name: def.name.clone(),
             name_span: def.name_span,
             ty: def.ty.clone(),
             default: def.default.clone(),
         });
+        match &mut el.att_index {
+            Some(index) => {
+                index.insert(def.name.clone(), i);
+            }
+            None if el.attributes.len() > INDEXED_ATTRIBUTES => {
+                let mut index = HashMap::with_capacity(el.attributes.len() * 2);
+                for (k, a) in el.attributes.iter().enumerate() {
+                    index.entry(a.name.clone()).or_insert(k);
+                }
+                el.att_index = Some(index);
+            }
+            None => {}
+        }
     }
 
     /// The symbol of an element name, if the DTD mentions it. (Inlined: it
@@ -970,6 +1037,8 @@ fn intern(names: &mut HashMap<String, Sym>, elements: &mut Vec<ElementType>, nam
         attributes: Vec::new(),
         ambiguous: None,
         att_keys: Vec::new(),
+        att_index: None,
+        id_attribute: None,
         required: Some(0),
     });
     s

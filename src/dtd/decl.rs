@@ -236,6 +236,8 @@ pub fn parse_decls_shared(text: &Arc<String>, start: usize, file: FileId, subset
 
 const MAX_ERRORS: usize = 50;
 
+use crate::limits::MAX_DECLARATIONS;
+
 struct Parser<'a> {
     s: &'a [u8],
     text: &'a str,
@@ -319,6 +321,18 @@ impl Parser<'_> {
             self.skip_ws();
             let Some(c) = self.peek() else { break };
             let start = self.pos;
+            if self.out.decls.len() >= MAX_DECLARATIONS {
+                let end = self.char_end(start);
+                let d = Diagnostic::error(
+                    "dtd-limit",
+                    self.span(start, end),
+                    format!("more than {MAX_DECLARATIONS} declarations"),
+                )
+                .label("the declarations from here on are ignored")
+                .note("xeplint reads at most this many declarations from one file, to keep its cost bounded");
+                self.out.errors.push(d);
+                break;
+            }
             let res = if self.starts("<!--") {
                 self.comment()
             } else if self.starts("<?") {
@@ -424,12 +438,30 @@ impl Parser<'_> {
     fn conditional(&mut self) -> R<()> {
         let start = self.pos;
         if self.subset == Subset::Internal {
-            return Err(self.error(
+            // Reported once; the whole section, nested ones included, is
+            // skipped, so that its `]]>` is not read as a second error.
+            let _ = self.error(
                 start,
                 start + 3,
                 "conditional sections are not allowed in the internal subset",
                 "conditional section",
-            ));
+            );
+            let mut depth = 0usize;
+            while self.pos < self.s.len() {
+                if self.starts("<![") {
+                    depth += 1;
+                    self.pos += 3;
+                } else if self.starts("]]>") {
+                    self.pos += 3;
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        break;
+                    }
+                } else {
+                    self.pos += 1;
+                }
+            }
+            return Ok(());
         }
         self.pos += 3;
         self.skip_ws();
@@ -701,7 +733,7 @@ impl Parser<'_> {
 
     fn particle(&mut self, depth: usize) -> R<Particle> {
         let start = self.pos;
-        if depth > 64 {
+        if depth > crate::limits::MAX_MODEL_DEPTH {
             return Err(self.error(
                 start,
                 self.char_end(start),

@@ -51,7 +51,7 @@ DTD loses the content model of an element.
 Validity constraints on the declarations themselves: an element declared twice, a name
 listed twice in one mixed-content model, more than one ID attribute on an element type,
 an ID attribute with a default value, a default value that does not fit its attribute
-type, a content model too large to compile, and a content model that is not
+type, and a content model that is not
 deterministic (one child could match two places of the model). The last is reported at
 the first element of the document that uses the model, as xmllint does.
 
@@ -71,6 +71,38 @@ document says.
 
 <!-- good: factor the common start out -->
 <!ELEMENT entry (a, (b | c))>
+```
+"#,
+    ),
+    RuleInfo::new(
+        "dtd-limit",
+        Error,
+        "a DTD, an entity file or an internal subset goes past one of xeplint's limits",
+        r#"
+## What it checks
+
+The limits that keep the cost of a DTD bounded, whoever wrote it: at most 100 000
+declarations in one file (or internal subset), and content models that compile to at most
+10 000 element names each and 4 194 304 transitions for the whole DTD (a model such as
+`(a?, a?, a?, …)` needs as many transitions as the square of its names). Past a limit,
+the rest of the file is ignored, or the model is not compiled and the content of its
+element is not checked, and this says so. `docs/security.md` lists every limit.
+
+## Why it matters
+
+XML 1.0 §3.2.1 (Element Content) lets a content model be as long as its author likes, and
+§2.8 places no bound on the number of declarations; a validator that compiles them as
+written can be made to spend minutes and gigabytes on a 30 KB DTD. xeplint runs in CI on
+files strangers wrote, so it stops there instead, and says where.
+
+## Example
+
+```xml
+<!-- bad: 10 000 optional particles in one model -->
+<!ELEMENT x (a?, a?, a?, a?, …)>
+
+<!-- good -->
+<!ELEMENT x (a*)>
 ```
 "#,
     ),

@@ -444,6 +444,33 @@ fn cdata_len(s: &str) -> Option<usize> {
     END.find(body).map(|j| 9 + j + 3)
 }
 
+/// The length of the DOCTYPE `s` starts with: up to the first `>` outside
+/// quotes, comments, processing instructions and brackets (the internal
+/// subset, and any bracketed section inside it); `None` when it is never
+/// closed.
+fn doctype_len(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    let mut depth = 0usize;
+    let mut i = "<!DOCTYPE".len();
+    while let Some(&c) = b.get(i) {
+        match c {
+            b'"' | b'\'' => i += 1 + memchr::memchr(c, b.get(i + 1..)?)?,
+            b'<' if b.get(i..)?.starts_with(b"<!--") => {
+                i += 4 + memchr::memmem::find(b.get(i + 4..)?, b"-->")? + 2;
+            }
+            b'<' if b.get(i + 1) == Some(&b'?') => {
+                i += 2 + memchr::memmem::find(b.get(i + 2..)?, b"?>")? + 1;
+            }
+            b'[' => depth += 1,
+            b']' => depth = depth.saturating_sub(1),
+            b'>' if depth == 0 => return Some(i + 1),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
 /// `at`, or the start of the character it falls in.
 fn floor_char(s: &str, at: usize) -> usize {
     let mut at = at.min(s.len());
@@ -977,6 +1004,22 @@ impl<'l> P<'l> {
             self.cdata(frag, at, at + len);
             return Some(at + len);
         }
+        // The DOCTYPE is delimited here: its internal subset may hold what
+        // quick-xml's reader does not expect (a conditional section, which
+        // is an error there, but must not end the DOCTYPE early).
+        if rest.starts_with("<!DOCTYPE") {
+            return match doctype_len(rest) {
+                Some(len) => {
+                    self.doctype_event(frag, at, at + len, is_doc);
+                    Some(at + len)
+                }
+                None => {
+                    let e =
+                        quick_xml::Error::Syntax(quick_xml::errors::SyntaxError::UnclosedDoctype);
+                    self.syntax_error(frag, e, at, at)
+                }
+            };
+        }
         let mut r = Reader::from_str(rest);
         {
             let c = r.config_mut();
@@ -1189,20 +1232,26 @@ impl<'l> P<'l> {
                 None
             }
             Event::DocType(_) => {
-                if !is_doc || self.seen_content || self.tree.doctype.is_some() {
-                    let d = Diagnostic::error(
-                        "xml-misplaced-declaration",
-                        frag.span(before, after),
-                        "a DOCTYPE may only stand before the root element, once",
-                    )
-                    .label("misplaced `<!DOCTYPE …>`");
-                    self.push(d);
-                } else {
-                    self.doctype(raw, before);
-                }
+                self.doctype_event(frag, before, after, is_doc);
                 None
             }
             Event::Eof => None,
+        }
+    }
+
+    /// The DOCTYPE at `before..after`.
+    fn doctype_event(&mut self, frag: &Frag<'_>, before: usize, after: usize, is_doc: bool) {
+        if !is_doc || self.seen_content || self.tree.doctype.is_some() {
+            let d = Diagnostic::error(
+                "xml-misplaced-declaration",
+                frag.span(before, after),
+                "a DOCTYPE may only stand before the root element, once",
+            )
+            .label("misplaced `<!DOCTYPE …>`");
+            self.push(d);
+        } else {
+            let raw = frag.text.get(before..after).unwrap_or("");
+            self.doctype(raw, before);
         }
     }
 
@@ -1670,9 +1719,8 @@ impl<'l> P<'l> {
                         Some(s) => {
                             let body = tail.get(1..s).unwrap_or("");
                             let span = frag.span(base + at, base + at + s + 1);
-                            if let Some(v) = self.resolve_simple(frag, body, span) {
-                                out.push_str(&v);
-                            }
+                            let mut active = Vec::new();
+                            self.attr_reference(frag, body, span, &mut out, &mut active);
                             rest = tail.get(s + 1..).unwrap_or("");
                             off = at + s + 1;
                         }
@@ -1689,65 +1737,165 @@ impl<'l> P<'l> {
         self.tree.add_text(&out)
     }
 
-    /// A reference inside an attribute value: char, predefined, or an internal
-    /// entity whose text holds no markup.
-    fn resolve_simple(&mut self, frag: &Frag<'_>, body: &str, span: Span) -> Option<String> {
+    /// The reference `&body;` inside an attribute value, normalized onto
+    /// `out`: a character, a predefined entity, or an internal entity whose
+    /// replacement text is normalized in turn (XML 1.0 §3.3.3), references
+    /// inside it included. `span` is the reference as written in the
+    /// attribute: what goes wrong inside an expansion is reported there.
+    /// `active` holds the entities being expanded, outermost first.
+    fn attr_reference(
+        &mut self,
+        frag: &Frag<'_>,
+        body: &str,
+        span: Span,
+        out: &mut String,
+        active: &mut Vec<String>,
+    ) {
+        if self.abort {
+            return;
+        }
+        // Where an inner finding comes from, for its message.
+        let within = |active: &[String]| match active.first() {
+            Some(outer) => format!(" (in the expansion of `&{outer};`)"),
+            None => String::new(),
+        };
         if let Some(num) = body.strip_prefix('#') {
-            return match char_ref_value(num) {
-                Some(c) => Some(c.to_string()),
-                None => {
-                    self.bad_char_ref(frag, body, span);
-                    None
-                }
-            };
+            match char_ref_value(num) {
+                Some(c) => out.push(c),
+                None => self.bad_char_ref(frag, body, span),
+            }
+            return;
         }
         if let Some((_, c)) = PREDEFINED.iter().find(|(n, _)| *n == body) {
-            return Some(c.to_string());
+            out.push(*c);
+            return;
         }
         self.taint = true;
-        match self.lookup(body) {
-            Some(ent) => {
-                let decl = ent.decl()?;
-                match &decl.value {
-                    EntityValue::Internal { text, .. } => {
-                        if text.contains('<') {
-                            let d = Diagnostic::error("xml-entity-in-attribute", span, format!("`&{body};` holds markup and cannot be used in an attribute value"))
-                                .label("this entity's text contains `<`")
-                                .note_at(decl.name_span, format!("`{body}` is declared here"));
-                            self.push(d);
-                            None
-                        } else if !self.charge(text.len() + EXPANSION_COST, span, frag.origin) {
-                            None
-                        } else {
-                            // Nested references inside are resolved shallowly.
-                            Some(
-                                text.replace("&amp;", "&")
-                                    .replace("&lt;", "<")
-                                    .replace("&gt;", ">")
-                                    .replace("&quot;", "\"")
-                                    .replace("&apos;", "'"),
-                            )
-                        }
+        if !is_xml_name(body) {
+            let d = Diagnostic::error(
+                "xml-bare-ampersand",
+                span,
+                format!("`&` must start an entity reference{}", within(active)),
+            )
+            .label(format!("`&{body};` is not a reference"))
+            .help("write `&amp;`");
+            let d = self.with_origin(d, frag.origin);
+            self.push(d);
+            return;
+        }
+        let Some(ent) = self.lookup(body) else {
+            if active.is_empty() {
+                self.undefined(frag, body, span);
+            } else if self.entities_complete {
+                let d = Diagnostic::error(
+                    "xml-undefined-entity",
+                    span,
+                    format!("entity `{body}` is not defined{}", within(active)),
+                )
+                .label("an entity used here refers to an unknown entity");
+                let d = self.with_origin(d, frag.origin);
+                self.push(d);
+            }
+            return;
+        };
+        let Some(decl) = ent.decl() else { return };
+        let EntityValue::Internal { text, .. } = &decl.value else {
+            let d = Diagnostic::error(
+                "xml-entity-in-attribute",
+                span,
+                format!(
+                    "external entity `&{body};` cannot be used in an attribute value{}",
+                    within(active)
+                ),
+            )
+            .label("external entity")
+            .note_at(decl.name_span, format!("`{body}` is declared here"));
+            let d = self.with_origin(d, frag.origin);
+            self.push(d);
+            return;
+        };
+        if active.iter().any(|a| a == body) {
+            let d = Diagnostic::error(
+                "xml-recursive-entity",
+                span,
+                format!("entity `{body}` refers to itself{}", within(active)),
+            )
+            .label("this reference never ends")
+            .note_at(decl.name_span, format!("`{body}` is declared here"));
+            let d = self.with_origin(d, frag.origin);
+            self.push(d);
+            return;
+        }
+        if active.len() >= self.opts.limits.max_entity_depth {
+            let d = Diagnostic::error(
+                "xml-entity-limit",
+                span,
+                format!(
+                    "entities are nested more than {} deep",
+                    self.opts.limits.max_entity_depth
+                ),
+            )
+            .label("expansion stopped here")
+            .note("this protects against entity bombs (\"billion laughs\"); the rest of the file was not checked");
+            let d = self.with_origin(d, frag.origin);
+            self.push(d);
+            self.abort = true;
+            return;
+        }
+        if !self.charge(text.len() + EXPANSION_COST, span, frag.origin) {
+            return;
+        }
+        if text.contains('<') {
+            let d = Diagnostic::error(
+                "xml-entity-in-attribute",
+                span,
+                format!(
+                    "`&{body};` holds markup and cannot be used in an attribute value{}",
+                    within(active)
+                ),
+            )
+            .label("this entity's text contains `<`")
+            .note_at(decl.name_span, format!("`{body}` is declared here"));
+            let d = self.with_origin(d, frag.origin);
+            self.push(d);
+            return;
+        }
+        active.push(body.to_string());
+        let mut rest: &str = text;
+        while let Some(i) = rest.find(['&', '\t', '\n', '\r']) {
+            if self.abort {
+                break;
+            }
+            out.push_str(rest.get(..i).unwrap_or(""));
+            let tail = rest.get(i..).unwrap_or("");
+            if tail.starts_with('&') {
+                match tail.find(';') {
+                    Some(semi) => {
+                        let inner = tail.get(1..semi).unwrap_or("");
+                        self.attr_reference(frag, inner, span, out, active);
+                        rest = tail.get(semi + 1..).unwrap_or("");
                     }
-                    EntityValue::External { .. } => {
+                    None => {
                         let d = Diagnostic::error(
-                            "xml-entity-in-attribute",
+                            "xml-bare-ampersand",
                             span,
-                            format!(
-                                "external entity `&{body};` cannot be used in an attribute value"
-                            ),
+                            format!("`&` must start an entity reference{}", within(active)),
                         )
-                        .label("external entity");
+                        .label("the text of an entity used here holds a bare `&`")
+                        .help("write `&amp;` in the entity's text");
+                        let d = self.with_origin(d, frag.origin);
                         self.push(d);
-                        None
+                        out.push('&');
+                        rest = tail.get(1..).unwrap_or("");
                     }
                 }
-            }
-            None => {
-                self.undefined(frag, body, span);
-                None
+            } else {
+                out.push(' ');
+                rest = tail.get(1..).unwrap_or("");
             }
         }
+        out.push_str(rest);
+        active.pop();
     }
 
     fn bad_char_ref(&mut self, frag: &Frag<'_>, body: &str, span: Span) {
@@ -1851,6 +1999,25 @@ impl<'l> P<'l> {
             return;
         }
         let Some(decl) = ent.decl() else { return };
+        if let EntityValue::External {
+            ndata: Some(notation),
+            ..
+        } = &decl.value
+        {
+            let d = Diagnostic::error(
+                "xml-unparsed-entity",
+                span,
+                format!("`&{body};` names an unparsed entity"),
+            )
+            .label(format!(
+                "`{body}` is data in notation `{notation}`, not XML text"
+            ))
+            .note_at(decl.name_span, format!("`{body}` is declared here"))
+            .help("refer to unparsed entities only in attributes of type ENTITY or ENTITIES");
+            let d = self.with_origin(d, frag.origin);
+            self.push(d);
+            return;
+        }
         let EntityValue::Internal { text, .. } = &decl.value else {
             let d = Diagnostic::warning(
                 "xml-external-entity",

@@ -424,6 +424,34 @@ internal entity from `xep.ent`, so one in a contribution deserves a look.
 "#,
     ),
     RuleInfo::new(
+        "xml-unparsed-entity",
+        Error,
+        "a reference in content to an unparsed (NDATA) entity",
+        r#"
+## What it checks
+
+A reference such as `&logo;` in text, where `logo` is declared as an unparsed entity
+(`<!ENTITY logo SYSTEM 'logo.png' NDATA png>`): data in some notation, not XML.
+
+## Why it matters
+
+XML 1.0 §4.1 (WFC: Parsed Entity) says an entity reference in content must not name an
+unparsed entity: such an entity may only be named by value in an attribute of type
+ENTITY or ENTITIES. xmllint rejects the document.
+
+## Example
+
+```xml
+<!-- bad -->
+<!ENTITY logo SYSTEM 'logo.png' NDATA png>
+<p>&logo;</p>
+
+<!-- good: an image by reference -->
+<p><img src='logo.png'/></p>
+```
+"#,
+    ),
+    RuleInfo::new(
         "xml-entity-in-attribute",
         Error,
         "an entity with markup, or an external entity, used in an attribute value",
