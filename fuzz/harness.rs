@@ -120,6 +120,124 @@ pub fn check(dir: &Path, data: &[u8]) {
     let _ = xeplint::report::short::render(std::slice::from_ref(&report), &sources);
 }
 
+/// Documents below the project a configuration is asked about, and rules
+/// (known ones, and one that is not) asked for.
+const CONFIG_PATHS: [&str; 4] = [
+    "xep-0001.xml",
+    "xml/doc.xml",
+    "inbox/new.xml",
+    "attic/old/xep-0002.xml",
+];
+const CONFIG_RULES: [&str; 4] = [
+    "unused-suppression",
+    "xml-undefined-entity",
+    "revision-date",
+    "no-such-rule",
+];
+
+/// The input (as text, invalid UTF-8 replaced) as `xeplint.toml` in `dir`,
+/// and as a baseline file.
+pub fn config(dir: &Path, data: &[u8]) {
+    use xeplint::config::{Config, Level};
+    let text = String::from_utf8_lossy(data);
+    if let Ok(mut config) = Config::parse(&text, "xeplint.toml", dir) {
+        for rel in CONFIG_PATHS {
+            let path = dir.join(rel);
+            assert_eq!(config.relative(&path), Path::new(rel), "relative({rel})");
+            let _ = config.is_ignored(&path);
+            for rule in CONFIG_RULES {
+                let _ = config.level(rule, &path);
+            }
+        }
+        // Paths outside the folder, or not absolute.
+        for path in ["../elsewhere/a.xml", "b.xml", "/c.xml"] {
+            let _ = config.relative(Path::new(path));
+            let _ = config.is_ignored(Path::new(path));
+            let _ = config.level(CONFIG_RULES[0], Path::new(path));
+        }
+        // The command line wins over every setting of the file.
+        config
+            .set_rule_arg("xml-undefined-entity=off")
+            .expect("a valid --rule");
+        for rel in CONFIG_PATHS {
+            assert_eq!(
+                config.level("xml-undefined-entity", &dir.join(rel)),
+                Some(Level::Off)
+            );
+        }
+    }
+    baseline(&text);
+}
+
+/// A baseline read from `text`: written out, it reads back the same, and it
+/// drops as many findings as its entries accept.
+fn baseline(text: &str) {
+    use xeplint::baseline::{Baseline, file_key};
+    let Ok(baseline) = Baseline::from_json(text) else {
+        return;
+    };
+    let json = baseline.to_json();
+    let again = Baseline::from_json(&json).expect("to_json's output reads back");
+    assert_eq!(again, baseline, "to_json and from_json disagree");
+    assert_eq!(again.to_json(), json);
+    // For the files of the first entries: findings of each entry's rule (when
+    // xeplint knows it) and fingerprint, one more than the entry accepts (at
+    // most four), and one without a fingerprint.
+    for file in baseline.entries.iter().take(4).map(|e| e.file.as_str()) {
+        let mut diagnostics = Vec::new();
+        for e in baseline.entries.iter().take(16) {
+            let Some(rule) = xeplint::rules::lookup(&e.rule) else {
+                continue;
+            };
+            for _ in 0..e.count.min(3) + 1 {
+                diagnostics.push(
+                    Diagnostic::warning(rule.id, Span::new(FileId(0), 0, 0), "finding")
+                        .fingerprint(e.fingerprint.clone()),
+                );
+            }
+            diagnostics.push(Diagnostic::warning(
+                rule.id,
+                Span::new(FileId(0), 0, 0),
+                "finding",
+            ));
+        }
+        // What the entries of `file` accept, per (rule, fingerprint).
+        let accepted = |d: &Diagnostic| -> u128 {
+            let fingerprint = d.fingerprint.as_deref().unwrap_or_default();
+            baseline
+                .entries
+                .iter()
+                .filter(|e| file_key(&e.file) == file_key(file))
+                .filter(|e| e.rule == d.rule && e.fingerprint == fingerprint)
+                .map(|e| e.count as u128)
+                .sum()
+        };
+        let mut expected_drops = 0u128;
+        let mut seen: Vec<&Diagnostic> = Vec::new();
+        for d in &diagnostics {
+            // The baseline keys a finding without a fingerprint as "".
+            let key = |x: &Diagnostic| (x.rule, x.fingerprint.clone().unwrap_or_default());
+            let before = seen.iter().filter(|s| key(s) == key(d)).count() as u128;
+            if before < accepted(d) {
+                expected_drops += 1;
+            }
+            seen.push(d);
+        }
+        let all = diagnostics.clone();
+        baseline.filter(file, &mut diagnostics);
+        assert_eq!(
+            (all.len() - diagnostics.len()) as u128,
+            expected_drops,
+            "findings dropped for {file:?}"
+        );
+        // What is left keeps its order.
+        let mut rest = all.iter();
+        for d in &diagnostics {
+            assert!(rest.any(|a| a == d), "filter reordered the findings");
+        }
+    }
+}
+
 /// Everything about a parse a check could see (texts resolved, so that where
 /// they sit in the tree's arena does not matter).
 pub fn dump(parsed: &xeplint::xml::Parsed) -> String {

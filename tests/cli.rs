@@ -2,6 +2,8 @@
 //! status, ordering under parallelism, baselines, and the Vim / VS Code
 //! patterns documented in `README.md`.
 
+mod common;
+
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 
@@ -330,7 +332,7 @@ fn vim_errorformat_reads_short_output() {
         .output()
         .is_ok_and(|o| o.status.success());
     if !vim_ok {
-        eprintln!("skipped: vim is not installed");
+        common::missing("vim");
         return;
     }
     let (dir, out) = short_sample();
@@ -456,7 +458,7 @@ fn copy_dir(from: &Path, to: &Path) {
 fn baseline_on_the_corpus_survives_inserted_lines() {
     let corpus = root().join("../shared/corpus");
     if !corpus.is_dir() {
-        eprintln!("skipped: {} is absent", corpus.display());
+        common::missing("../shared/corpus");
         return;
     }
     let dir = tempfile::tempdir().unwrap();

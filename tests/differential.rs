@@ -9,7 +9,7 @@
 //!
 //! "Invalid" for xeplint means at least one error whose rule starts with
 //! `xml-` or `dtd-`. Skipped (passing, with a message) when the corpus or
-//! xmllint is missing.
+//! xmllint is missing, unless `XEPLINT_REQUIRE_ALL=1` (then they fail).
 //!
 //! Where the two tools report the same problem at different places, the
 //! comparison accepts either, as listed in [`Place`]:
@@ -34,6 +34,8 @@
 //! xeplint validates against its bundled DTD (saying so with `dtd-bundled`).
 //! The fixtures test below skips the verdict for such documents.
 
+mod common;
+
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -55,12 +57,13 @@ fn xmllint_available() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-fn skip_reason() -> Option<&'static str> {
+/// What a corpus test needs and is missing, if anything.
+fn missing_prerequisite() -> Option<&'static str> {
     if corpus().is_none() {
-        return Some("../shared/corpus is absent");
+        return Some("../shared/corpus");
     }
     if !xmllint_available() {
-        return Some("xmllint is not installed");
+        return Some("xmllint");
     }
     None
 }
@@ -287,8 +290,8 @@ fn input(path: &Path, root: &Path) -> Input {
 
 #[test]
 fn corpus_matches_xmllint() {
-    if let Some(why) = skip_reason() {
-        println!("skipped: {why}");
+    if let Some(what) = missing_prerequisite() {
+        common::missing(what);
         return;
     }
     let corpus = corpus().expect("checked");
@@ -364,7 +367,7 @@ fn corpus_matches_xmllint() {
 #[test]
 fn fixtures_match_xmllint() {
     if !xmllint_available() {
-        println!("skipped: xmllint is not installed");
+        common::missing("xmllint");
         return;
     }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -744,8 +747,8 @@ fn mutate(text: &str, els: &[El], v: &Vocab, rng: &mut Rng) -> Option<(String, S
 
 #[test]
 fn mutants_match_xmllint() {
-    if let Some(why) = skip_reason() {
-        println!("skipped: {why}");
+    if let Some(what) = missing_prerequisite() {
+        common::missing(what);
         return;
     }
     const FILES: usize = 48;

@@ -12,7 +12,7 @@ mod harness;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-const TARGETS: [&str; 3] = ["parse", "dtd", "check"];
+const TARGETS: [&str; 4] = ["parse", "dtd", "check", "config"];
 
 fn inputs(root: &Path, target: &str) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(root.join(target)) else {
@@ -38,6 +38,7 @@ fn replay(root: &Path, budget: Duration) -> usize {
             let result = std::panic::catch_unwind(|| match target {
                 "parse" => harness::parse(project.path(), &data),
                 "dtd" => harness::dtd(&data),
+                "config" => harness::config(project.path(), &data),
                 _ => harness::check(project.path(), &data),
             });
             let took = start.elapsed();
@@ -69,8 +70,13 @@ fn budget() -> Duration {
 #[test]
 fn corpus_and_regressions_replay() {
     let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
+    for target in TARGETS {
+        assert!(
+            !inputs(&fuzz.join("corpus"), target).is_empty(),
+            "fuzz/corpus/{target}/ holds no input"
+        );
+    }
     let seeds = replay(&fuzz.join("corpus"), budget());
-    assert!(seeds > 0, "fuzz/corpus/ holds no input");
     let regressions = replay(&fuzz.join("regressions"), budget());
     eprintln!("replayed {seeds} corpus inputs and {regressions} regressions");
     if let Some(dir) = std::env::var_os("XEPLINT_REPLAY") {

@@ -16,6 +16,8 @@
 //! is also kept as an insta snapshot: the short format, with each
 //! diagnostic's labels, help and notes below it.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use xeplint::check::{FileReport, Input, Options, Session};
@@ -459,7 +461,7 @@ fn fixtures_pass_xmllint() {
         .arg("--version")
         .output();
     if !probe.is_ok_and(|o| o.status.success()) {
-        eprintln!("xmllint not found: skipped");
+        common::missing("xmllint");
         return;
     }
     let mut failures = Vec::new();

@@ -11,6 +11,8 @@
 //! rejects `Editor` as approver (XEP-0001 makes the Editor the approving body
 //! of Humorous XEPs). DTD validity is compared with xmllint in differential.rs.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use xeplint::check::{Input, Session};
@@ -188,7 +190,7 @@ fn script_failures(name: &str, text: &str) -> Vec<(&'static str, &'static [&'sta
 #[test]
 fn every_script_failure_is_raised_by_xeplint() {
     let Some(corpus) = corpus() else {
-        eprintln!("skipped: ../shared/corpus is not present");
+        common::missing("../shared/corpus");
         return;
     };
     let (inputs, errors) = xeplint::walk::collect_inputs(std::slice::from_ref(&corpus));
@@ -239,7 +241,7 @@ fn every_script_failure_is_raised_by_xeplint() {
 #[test]
 fn procedural_sig_documents_are_clean() {
     let Some(corpus) = corpus() else {
-        eprintln!("skipped: ../shared/corpus is not present");
+        common::missing("../shared/corpus");
         return;
     };
     let session = Session::new(Default::default());
@@ -272,7 +274,7 @@ fn procedural_sig_documents_are_clean() {
 #[test]
 fn documents_that_do_not_propose_a_sig_are_not_held_to_the_sig_profile() {
     let Some(corpus) = corpus() else {
-        eprintln!("skipped: ../shared/corpus is not present");
+        common::missing("../shared/corpus");
         return;
     };
     let session = Session::new(Default::default());
@@ -308,7 +310,7 @@ fn documents_that_do_not_propose_a_sig_are_not_held_to_the_sig_profile() {
 #[test]
 fn meta_of_xep_0002() {
     let Some(corpus) = corpus() else {
-        eprintln!("skipped: ../shared/corpus is not present");
+        common::missing("../shared/corpus");
         return;
     };
     let session = Session::new(Default::default());
