@@ -48,11 +48,12 @@ impl Baseline {
         entries.sort();
         let mut index: HashMap<String, HashMap<(String, String), usize>> = HashMap::new();
         for e in &entries {
-            *index
+            let n = index
                 .entry(file_key(&e.file))
                 .or_default()
                 .entry((e.rule.clone(), e.fingerprint.clone()))
-                .or_default() += e.count;
+                .or_default();
+            *n = n.saturating_add(e.count);
         }
         Baseline {
             version: VERSION,
@@ -97,7 +98,9 @@ impl Baseline {
 
     /// Number of findings the baseline accepts.
     pub fn findings(&self) -> usize {
-        self.entries.iter().map(|e| e.count).sum()
+        self.entries
+            .iter()
+            .fold(0usize, |n, e| n.saturating_add(e.count))
     }
 
     /// Drop the diagnostics of document `file` that the baseline accepts.
