@@ -238,6 +238,93 @@ fn baseline(text: &str) {
     }
 }
 
+/// The text renderers on a random document with findings at random places.
+/// The input is a document, then, after the first NUL byte, the findings:
+/// each takes 12 bytes (start, length, and which label, message and file).
+/// Whatever the document holds (long lines, tabs, wide characters, control
+/// characters, no line breaks at all) and wherever the spans fall, the
+/// renderers must not panic; no line of human output may be longer than
+/// 400 characters, none may hold a control character, and no line of any
+/// text format may start with `::` (a GitHub workflow command) but the
+/// github format's own annotations.
+pub fn human(data: &[u8]) {
+    use xeplint::source::SourceFile;
+    let split = data.iter().position(|&b| b == 0).unwrap_or(data.len());
+    let (doc, spec) = data.split_at(split);
+    let text = String::from_utf8_lossy(doc).into_owned();
+    let map = SourceMap::new();
+    let file = map.add(SourceFile::new(
+        "doc.xml".into(),
+        "doc\n::error::x.xml".into(),
+        Arc::new(text.clone()),
+    ));
+    let other = map.add(SourceFile::new(
+        "xep.ent".into(),
+        "xep.ent".into(),
+        Arc::new("<!ENTITY a 'b'>\n".into()),
+    ));
+    let words = [
+        "",
+        "here",
+        "a\n::error file=ci.yml::pwned",
+        "\u{1b}]0;title\u{7}",
+        "wide 漢字漢字",
+        "\r\u{202e}x",
+    ];
+    let n = text.len().max(1);
+    let number = |b: &[u8]| {
+        b.iter()
+            .fold(0usize, |a, &x| a.wrapping_mul(256).wrapping_add(x as usize))
+    };
+    let mut diagnostics = Vec::new();
+    for chunk in spec.get(1..).unwrap_or(&[]).chunks(12).take(16) {
+        let start = number(chunk.get(0..4).unwrap_or(&[])) % (n + 8);
+        let len = number(chunk.get(4..8).unwrap_or(&[])) % (n + 8);
+        let pick = |k: usize| words[chunk.get(k).copied().unwrap_or(0) as usize % words.len()];
+        let in_other = chunk.get(11).is_some_and(|b| b % 5 == 0);
+        let span = Span::new(if in_other { other } else { file }, start, start + len);
+        let mut d = Diagnostic::error("xml-syntax", span, pick(8)).label(pick(9));
+        let second = Span::new(file, len % (n + 1), start % (n + 1));
+        d = d.secondary(second, pick(10));
+        if chunk.get(11).is_some_and(|b| b % 3 == 0) {
+            d = d.help(pick(11)).note_at(Span::new(other, 9, 10), pick(8));
+        }
+        diagnostics.push(d);
+    }
+    let report = xeplint::check::FileReport {
+        display: "doc\n::error::x.xml".into(),
+        diagnostics,
+        read_error: None,
+    };
+    let sources = map.snapshot();
+    let reports = std::slice::from_ref(&report);
+    let human = xeplint::report::human::render(reports, &sources, false);
+    for line in human.lines() {
+        assert!(
+            line.chars().count() <= xeplint::report::human::MAX_LINE,
+            "a line of {} characters",
+            line.chars().count()
+        );
+    }
+    let short = xeplint::report::short::render(reports, &sources);
+    let github = xeplint::report::github::render(reports, &sources);
+    for (format, out) in [("human", &human), ("short", &short), ("github", &github)] {
+        assert!(
+            !out.chars()
+                .any(|c| xeplint::report::escape::is_unsafe(c) && c != '\n'),
+            "{format}: a control character reached the output"
+        );
+        for line in out.lines() {
+            let line = line.trim_start();
+            let own = format == "github"
+                && ["::error file=", "::warning file=", "::notice file="]
+                    .iter()
+                    .any(|p| line.starts_with(p));
+            assert!(own || !line.starts_with("::"), "{format}: {line:?}");
+        }
+    }
+}
+
 /// Everything about a parse a check could see (texts resolved, so that where
 /// they sit in the tree's arena does not matter).
 pub fn dump(parsed: &xeplint::xml::Parsed) -> String {

@@ -12,7 +12,7 @@ mod harness;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-const TARGETS: [&str; 4] = ["parse", "dtd", "check", "config"];
+const TARGETS: [&str; 5] = ["parse", "dtd", "check", "config", "human"];
 
 fn inputs(root: &Path, target: &str) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(root.join(target)) else {
@@ -39,6 +39,7 @@ fn replay(root: &Path, budget: Duration) -> usize {
                 "parse" => harness::parse(project.path(), &data),
                 "dtd" => harness::dtd(&data),
                 "config" => harness::config(project.path(), &data),
+                "human" => harness::human(&data),
                 _ => harness::check(project.path(), &data),
             });
             let took = start.elapsed();

@@ -31,7 +31,8 @@ pub const WIDTH: usize = 100;
 /// The longest line of output, in characters.
 pub const MAX_LINE: usize = 400;
 
-/// Characters of a source line shown around its labels.
+/// Columns of a source line shown around its labels (as a terminal counts
+/// them, and as miette lays labels out: a CJK character takes two).
 const WINDOW: usize = 160;
 
 /// Characters shown before the first label of a cut line.
@@ -146,7 +147,13 @@ fn shown_line(
 ) -> ShownLine {
     let body = text.get(line.clone()).unwrap_or("");
     let mut start = 0;
-    let long = body.chars().nth(WINDOW).is_some();
+    let long = body
+        .chars()
+        .scan(0, |w, c| {
+            *w += shown_width(c);
+            Some(*w)
+        })
+        .any(|w| w > WINDOW);
     if let Some(anchor) = anchor.filter(|_| long) {
         let anchor = anchor.saturating_sub(line.start).min(body.len());
         let before = body.get(..anchor).unwrap_or("");
@@ -174,15 +181,28 @@ fn shown_line(
             source: line.start + start + i,
             shown: base + out.text.len(),
         });
-        let before = out.text.len();
         if c == '\t' {
             out.text.push_str("    ");
         } else {
             escape::push_char(&mut out.text, c);
         }
-        shown += out.text.get(before..).map_or(1, |s| s.chars().count());
+        shown += shown_width(c);
     }
     out
+}
+
+/// The columns a source character takes once shown: a tab four, an escaped
+/// character its escape, others as a terminal shows them.
+fn shown_width(c: char) -> usize {
+    if c == '\t' {
+        4
+    } else if escape::is_unsafe(c) {
+        let mut s = String::new();
+        escape::push_char(&mut s, c);
+        s.len()
+    } else {
+        unicode_width::UnicodeWidthChar::width(c).unwrap_or(0)
+    }
 }
 
 /// Where a file offset on a shown line lands in the excerpt: at the first
