@@ -291,7 +291,7 @@ pub fn human(data: &[u8]) {
         }
         diagnostics.push(d);
     }
-    let report = xeplint::check::FileReport {
+    let report = xeplint::diag::FileReport {
         display: "doc\n::error::x.xml".into(),
         diagnostics,
         read_error: None,

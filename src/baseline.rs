@@ -11,8 +11,8 @@
 //! and the message with line numbers blanked. Findings therefore keep their
 //! fingerprint when lines are inserted or removed above them.
 
-use crate::check::FileReport;
 use crate::diag::Diagnostic;
+use crate::diag::FileReport;
 use crate::source::{FileId, SourceMap};
 use crate::xml::{NodeId, Parsed, Tree};
 use serde::{Deserialize, Serialize};

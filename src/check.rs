@@ -9,7 +9,7 @@
 //! say) right after its document is checked and then releasing the
 //! document's text: memory does not grow with the number of documents.
 
-use crate::diag::{Diagnostic, Severity};
+use crate::diag::{Diagnostic, FileReport};
 use crate::gate::{Admitted, Gate};
 use crate::load::{Chosen, Loader};
 use crate::source::{FileId, SourceMap, Sources};
@@ -37,7 +37,7 @@ pub struct Options {
     pub parse: ParseOptions,
     /// Use this DTD instead of the one the DOCTYPE names.
     pub dtd: Option<Chosen>,
-    /// `xeplint.toml` and `--rule` settings (applied by `config::apply`).
+    /// `xeplint.toml` and `--rule` settings (applied by [`crate::finish`]).
     pub config: Arc<crate::config::Config>,
     /// Accepted findings, dropped from reports (`--baseline`).
     pub baseline: Option<Arc<crate::baseline::Baseline>>,
@@ -94,24 +94,6 @@ impl Input {
         input.display = display;
         input.error = Some(why);
         input
-    }
-}
-
-/// What checking one document found.
-#[derive(Debug)]
-pub struct FileReport {
-    pub display: String,
-    pub diagnostics: Vec<Diagnostic>,
-    /// Set when the file could not be read at all.
-    pub read_error: Option<String>,
-}
-
-impl FileReport {
-    pub fn count(&self, severity: Severity) -> usize {
-        self.diagnostics
-            .iter()
-            .filter(|d| d.severity == severity)
-            .count()
     }
 }
 
@@ -212,7 +194,8 @@ impl Session {
         let generation = crate::load::current_generation();
         let valid = || {
             crate::load::in_generation(generation, || {
-                self.dtds.validate(&self.loader, &self.options, &parsed)
+                self.dtds
+                    .validate(&self.loader, self.options.dtd.as_ref(), &parsed)
             })
         };
         let rules = || crate::load::in_generation(generation, || self.xep_rules(input, &parsed));
@@ -223,9 +206,16 @@ impl Session {
         };
         diagnostics.extend(valid);
         diagnostics.extend(rules);
-        self.sort(&mut diagnostics);
-        // Suppressions, configuration, baseline: keep this the last step.
-        crate::config::apply(self, input, &parsed, &mut diagnostics);
+        // Suppressions, configuration, order, baseline: the last step.
+        let finish = crate::finish::Finish {
+            sources: &self.sources,
+            parsed: &parsed,
+            config: &self.options.config,
+            baseline: self.options.baseline.as_deref(),
+            path: &input.path,
+            display: &input.display,
+        };
+        crate::finish::finish(&finish, &mut diagnostics);
         let report = FileReport {
             display: input.display.clone(),
             diagnostics,
@@ -373,20 +363,6 @@ impl Session {
             self.dtds.forget(&ext);
             self.sources.release(ext.file);
         }
-    }
-
-    /// Order: position (line, column) in the primary file, then rule id.
-    fn sort(&self, diagnostics: &mut [Diagnostic]) {
-        // By offset (moved back to a character boundary) rather than line
-        // and column: within a file they follow each other one for one.
-        diagnostics.sort_by_cached_key(|d| {
-            let s = d.primary.span;
-            let offset = self
-                .sources
-                .get(s.file)
-                .map(|f| f.char_floor(s.start as usize));
-            (s.file, offset, d.rule, d.message.clone())
-        });
     }
 
     pub fn snapshot(&self) -> Sources {

@@ -1,5 +1,6 @@
-//! Configuration (`xeplint.toml`) and the policy applied to every document
-//! after its diagnostics are collected.
+//! Configuration: `xeplint.toml` and `--rule` settings, as plain data (what
+//! level a rule has for a file, which files are ignored). The post-check
+//! step ([`crate::finish`]) applies it.
 //!
 //! ```toml
 //! entities = "xep.ent"          # paths are relative to this file's folder
@@ -14,14 +15,9 @@
 //! rules = { unused-suppression = "warning" }
 //! ```
 //!
-//! [`apply`] is the one step [`Session::check`](crate::check::Session::check)
-//! runs at the end: inline suppressions, fingerprints, configured severities,
-//! then the baseline.
 
-use crate::check::{Input, Session};
-use crate::diag::{Diagnostic, Severity};
+use crate::diag::Severity;
 use crate::source::{LineCol, SourceFile};
-use crate::xml::Parsed;
 use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
@@ -486,103 +482,6 @@ fn matches(set: &GlobSet, rel: &Path) -> bool {
 
 fn absolute(path: &Path) -> PathBuf {
     crate::gate::lexical_absolute(path)
-}
-
-/// The last step of [`Session::check`]: inline suppressions, then
-/// fingerprints, then configured severities (and `off`), then the baseline;
-/// finally a deterministic order.
-pub fn apply(session: &Session, input: &Input, parsed: &Parsed, diagnostics: &mut Vec<Diagnostic>) {
-    let options = &session.options;
-    crate::suppress::apply(parsed, diagnostics);
-    for d in diagnostics.iter_mut() {
-        if d.fingerprint.is_none() {
-            d.fingerprint = Some(crate::baseline::location_key(&session.sources, parsed, d));
-        }
-    }
-    diagnostics.retain_mut(|d| match options.config.level(d.rule, &input.path) {
-        None => true,
-        Some(l) => match l.severity() {
-            None => false,
-            Some(s) => {
-                d.severity = s;
-                true
-            }
-        },
-    });
-    if let Some(baseline) = &options.baseline {
-        baseline.filter(&input.display, diagnostics);
-    }
-    sort(session, parsed, diagnostics);
-}
-
-/// Diagnostics in the document first, then those in other files by path;
-/// within a file by line, column, rule and message. File ids depend on which
-/// thread loaded a shared file first, so they are not used.
-///
-/// Within one file, line and column follow the byte offset (clamped to the
-/// text and moved back to a character boundary, as [`SourceFile::line_col`]
-/// takes it), one for one: offsets are compared instead, and positions are
-/// only counted for two files shown under the same path. The sort is stable.
-fn sort(session: &Session, parsed: &Parsed, diagnostics: &mut [Diagnostic]) {
-    if diagnostics.len() < 2 {
-        return;
-    }
-    /// Where a diagnostic is: outside the document or not, its file (an index
-    /// in `files`, none when the file is unknown) and the offset.
-    struct Place {
-        outside: bool,
-        file: Option<usize>,
-        offset: usize,
-    }
-    let mut files: Vec<(crate::source::FileId, std::sync::Arc<SourceFile>)> = Vec::new();
-    let mut places: Vec<Place> = Vec::with_capacity(diagnostics.len());
-    for d in diagnostics.iter() {
-        let s = d.primary.span;
-        let file = match files.iter().position(|(id, _)| *id == s.file) {
-            Some(k) => Some(k),
-            None => session.sources.get(s.file).map(|f| {
-                files.push((s.file, f));
-                files.len() - 1
-            }),
-        };
-        let offset = match file.and_then(|k| files.get(k)) {
-            Some((_, f)) => f.char_floor(s.start as usize),
-            None => 0,
-        };
-        places.push(Place {
-            outside: s.file != parsed.file,
-            file,
-            offset,
-        });
-    }
-    let file = |p: &Place| p.file.and_then(|k| files.get(k)).map(|(_, f)| f);
-    let mut order: Vec<usize> = (0..diagnostics.len()).collect();
-    order.sort_unstable_by(|&a, &b| {
-        let (pa, pb) = (&places[a], &places[b]);
-        let (fa, fb) = (file(pa), file(pb));
-        pa.outside
-            .cmp(&pb.outside)
-            .then_with(|| match (fa, fb) {
-                (Some(_), Some(_)) if pa.file == pb.file => pa.offset.cmp(&pb.offset),
-                (Some(fa), Some(fb)) => fa
-                    .display
-                    .cmp(&fb.display)
-                    .then_with(|| fa.line_col(pa.offset).cmp(&fb.line_col(pb.offset))),
-                _ => fa.is_some().cmp(&fb.is_some()),
-            })
-            .then_with(|| diagnostics[a].rule.cmp(diagnostics[b].rule))
-            .then_with(|| diagnostics[a].message.cmp(&diagnostics[b].message))
-            .then(a.cmp(&b))
-    });
-    // Put each diagnostic in its place (as `sort_by_cached_key` does).
-    for i in 0..order.len() {
-        let mut k = order[i];
-        while k < i {
-            k = order[k];
-        }
-        order[i] = k;
-        diagnostics.swap(i, k);
-    }
 }
 
 #[cfg(test)]

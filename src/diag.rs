@@ -147,3 +147,21 @@ impl Diagnostic {
         self
     }
 }
+
+/// What checking one document found.
+#[derive(Debug)]
+pub struct FileReport {
+    pub display: String,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Set when the file could not be read at all.
+    pub read_error: Option<String>,
+}
+
+impl FileReport {
+    pub fn count(&self, severity: Severity) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == severity)
+            .count()
+    }
+}

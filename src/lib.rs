@@ -5,6 +5,7 @@ pub mod check;
 pub mod config;
 pub mod diag;
 pub mod dtd;
+pub mod finish;
 pub mod gate;
 pub mod limits;
 pub mod load;

@@ -8,7 +8,8 @@
 //! are left out, so that the snapshots change only with validation).
 
 use std::path::{Path, PathBuf};
-use xeplint::check::{FileReport, Input, Options, Session};
+use xeplint::check::{Input, Options, Session};
+use xeplint::diag::FileReport;
 use xeplint::load::Chosen;
 
 fn fixtures() -> Vec<PathBuf> {

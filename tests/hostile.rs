@@ -8,7 +8,8 @@ mod common;
 use assert_cmd::Command;
 use std::path::Path;
 use std::time::{Duration, Instant};
-use xeplint::check::{FileReport, Input, Session};
+use xeplint::check::{Input, Session};
+use xeplint::diag::FileReport;
 use xeplint::diag::Severity;
 use xeplint::source::Sources;
 

@@ -20,7 +20,8 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use xeplint::check::{FileReport, Input, Options, Session};
+use xeplint::check::{Input, Options, Session};
+use xeplint::diag::FileReport;
 use xeplint::diag::{Diagnostic, Severity};
 use xeplint::source::{Sources, Span};
 

@@ -3,7 +3,8 @@
 //! documents released once reported.
 
 use std::path::{Path, PathBuf};
-use xeplint::check::{FileReport, Input, Options, Session};
+use xeplint::check::{Input, Options, Session};
+use xeplint::diag::FileReport;
 use xeplint::report;
 use xeplint::source::Sources;
 use xeplint::walk::{Walk, collect_inputs};

@@ -6,8 +6,9 @@ mod common;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use xeplint::check::{FileReport, Input, Session};
+use xeplint::check::{Input, Session};
 use xeplint::diag::Diagnostic;
+use xeplint::diag::FileReport;
 use xeplint::source::Sources;
 
 fn fixtures() -> PathBuf {

@@ -12,14 +12,13 @@
 //! node that came from an entity expansion is moved to the `&name;`
 //! reference the reader sees ([`Tree::in_document`]).
 
-use crate::check::Options;
 use crate::diag::{Diagnostic, Severity};
 use crate::dtd::compile::{
     BARE, CompiledDtd, Content, NO_ROW, NO_SYM, NOTHING, Quick, Rows, SLOW, SOUND, State, Sym,
     TEXT, check_value, compared_value, is_all_ws, is_ws, normalize,
 };
 use crate::dtd::decl::{AttDefault, AttType, Decl, EntityValue, Subset, parse_decls};
-use crate::load::{ExtFile, Loader};
+use crate::load::{Chosen, ExtFile, Loader};
 use crate::source::Span;
 use crate::xml::{ExpId, NodeId, NodeKind, Parsed, Tree};
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
@@ -55,8 +54,13 @@ pub struct DtdCache {
 impl DtdCache {
     /// Validate `parsed` against the DTD it names (or `--dtd`, or the bundled
     /// one) and return the `dtd-…` diagnostics.
-    pub fn validate(&self, loader: &Loader, options: &Options, parsed: &Parsed) -> Vec<Diagnostic> {
-        self.validate_with(loader, options, parsed, true)
+    pub fn validate(
+        &self,
+        loader: &Loader,
+        dtd: Option<&Chosen>,
+        parsed: &Parsed,
+    ) -> Vec<Diagnostic> {
+        self.validate_with(loader, dtd, parsed, true)
     }
 
     /// [`DtdCache::validate`]; `fast: false` leaves out the shortcuts taken
@@ -64,7 +68,7 @@ impl DtdCache {
     fn validate_with(
         &self,
         loader: &Loader,
-        options: &Options,
+        chosen: Option<&Chosen>,
         parsed: &Parsed,
         fast: bool,
     ) -> Vec<Diagnostic> {
@@ -75,7 +79,7 @@ impl DtdCache {
         let Some(root) = parsed.tree.root else {
             return out;
         };
-        let Some(choice) = self.choose(loader, options, parsed, &mut out) else {
+        let Some(choice) = self.choose(loader, chosen, parsed, &mut out) else {
             return out;
         };
         // Declarations that come before the external DTD: the internal
@@ -165,12 +169,12 @@ impl DtdCache {
     fn choose(
         &self,
         loader: &Loader,
-        options: &Options,
+        chosen: Option<&Chosen>,
         parsed: &Parsed,
         out: &mut Vec<Diagnostic>,
     ) -> Option<Option<Arc<ExtFile>>> {
         let doctype = parsed.tree.doctype.as_ref();
-        if let Some(chosen) = &options.dtd {
+        if let Some(chosen) = chosen {
             let loaded = chosen
                 .admitted(&loader.gate)
                 .clone()
@@ -1334,7 +1338,7 @@ impl<'a> Validator<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::{Input, Session};
+    use crate::check::{Input, Options, Session};
 
     thread_local! {
         /// Whether the last validation on this thread took the shortcut
@@ -1461,9 +1465,12 @@ mod tests {
             return (String::new(), String::new());
         };
         let run = |fast| {
-            let got = session
-                .dtds
-                .validate_with(&session.loader, &session.options, &parsed, fast);
+            let got = session.dtds.validate_with(
+                &session.loader,
+                session.options.dtd.as_ref(),
+                &parsed,
+                fast,
+            );
             format!("{got:#?}")
         };
         (run(true), run(false))
@@ -1648,9 +1655,12 @@ mod tests {
             let input = input_at(path, text);
             let parsed = session.parse(&input).expect("parsed");
             SHORTCUT.with(|s| s.set(None));
-            let got = session
-                .dtds
-                .validate_with(&session.loader, &session.options, &parsed, true);
+            let got = session.dtds.validate_with(
+                &session.loader,
+                session.options.dtd.as_ref(),
+                &parsed,
+                true,
+            );
             let clean = got.iter().all(|d| d.severity != Severity::Error);
             (SHORTCUT.with(|s| s.get()), clean)
         };

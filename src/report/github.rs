@@ -9,7 +9,7 @@
 
 use super::Location;
 use super::escape::text as esc;
-use crate::check::FileReport;
+use crate::diag::FileReport;
 use crate::diag::Severity;
 use crate::source::Sources;
 use std::fmt::Write;

@@ -16,7 +16,7 @@
 
 use super::Location;
 use super::escape;
-use crate::check::FileReport;
+use crate::diag::FileReport;
 use crate::diag::{Diagnostic, Severity};
 use crate::source::{FileId, SourceFile, Sources, Span};
 use miette::{

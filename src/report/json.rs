@@ -5,7 +5,7 @@
 //! output back with `serde_json::from_str::<JsonReport>`.
 
 use super::{Location, Summary};
-use crate::check::FileReport;
+use crate::diag::FileReport;
 use crate::diag::Severity;
 use crate::source::Sources;
 use serde::{Deserialize, Serialize};

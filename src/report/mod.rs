@@ -19,7 +19,7 @@ pub mod json;
 pub mod sarif;
 pub mod short;
 
-use crate::check::FileReport;
+use crate::diag::FileReport;
 use crate::diag::Severity;
 use crate::source::{Sources, Span};
 

@@ -7,7 +7,7 @@
 //! ends are exclusive, as SARIF specifies.
 
 use super::Location;
-use crate::check::FileReport;
+use crate::diag::FileReport;
 use crate::diag::Severity;
 use crate::source::{Sources, Span};
 use serde_sarif::sarif;

@@ -1,7 +1,7 @@
 //! `path:line:column: severity[rule-id]: message`, one line per diagnostic.
 
 use super::escape;
-use crate::check::FileReport;
+use crate::diag::FileReport;
 use crate::source::Sources;
 use std::fmt::Write;
 
