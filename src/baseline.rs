@@ -62,15 +62,6 @@ impl Baseline {
         }
     }
 
-    /// Today's findings.
-    pub fn from_reports(reports: &[FileReport]) -> Baseline {
-        let mut tally = Tally::default();
-        for r in reports {
-            tally.add(r);
-        }
-        tally.finish()
-    }
-
     pub fn from_json(text: &str) -> Result<Baseline, String> {
         let b: Baseline = serde_json::from_str(text).map_err(|e| e.to_string())?;
         if b.version != VERSION {

@@ -229,19 +229,6 @@ impl Xep {
     pub fn doc_type(&self) -> Option<&str> {
         self.header.type_.as_ref().map(|f| f.value.as_str())
     }
-
-    /// Every section in document order, with its depth-first parents flattened.
-    pub fn all_sections(&self) -> Vec<&Section> {
-        fn walk<'a>(s: &'a [Section], out: &mut Vec<&'a Section>) {
-            for x in s {
-                out.push(x);
-                walk(&x.children, out);
-            }
-        }
-        let mut out = Vec::new();
-        walk(&self.sections, &mut out);
-        out
-    }
 }
 
 struct Builder<'a> {

@@ -29,11 +29,6 @@ impl Version {
         }
         Some(Version { parts })
     }
-
-    /// The first component (`0` for `0.9`).
-    pub fn major(&self) -> u64 {
-        self.parts.first().map_or(0, |p| p.0)
-    }
 }
 
 impl Ord for Version {

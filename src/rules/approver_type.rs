@@ -42,7 +42,7 @@ impl Rule for ApproverType {
                     a,
                     format!(
                         "{} document cannot be approved by the {}",
-                        super::sections::article(&t.value),
+                        super::shared::article(&t.value),
                         a.value
                     ),
                 )

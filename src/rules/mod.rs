@@ -145,14 +145,14 @@ pub trait Rule: Sync {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>);
 }
 
-mod abstract_title;
 mod anchor_unique;
-mod approver;
 mod approver_missing;
 mod approver_type;
+mod approver_value;
 mod author_duplicate;
 mod author_fields;
 mod date_format;
+mod empty_field;
 mod example_xml;
 mod internal_link;
 mod legacy_type;
@@ -166,6 +166,7 @@ mod required_sections;
 mod revision_date;
 mod revision_order;
 mod sections;
+mod shared;
 mod sig_sections;
 mod status_value;
 mod stylesheet;
@@ -182,7 +183,7 @@ pub static XEP_RULES: &[&dyn Rule] = &[
     &status_value::StatusValue,
     &type_value::TypeValue,
     &legacy_type::LegacyType,
-    &approver::ApproverValue,
+    &approver_value::ApproverValue,
     &approver_missing::ApproverMissing,
     &approver_type::ApproverType,
     &revision_order::RevisionOrder,
@@ -191,7 +192,7 @@ pub static XEP_RULES: &[&dyn Rule] = &[
     &version_status::VersionStatus,
     &stylesheet::Stylesheet,
     &legal_notice::LegalNotice,
-    &abstract_title::EmptyText,
+    &empty_field::EmptyField,
     &author_fields::AuthorFields,
     &author_duplicate::AuthorDuplicate,
     &anchor_unique::AnchorUnique,

@@ -15,19 +15,13 @@ declare_rule! {
     NumberFilename { id: "number-filename", severity: Error, summary: "a numbered XEP's <number> matches its file name" }
 }
 
-/// The four digits of a file named `xep-NNNN.xml`.
-pub fn file_number(file_name: &str) -> Option<&str> {
-    let n = file_name.strip_prefix("xep-")?.strip_suffix(".xml")?;
-    (n.len() == 4 && n.bytes().all(|b| b.is_ascii_digit())).then_some(n)
-}
-
 impl Rule for NumberFilename {
     fn info(&self) -> &'static RuleInfo {
         &Self::INFO
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-        let Some(expected) = file_number(&cx.xep.file_name) else {
+        let Some(expected) = super::shared::file_number(&cx.xep.file_name) else {
             return;
         };
         match &cx.xep.header.number {

@@ -191,7 +191,10 @@ pub fn check_profile(cx: &Context<'_>, info: &RuleInfo, out: &mut Vec<Diagnostic
             let mut d = cx.diag(
                 info,
                 span,
-                format!("{} document has no \"{name}\" section", article(&p.name)),
+                format!(
+                    "{} document has no \"{name}\" section",
+                    super::shared::article(&p.name)
+                ),
             );
             if recommended && d.severity > Severity::Warning {
                 d.severity = Severity::Warning;
@@ -208,16 +211,6 @@ pub fn check_profile(cx: &Context<'_>, info: &RuleInfo, out: &mut Vec<Diagnostic
                     )),
             );
         }
-    }
-}
-
-/// "a Standards Track", "an Informational".
-pub fn article(name: &str) -> String {
-    let first = name.chars().next().unwrap_or('x').to_ascii_lowercase();
-    if "aeiou".contains(first) {
-        format!("an {name}")
-    } else {
-        format!("a {name}")
     }
 }
 

@@ -1,6 +1,6 @@
+use super::shared::file_number;
 use super::{Context, Rule, RuleInfo};
 use crate::diag::Diagnostic;
-use crate::rules::number_filename::file_number;
 
 declare_rule! {
     /// ## What it checks

@@ -124,14 +124,6 @@ pub struct Parsed {
     pub suppression_comments: bool,
 }
 
-impl Parsed {
-    pub fn has_errors(&self) -> bool {
-        self.diagnostics
-            .iter()
-            .any(|d| d.severity == Severity::Error)
-    }
-}
-
 /// Parse one document's bytes. `place` is where the document is: SYSTEM
 /// ids lead from its folder, inside its project root (see [`crate::gate`]).
 /// `path` is the document's path as given, `display` how it is shown.

@@ -326,10 +326,6 @@ impl Node {
             origin,
         }
     }
-
-    pub fn has_children(&self) -> bool {
-        self.first_child.is_some()
-    }
 }
 
 impl Tree {

@@ -11,10 +11,10 @@ declare_rule! {
     ///
     /// ## Example
     /// Bad: `<abstract></abstract>`; good: `<abstract>Defines a way to …</abstract>`.
-    EmptyText { id: "empty-field", severity: Error, summary: "<title> and <abstract> are not empty" }
+    EmptyField { id: "empty-field", severity: Error, summary: "<title> and <abstract> are not empty" }
 }
 
-impl Rule for EmptyText {
+impl Rule for EmptyField {
     fn info(&self) -> &'static RuleInfo {
         &Self::INFO
     }
