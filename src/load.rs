@@ -12,7 +12,7 @@ use crate::diag::Diagnostic;
 use crate::dtd::decl::{Decl, Decls, Subset, parse_decls, parse_decls_shared};
 use crate::gate::{Admitted, Gate, Refusal};
 use crate::source::{FileId, SourceFile, SourceMap};
-use crate::xml::parser::ReplayStore;
+use crate::xml::recorded::ReplayStore;
 use foldhash::{HashMap, HashMapExt};
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -5,11 +5,64 @@
 //! link leading out of it is not followed (and reported), and every document
 //! found is read inside that root.
 
-use crate::check::Input;
 use crate::gate::{Admitted, Gate};
 use crate::limits::MAX_WALK_DEPTH;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+/// One document to check.
+#[derive(Debug, Clone)]
+pub struct Input {
+    /// Where the document is (or is taken to be, for standard input).
+    pub path: PathBuf,
+    /// The path shown in diagnostics.
+    pub display: String,
+    /// The project root of the folder the document was found in; `None`:
+    /// the root of the document's own folder (see [`crate::gate`]).
+    pub root: Option<Arc<Path>>,
+    /// The document, admitted already (a regular file a walk listed).
+    pub admitted: Option<Admitted>,
+    /// The text, when it does not come from `path` (standard input).
+    pub bytes: Option<Vec<u8>>,
+    /// Why the document cannot be checked, when that is known before it is
+    /// read (a folder that could not be walked).
+    pub error: Option<String>,
+}
+
+impl Input {
+    /// The document's file name ("" when it has none, or not in UTF-8).
+    pub fn file_name(&self) -> &str {
+        self.path.file_name().and_then(|n| n.to_str()).unwrap_or("")
+    }
+
+    pub fn file(path: impl Into<PathBuf>) -> Input {
+        let path = path.into();
+        Input {
+            display: display_path(&path),
+            path,
+            root: None,
+            admitted: None,
+            bytes: None,
+            error: None,
+        }
+    }
+
+    /// Standard input, standing for the file `name` (`<stdin>` in the
+    /// current folder without one).
+    pub fn stdin(bytes: Vec<u8>, name: Option<PathBuf>) -> Input {
+        let mut input = Input::file(name.unwrap_or_else(|| PathBuf::from("<stdin>")));
+        input.bytes = Some(bytes);
+        input
+    }
+
+    /// A path that cannot be checked, and why: reported as unreadable.
+    pub fn failed(display: String, why: String) -> Input {
+        let mut input = Input::file(PathBuf::new());
+        input.display = display;
+        input.error = Some(why);
+        input
+    }
+}
 
 /// A document found, or a path that could not be read and why (shown as
 /// the path, then the reason).

@@ -1,6 +1,7 @@
 //! XML: the tree with spans and the parser that builds it.
 
 pub mod parser;
+pub mod recorded;
 pub mod rules;
 pub mod tree;
 
