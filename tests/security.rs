@@ -18,6 +18,7 @@
 //! 4. output that cannot be hijacked
 //! 5. failed writes
 //! 6. wrong results on unusual but valid input
+//! 7. the class: random project trees, every read inside the root
 #![cfg(target_os = "linux")]
 
 mod common;
@@ -29,6 +30,7 @@ use std::os::unix::fs::symlink;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 // ------------------------------------------------------------------ helpers
@@ -1599,4 +1601,318 @@ fn unwalkable_folders_are_reported_in_every_format() {
             "github {file}: {github}"
         );
     }
+}
+
+// ================================================ 7. the class: random project trees
+
+/// xorshift64*: a small generator with fixed seeds, so a failure repeats.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+
+    fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
+        &xs[self.below(xs.len())]
+    }
+}
+
+/// Folders a random tree may have, below its root.
+const FOLDERS: [&str; 7] = ["a", "b", "a/c", "a/c/d", ".h/1/2", ".h/1/2/3/4", "b/e"];
+/// Names of links.
+const LINKS: [&str; 8] = ["l1", "l2", "up", "out", "docs", "x.xml", "y.ent", "z.dtd"];
+/// Names of files, inside and outside.
+const FILES: [&str; 7] = [
+    "xep.ent",
+    "xep.dtd",
+    "secret.ent",
+    "secret.xml",
+    "passwd",
+    "environ",
+    "doc0.xml",
+];
+
+/// A random project tree: what was made, for the checks.
+struct RandomTree {
+    p: Project,
+    /// Folders of the root, relative (`""` for the root).
+    folders: Vec<String>,
+    /// Paths to name on the command line, written under the root.
+    named: Vec<PathBuf>,
+    /// SYSTEM ids and configuration paths that, as the operating system
+    /// resolves them from where they are written, reach a file outside.
+    threats: usize,
+}
+
+/// A random path: `..`, `.`, folder, link and file names, sometimes
+/// absolute (the tree's own outside folder, `/etc`, `/proc/self`), sometimes
+/// a URI; often the shape of an attack: a link or folder, some `..`, then
+/// `outside/…` (which reaches it when the count of `..` fits: half the time
+/// it is made to fit `depth`, the depth below the root of the folder the
+/// path is written in).
+fn random_path(rng: &mut Rng, p: &Project, depth: usize) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    match rng.below(10) {
+        0 => parts.push(p.outside.display().to_string()),
+        1 => parts.push(rng.pick(&["/etc", "/proc/self", "/", "/tmp"]).to_string()),
+        2 => return format!("file://{}/secret.ent", p.outside.display()),
+        3..=5 => {
+            let n = match rng.below(4) {
+                0 => {
+                    parts.push(rng.pick(&LINKS).to_string());
+                    rng.below(6)
+                }
+                1 => {
+                    parts.push(rng.pick(&FOLDERS).to_string());
+                    rng.below(6)
+                }
+                _ if rng.chance(50) => depth + 1,
+                _ => rng.below(6),
+            };
+            parts.extend(std::iter::repeat_n("..".to_string(), n));
+            parts.push("outside".into());
+            let file = rng.pick(&["secret.ent", "xep.ent", "sub/secret.ent", "secret.xml"]);
+            parts.push(file.to_string());
+            return parts.join("/");
+        }
+        _ => {}
+    }
+    for _ in 0..rng.below(7) {
+        let part = match rng.below(6) {
+            0 | 1 => "..".to_string(),
+            2 => ".".to_string(),
+            3 => rng.pick(&FOLDERS).to_string(),
+            4 => rng.pick(&LINKS).to_string(),
+            _ => rng.pick(&["outside", "p", "sub", ".h"]).to_string(),
+        };
+        parts.push(part);
+    }
+    parts.push(rng.pick(&FILES).to_string());
+    let joined = parts.join("/");
+    joined.replace("//", "/")
+}
+
+/// Whether a path written in the folder `dir` (real) reaches a file
+/// outside `root` as the operating system resolves it, without being
+/// absolute or a URI: the threats only a resolution that is wrong lets in.
+fn reaches_outside(dir: &Path, written: &str, root: &Path) -> bool {
+    !written.starts_with('/')
+        && !written.contains(':')
+        && std::fs::canonicalize(dir.join(written))
+            .is_ok_and(|t| !t.starts_with(root) && t.is_file())
+}
+
+fn random_tree(rng: &mut Rng) -> RandomTree {
+    let p = project();
+    std::fs::create_dir_all(p.outside.join("sub")).expect("outside/sub");
+    std::fs::write(p.outside.join("sub/secret.ent"), canary_decls(CANARY_FILE)).expect("write");
+    std::fs::write(p.outside.join("xep.ent"), canary_decls(CANARY_FILE)).expect("write");
+    if rng.chance(30) {
+        // A marker outside must not make it a root through a link.
+        std::fs::create_dir_all(p.outside.join(".git")).expect(".git");
+    }
+    let mut folders = vec![String::new()];
+    for _ in 0..1 + rng.below(4) {
+        let f = rng.pick(&FOLDERS).to_string();
+        std::fs::create_dir_all(p.root.join(&f)).expect("folder");
+        if !folders.contains(&f) {
+            folders.push(f);
+        }
+    }
+    for f in folders.clone() {
+        if rng.chance(50) {
+            p.write(Path::new(&f).join("xep.ent"), "<!ENTITY ok 'fine'>\n");
+        }
+        if rng.chance(30) {
+            p.write(Path::new(&f).join("xep.dtd"), "<!ELEMENT x ANY>\n");
+        }
+    }
+    // Links, anywhere in the root, to anywhere.
+    for _ in 0..2 + rng.below(6) {
+        let at = Path::new(rng.pick(&folders)).join(rng.pick(&LINKS));
+        if p.root.join(&at).symlink_metadata().is_ok() {
+            continue;
+        }
+        let target: PathBuf = match rng.below(12) {
+            0 => p.root.join(rng.pick(&folders)).join("xep.ent"),
+            1 => p.root.join(rng.pick(&folders)),
+            2 => p
+                .outside
+                .join(rng.pick(&["secret.ent", "secret.xml", "xep.ent"])),
+            3 => p.outside.clone(),
+            4 => PathBuf::from(rng.pick(&["/etc/passwd", "/proc/self/environ", "/etc", "/"])),
+            5 => PathBuf::from("nowhere/at/all"),
+            6 => PathBuf::from(at.file_name().expect("name")), // itself: a loop
+            7 => PathBuf::from(rng.pick(&LINKS)),              // maybe a loop
+            8 => PathBuf::from(format!("{}outside", ups(1 + rng.below(8)))),
+            9 => PathBuf::from(format!("{}{}", ups(rng.below(8)), rng.pick(&FILES))),
+            10 => PathBuf::from(random_path(rng, &p, at.components().count() - 1)),
+            _ => p.top.clone(),
+        };
+        p.link(target, at);
+    }
+    // Documents naming random SYSTEM ids.
+    let mut threats = 0;
+    let mut named = Vec::new();
+    for i in 0..1 + rng.below(5) {
+        let folder = rng.pick(&folders).clone();
+        let rel = Path::new(&folder).join(format!("doc{i}.xml"));
+        let depth = Path::new(&folder).components().count();
+        let dtd = rng.chance(60).then(|| random_path(rng, &p, depth));
+        let ents = rng.chance(70).then(|| random_path(rng, &p, depth));
+        if p.root.join(&rel).symlink_metadata().is_ok() {
+            continue;
+        }
+        let path = p.write(&rel, doc_naming(dtd.as_deref(), ents.as_deref()));
+        let dir = std::fs::canonicalize(path.parent().expect("parent")).expect("canonical");
+        threats += dtd
+            .iter()
+            .chain(&ents)
+            .filter(|id| reaches_outside(&dir, id, &p.root))
+            .count();
+        named.push(rel);
+    }
+    // The configuration, giving random paths.
+    if rng.chance(40) {
+        let mut toml = String::new();
+        for key in ["entities", "dtd"] {
+            if rng.chance(60) {
+                let value = random_path(rng, &p, 0);
+                threats += usize::from(reaches_outside(&p.root, &value, &p.root));
+                toml.push_str(&format!("{key} = \"{value}\"\n"));
+            }
+        }
+        p.write("xeplint.toml", toml);
+    }
+    // Paths named on the command line: the documents, links, folders, and
+    // random paths written below the root.
+    for _ in 0..3 {
+        let folder = rng.pick(&folders).clone();
+        named.push(Path::new(&folder).join(rng.pick(&LINKS)));
+        named.push(PathBuf::from(folder));
+    }
+    RandomTree {
+        p,
+        folders,
+        named,
+        threats,
+    }
+}
+
+/// Check a tree in-process through one audited gate, as `xeplint check`
+/// does: the configuration, a walk of the root, the paths named. Returns
+/// the paths read and the findings as the short format shows them.
+fn check_in_process(t: &RandomTree) -> (Vec<PathBuf>, String) {
+    use xeplint::check::{Options, Session};
+    use xeplint::gate::Gate;
+    use xeplint::walk::Walk;
+    let gate = Arc::new(Gate::audited());
+    let mut opts = Options::default();
+    let config = t.p.root.join("xeplint.toml");
+    if config.exists()
+        && let Ok(c) = xeplint::config::Config::load(&config, &gate)
+    {
+        opts.parse.entities = c.entities.clone();
+        opts.dtd = c.dtd.clone();
+        opts.config = Arc::new(c);
+    }
+    let session = Session::with_gate(opts, gate.clone());
+    let mut reports = Vec::new();
+    let mut paths = vec![t.p.root.clone()];
+    paths.extend(t.named.iter().map(|n| t.p.root.join(n)));
+    for path in &paths {
+        // What cannot be walked is an error entry, not a read: skipped here.
+        for input in Walk::new(path, &gate).flatten() {
+            reports.push(session.check(&input));
+        }
+    }
+    let sources = session.snapshot();
+    let shown = xeplint::report::short::render(&reports, &sources);
+    (gate.read_so_far(), shown)
+}
+
+/// Finding 7: Random project trees (links to inside and outside files and
+/// folders, to `/etc/passwd` and `/proc/self/environ`, dangling, loops,
+/// relative with `..`, absolute; documents whose SYSTEM ids mix `..`, `.`,
+/// folder and link names and absolute parts; random configuration paths): every
+/// path read lies inside the canonical root, and no canary shows. The binary,
+/// run on five of them (with threats) in every format, shows no canary
+/// either.
+#[test]
+fn random_trees_read_nothing_outside_the_root() {
+    let mut threats = 0;
+    let mut reads = 0;
+    let mut outside_targets = 0;
+    let mut binary_runs = 0;
+    for seed in 1..=300u64 {
+        let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+        let t = random_tree(&mut rng);
+        threats += t.threats;
+        let (read, shown) = check_in_process(&t);
+        reads += read.len();
+        for path in &read {
+            assert!(
+                path.starts_with(&t.p.root),
+                "seed {seed}: read {} outside {}",
+                path.display(),
+                t.p.root.display()
+            );
+        }
+        assert!(!shown.contains(CANARY_FILE), "seed {seed}:\n{shown}");
+        // Links found leading outside, as the walk sees them.
+        outside_targets += t
+            .folders
+            .iter()
+            .flat_map(|f| LINKS.iter().map(move |l| Path::new(f).join(l)))
+            .filter(|l| {
+                std::fs::canonicalize(t.p.root.join(l)).is_ok_and(|r| !r.starts_with(&t.p.root))
+            })
+            .count();
+        // The binary on the first trees with threats, in every format.
+        if binary_runs < 5 && t.threats > 0 {
+            binary_runs += 1;
+            let mut args: Vec<PathBuf> = vec![PathBuf::from(".")];
+            args.extend(t.named.iter().cloned());
+            all_formats(&t.p.root, &args, &format!("seed {seed}"));
+        }
+    }
+    eprintln!(
+        "300 trees: {reads} reads, {threats} SYSTEM ids or paths reaching outside, {outside_targets} links leading outside"
+    );
+    // The trees did attack: many ids and links reach outside, and much was
+    // read inside (the audit sees reads).
+    assert!(threats >= 50, "only {threats} threats");
+    assert!(
+        outside_targets >= 100,
+        "only {outside_targets} links outside"
+    );
+    assert!(reads >= 300, "only {reads} reads");
+    assert_eq!(binary_runs, 5);
+}
+
+/// Finding 7: The audit the random trees rely on sees a read outside when one
+/// happens: a file named on purpose outside any project is admitted and read
+/// (its own root), and listed.
+#[test]
+fn control_the_audit_lists_what_is_read() {
+    let p = project();
+    let gate = Arc::new(xeplint::gate::Gate::audited());
+    let session = xeplint::check::Session::with_gate(Default::default(), gate.clone());
+    let secret = p.outside.join("secret.xml");
+    let report = session.check(&xeplint::check::Input::file(&secret));
+    assert!(report.read_error.is_none(), "{:?}", report.read_error);
+    assert_eq!(gate.read_so_far(), vec![secret.clone()]);
+    assert!(!secret.starts_with(&p.root));
 }
