@@ -99,8 +99,11 @@ pub enum Refusal {
     NotFound,
     /// A folder, a FIFO, a device…
     NotRegular,
+    /// Over [`MAX_FILE_SIZE`]: its size when known. Standard input (and a
+    /// file that grows while it is read) is read no further than the limit,
+    /// so its size is not known.
     TooLarge {
-        size: u64,
+        size: Option<u64>,
     },
     Io(String),
 }
@@ -116,10 +119,13 @@ impl Refusal {
             }
             Refusal::NotFound => "no such file".into(),
             Refusal::NotRegular => "not a regular file".into(),
-            Refusal::TooLarge { size } => format!(
+            Refusal::TooLarge { size: Some(size) } => format!(
                 "it is {size} bytes, over the {} limit",
                 bytes(MAX_FILE_SIZE)
             ),
+            Refusal::TooLarge { size: None } => {
+                format!("it is over the {} limit", bytes(MAX_FILE_SIZE))
+            }
             Refusal::Io(e) => e.clone(),
         }
     }
@@ -281,7 +287,9 @@ impl Gate {
             return Err(Refusal::NotRegular);
         }
         if meta.len() > MAX_FILE_SIZE {
-            return Err(Refusal::TooLarge { size: meta.len() });
+            return Err(Refusal::TooLarge {
+                size: Some(meta.len()),
+            });
         }
         if let Some(audit) = &self.audit {
             audit
@@ -294,9 +302,7 @@ impl Gate {
             .read_to_end(&mut buf)
             .map_err(|e| Refusal::io(&e))?;
         if buf.len() as u64 > MAX_FILE_SIZE {
-            return Err(Refusal::TooLarge {
-                size: buf.len() as u64,
-            });
+            return Err(Refusal::TooLarge { size: None });
         }
         Ok(buf)
     }
@@ -310,9 +316,7 @@ impl Gate {
             .read_to_end(&mut buf)
             .map_err(|e| Refusal::io(&e))?;
         if buf.len() as u64 > MAX_FILE_SIZE {
-            return Err(Refusal::TooLarge {
-                size: buf.len() as u64,
-            });
+            return Err(Refusal::TooLarge { size: None });
         }
         Ok(buf)
     }

@@ -124,12 +124,36 @@ struct MetaArgs {
 
 fn main() -> ExitCode {
     tune_allocator();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return clap_exit(&e),
+    };
     match cli.command {
         Command::Check(args) => check(args),
         Command::Meta(args) => meta(args),
         Command::Rules => rules(),
         Command::Explain { rule } => explain(&rule),
+    }
+}
+
+/// What clap has to say instead of a command: help and the version go to
+/// standard output, where a failed write (a full disk) exits with status 2
+/// as any other output does (`clap::Error::exit` would ignore it and exit
+/// 0); a closed pipe is quiet. Usage errors go to standard error, status 2.
+fn clap_exit(e: &clap::Error) -> ExitCode {
+    let printed = e.print().and_then(|()| {
+        if e.use_stderr() {
+            std::io::stderr().flush()
+        } else {
+            std::io::stdout().flush()
+        }
+    });
+    match printed {
+        Err(err) if !e.use_stderr() && err.kind() != std::io::ErrorKind::BrokenPipe => {
+            say(format!("cannot write the output: {err}"));
+            ExitCode::from(2)
+        }
+        _ => ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2)),
     }
 }
 
