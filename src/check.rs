@@ -11,9 +11,9 @@
 
 use crate::diag::{Diagnostic, FileReport};
 use crate::gate::Gate;
-pub use crate::walk::Input;
 use crate::load::{Chosen, Loader};
 use crate::source::{FileId, SourceMap, Sources};
+pub use crate::walk::Input;
 use crate::xml::{ParseOptions, Parsed, parse_document};
 use rayon::prelude::*;
 use std::collections::VecDeque;

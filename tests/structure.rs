@@ -41,7 +41,10 @@ fn module_of(file: &Path) -> Vec<String> {
         .components()
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
         .collect();
-    if parts.last().is_some_and(|l| l == "mod" || l == "lib" || l == "main") {
+    if parts
+        .last()
+        .is_some_and(|l| l == "mod" || l == "lib" || l == "main")
+    {
         parts.pop();
     }
     parts
@@ -250,7 +253,11 @@ fn no_dependency_circle_between_modules() {
     for m in g.keys() {
         visit(&g, m, &mut Vec::new(), &mut done, &mut circles);
     }
-    assert!(circles.is_empty(), "dependency circles:\n{}", circles.join("\n"));
+    assert!(
+        circles.is_empty(),
+        "dependency circles:\n{}",
+        circles.join("\n")
+    );
 }
 
 #[test]

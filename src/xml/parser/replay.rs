@@ -144,7 +144,12 @@ impl Parser<'_> {
     /// for the reference at `span`; false (and nothing done) when there is
     /// none, or this document's limits or declarations would make the
     /// expansion differ: it is parsed instead.
-    pub(super) fn replay(&mut self, replays: &RwLock<ReplayStore>, decl: usize, span: Span) -> bool {
+    pub(super) fn replay(
+        &mut self,
+        replays: &RwLock<ReplayStore>,
+        decl: usize,
+        span: Span,
+    ) -> bool {
         let store = replays.read().unwrap_or_else(|e| e.into_inner());
         let Some(r) = store.index.get(&decl).copied() else {
             return false;

@@ -92,33 +92,7 @@ pub(super) fn ceil_char(s: &str, at: usize) -> usize {
 /// encodings of U+FFFE and U+FFFF (and of other characters, which the precise
 /// check then lets through).
 pub(super) fn may_hold_forbidden_char(s: &[u8]) -> bool {
-    #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU has AVX2, as just checked.
-        return unsafe { avx2::may_hold_forbidden_char(s) };
-    }
-    any_forbidden(s)
-}
-
-#[inline(always)]
-pub(super) fn any_forbidden(s: &[u8]) -> bool {
     fold_bytes(s, 1, suspicious) != 0
-}
-
-/// The byte scans every character of the text goes through, compiled a
-/// second time for AVX2 (32 bytes a step instead of SSE2's 16) and taken when
-/// the CPU has it, as the `memchr` crate does for its searches.
-#[cfg(target_arch = "x86_64")]
-mod avx2 {
-    #[target_feature(enable = "avx2")]
-    pub(super) fn may_hold_forbidden_char(s: &[u8]) -> bool {
-        super::any_forbidden(s)
-    }
-
-    #[target_feature(enable = "avx2")]
-    pub(super) fn scan_text(s: &[u8]) -> u8 {
-        super::text_flags(s)
-    }
 }
 
 /// The OR of `f` over the bytes of `s`, in fixed-size blocks the compiler
@@ -187,16 +161,6 @@ pub(super) const AMPERSAND: u8 = 4;
 /// What a run of text holds that needs a closer look, in one vectorized
 /// pass: [`SUSPICIOUS`], [`BRACKET`] and [`AMPERSAND`] bits.
 pub(super) fn scan_text(s: &[u8]) -> u8 {
-    #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU has AVX2, as just checked.
-        return unsafe { avx2::scan_text(s) };
-    }
-    text_flags(s)
-}
-
-#[inline(always)]
-pub(super) fn text_flags(s: &[u8]) -> u8 {
     fold_bytes(s, SUSPICIOUS | BRACKET | AMPERSAND, |b| {
         suspicious(b) | (u8::from(b == b']') << 1) | (u8::from(b == b'&') << 2)
     })
@@ -331,10 +295,6 @@ mod tests {
                         suspicious(c) != 0,
                         "{len} {at} {c}"
                     );
-                    // The AVX2 build (taken on this CPU if it has AVX2) and
-                    // the portable one.
-                    assert_eq!(any_forbidden(&v), suspicious(c) != 0);
-                    assert_eq!(text_flags(&v), scan_text(&v));
                     let flags = scan_text(&v);
                     assert_eq!(flags & SUSPICIOUS != 0, suspicious(c) != 0);
                     assert_eq!(flags & BRACKET != 0, c == b']');
