@@ -35,84 +35,10 @@ fn normalize(s: &str) -> String {
 
 /// Whether a section topic satisfies a required name: equal, or the required
 /// words followed by more ("Scope and Role of the SIG"), once both are through
-/// [`normalize`]. ASCII text (all but rare topics) is compared as it is
-/// normalized, without building either string.
+/// [`normalize`].
 #[cfg(test)]
 fn topic_matches(topic: &str, required: &str) -> bool {
-    prepared_match(
-        (topic, Normalized::new(topic)),
-        (required, Normalized::new(required)),
-    )
-}
-
-/// [`topic_matches`] of a topic and a required name, each given with its
-/// [`Normalized::new`].
-fn prepared_match(
-    (topic, t): (&str, Option<Normalized<'_>>),
-    (required, r): (&str, Option<Normalized<'_>>),
-) -> bool {
-    match (t, r) {
-        (Some(mut t), Some(r)) => {
-            for c in r {
-                if t.next() != Some(c) {
-                    return false;
-                }
-            }
-            matches!(t.next(), None | Some(b' '))
-        }
-        _ => normalized_match(&normalize(topic), &normalize(required)),
-    }
-}
-
-/// The bytes of [`normalize`] of an ASCII text, one at a time.
-#[derive(Debug, Clone, Copy)]
-struct Normalized<'a> {
-    /// What is left, without white space at either end (nor the final
-    /// " considerations").
-    rest: &'a [u8],
-}
-
-impl<'a> Normalized<'a> {
-    /// `None` for a text that is not ASCII.
-    fn new(s: &'a str) -> Option<Self> {
-        if !s.is_ascii() {
-            return None;
-        }
-        let b = s.as_bytes().trim_ascii();
-        // " considerations" at the end of the normalized text: a last word
-        // "considerations" after white space (so after another word).
-        const LAST: &[u8] = b"considerations";
-        let cut = b.len().checked_sub(LAST.len() + 1).filter(|&k| {
-            matches!(b.last(), Some(b's' | b'S'))
-                && b.get(k).is_some_and(u8::is_ascii_whitespace)
-                && b.get(k + 1..).is_some_and(|w| w.eq_ignore_ascii_case(LAST))
-        });
-        let rest = match cut {
-            Some(k) => b.get(..k).unwrap_or_default().trim_ascii_end(),
-            None => b,
-        };
-        Some(Normalized { rest })
-    }
-}
-
-impl Iterator for Normalized<'_> {
-    type Item = u8;
-
-    fn next(&mut self) -> Option<u8> {
-        let (&c, rest) = self.rest.split_first()?;
-        if c.is_ascii_whitespace() {
-            // A run of white space inside the text: one space.
-            let n = rest
-                .iter()
-                .position(|c| !c.is_ascii_whitespace())
-                .unwrap_or(rest.len());
-            self.rest = rest.get(n..).unwrap_or_default();
-            Some(b' ')
-        } else {
-            self.rest = rest;
-            Some(c.to_ascii_lowercase())
-        }
-    }
+    normalized_match(&normalize(topic), &normalize(required))
 }
 
 /// [`topic_matches`] on topics already through [`normalize`].
@@ -154,8 +80,8 @@ pub fn applies(cx: &Context<'_>, p: &Profile) -> bool {
 /// Report each required (and, as warnings, recommended) top-level section the
 /// document lacks, once, at the last section (or the `<xep>` element).
 pub fn check_profile(cx: &Context<'_>, info: &RuleInfo, out: &mut Vec<Diagnostic>) {
-    // Each topic with its normalized form, made for the first profile that applies.
-    let mut topics: Option<Vec<(&str, Option<Normalized<'_>>)>> = None;
+    // The topics, normalized for the first profile that applies.
+    let mut topics: Option<Vec<String>> = None;
     for p in cx.policy.profiles.iter().filter(|p| p.rule == info.id) {
         if !applies(cx, p) {
             continue;
@@ -165,7 +91,7 @@ pub fn check_profile(cx: &Context<'_>, info: &RuleInfo, out: &mut Vec<Diagnostic
                 .sections
                 .iter()
                 .filter_map(|s| s.topic.as_ref())
-                .map(|t| (t.value.as_str(), Normalized::new(&t.value)))
+                .map(|t| normalize(&t.value))
                 .collect()
         });
         let (span, label) = match cx.xep.sections.last() {
@@ -175,8 +101,8 @@ pub fn check_profile(cx: &Context<'_>, info: &RuleInfo, out: &mut Vec<Diagnostic
         let missing = |name: &String| {
             let names = std::iter::once(name).chain(p.aliases.get(name).into_iter().flatten());
             !names.into_iter().any(|n| {
-                let required = (n.as_str(), Normalized::new(n));
-                topics.iter().any(|&t| prepared_match(t, required))
+                let required = normalize(n);
+                topics.iter().any(|t| normalized_match(t, &required))
             })
         };
         for (name, recommended) in p
