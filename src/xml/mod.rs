@@ -1,5 +1,6 @@
 //! XML: the tree with spans and the parser that builds it.
 
+pub mod fragment;
 pub mod parser;
 pub mod recorded;
 pub mod rules;
