@@ -50,7 +50,7 @@ pub struct Session {
     pub sources: Arc<SourceMap>,
     pub loader: Loader,
     pub options: Options,
-    pub dtds: crate::dtd::validate::DtdCache,
+    pub dtds: crate::dtd::cache::DtdCache,
 }
 
 impl Session {
