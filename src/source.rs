@@ -59,6 +59,28 @@ impl Span {
     }
 }
 
+/// `s[range]`, for a range that lies inside `s` on character boundaries.
+/// Any other range is a bug of the caller: debug builds (tests, fuzzing)
+/// stop there; release builds answer with an empty string rather than
+/// abort on a user's document.
+#[track_caller]
+pub fn piece<R>(s: &str, range: R) -> &str
+where
+    R: std::slice::SliceIndex<str, Output = str> + std::fmt::Debug + Clone,
+{
+    match s.get(range.clone()) {
+        Some(p) => p,
+        None => {
+            debug_assert!(
+                false,
+                "{range:?} is not a piece of a text of {} bytes",
+                s.len()
+            );
+            ""
+        }
+    }
+}
+
 fn clamp_u32(v: usize) -> u32 {
     u32::try_from(v).unwrap_or(u32::MAX)
 }

@@ -7,6 +7,7 @@
 //! next `>` and goes on.
 
 use crate::diag::Diagnostic;
+use crate::source::piece;
 use crate::source::{FileId, Span};
 use std::sync::Arc;
 
@@ -108,9 +109,7 @@ impl std::ops::Deref for EntityText {
 
     fn deref(&self) -> &str {
         match self {
-            EntityText::Shared { text, start, end } => {
-                text.get(*start as usize..*end as usize).unwrap_or("")
-            }
+            EntityText::Shared { text, start, end } => piece(text, *start as usize..*end as usize),
             EntityText::Owned(s) => s,
         }
     }
@@ -218,7 +217,7 @@ pub fn parse_decls(text: &str, file: FileId, base: usize, subset: Subset) -> Dec
 /// [`parse_decls`] on `text[start..]`, the whole text of `file`: entity
 /// values that are their literal share `text` instead of copying it.
 pub fn parse_decls_shared(text: &Arc<String>, start: usize, file: FileId, subset: Subset) -> Decls {
-    let body = text.get(start..).unwrap_or("");
+    let body = piece(text, start..);
     let mut p = Parser {
         s: body.as_bytes(),
         text: body,
@@ -567,7 +566,7 @@ impl Parser<'_> {
 
     fn name(&mut self, msg: &str) -> R<String> {
         let start = self.pos;
-        let rest = self.text.get(start..).unwrap_or("");
+        let rest = piece(self.text, start..);
         // ASCII name characters (nearly all) by byte; from the first other
         // byte on, by character.
         let ascii = rest
@@ -582,7 +581,7 @@ impl Parser<'_> {
             .count();
         let mut end = start + ascii;
         if rest.as_bytes().get(ascii).is_some_and(|b| !b.is_ascii()) {
-            for (i, c) in rest.get(ascii..).unwrap_or("").char_indices() {
+            for (i, c) in piece(rest, ascii..).char_indices() {
                 let ok = if ascii + i == 0 {
                     is_name_start(c)
                 } else {
@@ -599,12 +598,12 @@ impl Parser<'_> {
             return Err(self.error(start, e, msg, "not a name"));
         }
         self.pos = end;
-        Ok(self.text.get(start..end).unwrap_or("").to_string())
+        Ok(piece(self.text, start..end).to_string())
     }
 
     fn nmtoken(&mut self) -> R<String> {
         let start = self.pos;
-        let rest = self.text.get(start..).unwrap_or("");
+        let rest = piece(self.text, start..);
         let len: usize = rest
             .chars()
             .take_while(|&c| is_name_char(c))
@@ -615,7 +614,7 @@ impl Parser<'_> {
             return Err(self.error(start, e, "expected a name token", "not a name token"));
         }
         self.pos += len;
-        Ok(rest.get(..len).unwrap_or("").to_string())
+        Ok(piece(rest, ..len).to_string())
     }
 
     fn close(&mut self, start: usize) -> R<()> {
@@ -963,7 +962,7 @@ impl Parser<'_> {
 
     fn att_literal(&mut self) -> R<String> {
         let (a, b) = self.quoted("default value")?;
-        Ok(self.text.get(a..b).unwrap_or("").to_string())
+        Ok(piece(self.text, a..b).to_string())
     }
 
     fn entity(&mut self) -> R<()> {
@@ -987,14 +986,14 @@ impl Parser<'_> {
                 self.require_ws("after PUBLIC")?;
                 let (a, b) = self.quoted("public identifier")?;
                 self.require_ws("after the public identifier")?;
-                Some(self.text.get(a..b).unwrap_or("").to_string())
+                Some(piece(self.text, a..b).to_string())
             } else {
                 self.pos += 6;
                 self.require_ws("after SYSTEM")?;
                 None
             };
             let (a, b) = self.quoted("system identifier")?;
-            let system = self.text.get(a..b).unwrap_or("").to_string();
+            let system = piece(self.text, a..b).to_string();
             let system_span = self.span(a, b);
             let mut ndata = None;
             let save = self.pos;
@@ -1042,7 +1041,7 @@ impl Parser<'_> {
     /// The replacement text of an entity value: character references are
     /// replaced now, general entity references are kept for later.
     fn entity_text(&mut self, a: usize, b: usize) -> R<(EntityText, Vec<(u32, u32)>)> {
-        let raw = self.text.get(a..b).unwrap_or("");
+        let raw = piece(self.text, a..b);
         if !raw.contains("&#") && (self.subset == Subset::External || !raw.contains('%')) {
             // The replacement text is the literal.
             let text = match self.shared {
@@ -1060,7 +1059,7 @@ impl Parser<'_> {
         let mut map = vec![(0u32, abs(0))];
         let mut i = 0;
         while i < raw.len() {
-            let rest = raw.get(i..).unwrap_or("");
+            let rest = piece(raw, i..);
             if rest.starts_with("&#") {
                 let Some(semi) = rest.find(';') else {
                     return Err(self.error(
@@ -1070,7 +1069,7 @@ impl Parser<'_> {
                         "here",
                     ));
                 };
-                let body = rest.get(2..semi).unwrap_or("");
+                let body = piece(rest, 2..semi);
                 match char_ref_value(body) {
                     Some(c) => {
                         text.push(c);
@@ -1108,7 +1107,7 @@ impl Parser<'_> {
                     .get(first..)
                     .and_then(|r| memchr::memchr2(b'&', b'%', r))
                     .map_or(rest.len(), |k| first + k);
-                text.push_str(rest.get(..run).unwrap_or(""));
+                text.push_str(piece(rest, ..run));
                 i += run.max(1);
             }
         }

@@ -18,6 +18,7 @@ use super::Location;
 use super::escape;
 use crate::diag::FileReport;
 use crate::diag::{Diagnostic, Severity};
+use crate::source::piece;
 use crate::source::{FileId, SourceFile, Sources, Span};
 use miette::{
     GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
@@ -156,7 +157,7 @@ fn shown_line(
         .any(|w| w > WINDOW);
     if let Some(anchor) = anchor.filter(|_| long) {
         let anchor = anchor.saturating_sub(line.start).min(body.len());
-        let before = body.get(..anchor).unwrap_or("");
+        let before = piece(body, ..anchor);
         if before.chars().count() > LEAD {
             let back: usize = before.chars().rev().take(LEAD).map(char::len_utf8).sum();
             start = anchor - back;
@@ -171,7 +172,7 @@ fn shown_line(
         out.text.push('…');
     }
     let mut shown = 0;
-    for (i, c) in body.get(start..).unwrap_or("").char_indices() {
+    for (i, c) in piece(body, start..).char_indices() {
         if shown >= WINDOW {
             out.end = line.start + start + i;
             out.text.push('…');
@@ -307,7 +308,7 @@ fn excerpt(file: &SourceFile, marks: &[Mark<'_>]) -> (Excerpt, Vec<LabeledSpan>,
 /// `s` cut to at most `max` characters, with `…` where it was cut.
 fn clip(s: &str, max: usize) -> String {
     match s.char_indices().nth(max.saturating_sub(1)) {
-        Some((i, _)) if s.chars().count() > max => format!("{}…", s.get(..i).unwrap_or("")),
+        Some((i, _)) if s.chars().count() > max => format!("{}…", piece(s, ..i)),
         _ => s.to_string(),
     }
 }

@@ -1,6 +1,7 @@
 use super::{Context, Rule, RuleInfo};
 use crate::diag::Diagnostic;
 use crate::source::Span;
+use crate::source::piece;
 use crate::xml::{NodeId, NodeKind, Tree};
 use std::borrow::Cow;
 
@@ -154,7 +155,7 @@ fn map_escaped(src: &str, span: Span, base: usize, map: &mut TextMap) {
         let Some(semi) = src.get(i..).and_then(|r| r.find(';')).map(|j| i + j) else {
             break;
         };
-        let body = src.get(i + 1..semi).unwrap_or("");
+        let body = piece(src, i + 1..semi);
         let c = match body {
             "lt" => Some('<'),
             "gt" => Some('>'),
@@ -345,7 +346,7 @@ fn prefixes(s: &str) -> Vec<&str> {
     let mut out: Vec<&str> = Vec::new();
     let b = s.as_bytes();
     for (i, _) in s.match_indices(':') {
-        let before_colon = s.get(..i).unwrap_or("");
+        let before_colon = piece(s, ..i);
         let start = before_colon
             .char_indices()
             .rev()

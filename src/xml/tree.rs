@@ -8,6 +8,7 @@
 //! dropping, and children are linked through the arena instead of each
 //! element owning a vector.
 
+use crate::source::piece;
 use crate::source::{FileId, Span};
 pub use compact_str::CompactString;
 use std::num::NonZeroU32;
@@ -340,7 +341,7 @@ impl Tree {
     /// name, an attribute's value, text, a comment, a PI's target or data.
     pub fn str(&self, t: TextRef) -> &str {
         let start = t.start as usize;
-        self.text.get(start..start + t.len as usize).unwrap_or("")
+        piece(&self.text, start..start + t.len as usize)
     }
 
     /// How many bytes the text arena holds.
@@ -350,7 +351,7 @@ impl Tree {
 
     /// The text arena from `start` on.
     pub fn text_from(&self, start: usize) -> &str {
-        self.text.get(start..).unwrap_or("")
+        piece(&self.text, start..)
     }
 
     /// Add a block of strings at the end of the text arena: returns where it

@@ -2,6 +2,7 @@
 //! DTD and the parameter entities that pull in entity files.
 
 use super::*;
+use crate::source::piece;
 
 impl Parser<'_> {
     pub(super) fn doctype(&mut self, raw: &str, before: usize) {
@@ -24,13 +25,13 @@ impl Parser<'_> {
             }
         };
         skip_ws(&mut i);
-        let rest = raw.get(i..).unwrap_or("");
+        let rest = piece(raw, i..);
         let nlen: usize = rest
             .chars()
             .take_while(|&c| is_name_char(c))
             .map(char::len_utf8)
             .sum();
-        let name = rest.get(..nlen).unwrap_or("").to_string();
+        let name = piece(rest, ..nlen).to_string();
         if !is_name(&name) {
             self.push(
                 Diagnostic::error(
@@ -56,14 +57,14 @@ impl Parser<'_> {
             *i += len + 2;
             Some(r)
         };
-        let kw = raw.get(i..).unwrap_or("");
+        let kw = piece(raw, i..);
         if kw.starts_with("SYSTEM") || kw.starts_with("PUBLIC") {
             let is_public = kw.starts_with("PUBLIC");
             i += 6;
             skip_ws(&mut i);
             if is_public {
                 match quoted(&mut i) {
-                    Some((a, e)) => public = Some(raw.get(a..e).unwrap_or("").to_string()),
+                    Some((a, e)) => public = Some(piece(raw, a..e).to_string()),
                     None => self.push(
                         Diagnostic::error(
                             "xml-bad-doctype",
@@ -77,7 +78,7 @@ impl Parser<'_> {
             }
             match quoted(&mut i) {
                 Some((a, e)) => {
-                    system = Some(raw.get(a..e).unwrap_or("").to_string());
+                    system = Some(piece(raw, a..e).to_string());
                     system_span = Some(sp(a, e));
                 }
                 None => self.push(
@@ -104,7 +105,7 @@ impl Parser<'_> {
                 .rfind(']')
                 .unwrap_or(raw.len().saturating_sub(1))
                 .max(i + 1);
-            let subset = raw.get(i + 1..close).unwrap_or("");
+            let subset = piece(raw, i + 1..close);
             let decls = parse_decls(subset, file, before + i + 1, Subset::Internal);
             for e in decls.errors {
                 self.push(e);

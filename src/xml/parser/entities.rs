@@ -3,6 +3,7 @@
 //! down).
 
 use super::*;
+use crate::source::piece;
 
 impl Parser<'_> {
     /// Normalize an attribute value: references resolved, white space
@@ -20,9 +21,9 @@ impl Parser<'_> {
             if self.abort {
                 break;
             }
-            out.push_str(rest.get(..i).unwrap_or(""));
+            out.push_str(piece(rest, ..i));
             let at = off + i;
-            let tail = rest.get(i..).unwrap_or("");
+            let tail = piece(rest, i..);
             match tail.as_bytes().first() {
                 Some(b'<') => {
                     let d = Diagnostic::error(
@@ -35,13 +36,13 @@ impl Parser<'_> {
                     let d = self.with_origin(d, frag.origin);
                     self.push(d);
                     out.push('<');
-                    rest = tail.get(1..).unwrap_or("");
+                    rest = piece(tail, 1..);
                     off = at + 1;
                 }
                 Some(b'&') => {
-                    let semi = tail.find(';').filter(|&s| {
-                        s > 1 && !tail.get(1..s).unwrap_or("").contains([' ', '&', '<'])
-                    });
+                    let semi = tail
+                        .find(';')
+                        .filter(|&s| s > 1 && !piece(tail, 1..s).contains([' ', '&', '<']));
                     match semi {
                         None => {
                             let d = Diagnostic::error(
@@ -54,22 +55,22 @@ impl Parser<'_> {
                             let d = self.with_origin(d, frag.origin);
                             self.push(d);
                             out.push('&');
-                            rest = tail.get(1..).unwrap_or("");
+                            rest = piece(tail, 1..);
                             off = at + 1;
                         }
                         Some(s) => {
-                            let body = tail.get(1..s).unwrap_or("");
+                            let body = piece(tail, 1..s);
                             let span = frag.span(base + at, base + at + s + 1);
                             let mut active = Vec::new();
                             self.attr_reference(frag, body, span, &mut out, &mut active);
-                            rest = tail.get(s + 1..).unwrap_or("");
+                            rest = piece(tail, s + 1..);
                             off = at + s + 1;
                         }
                     }
                 }
                 _ => {
                     out.push(' ');
-                    rest = tail.get(1..).unwrap_or("");
+                    rest = piece(tail, 1..);
                     off = at + 1;
                 }
             }
@@ -207,14 +208,14 @@ impl Parser<'_> {
             if self.abort {
                 break;
             }
-            out.push_str(rest.get(..i).unwrap_or(""));
-            let tail = rest.get(i..).unwrap_or("");
+            out.push_str(piece(rest, ..i));
+            let tail = piece(rest, i..);
             if tail.starts_with('&') {
                 match tail.find(';') {
                     Some(semi) => {
-                        let inner = tail.get(1..semi).unwrap_or("");
+                        let inner = piece(tail, 1..semi);
                         self.attr_reference(frag, inner, span, out, active);
-                        rest = tail.get(semi + 1..).unwrap_or("");
+                        rest = piece(tail, semi + 1..);
                     }
                     None => {
                         let d = Diagnostic::error(
@@ -227,12 +228,12 @@ impl Parser<'_> {
                         let d = self.with_origin(d, frag.origin);
                         self.push(d);
                         out.push('&');
-                        rest = tail.get(1..).unwrap_or("");
+                        rest = piece(tail, 1..);
                     }
                 }
             } else {
                 out.push(' ');
-                rest = tail.get(1..).unwrap_or("");
+                rest = piece(tail, 1..);
             }
         }
         out.push_str(rest);
@@ -300,7 +301,7 @@ impl Parser<'_> {
 
     /// `&…;` in content.
     pub(super) fn reference(&mut self, frag: &Frag<'_>, raw: &str, before: usize) {
-        let body = raw.get(1..raw.len().saturating_sub(1)).unwrap_or("");
+        let body = piece(raw, 1..raw.len().saturating_sub(1));
         let span = frag.span(before, before + raw.len());
         if let Some(num) = body.strip_prefix('#') {
             match char_ref_value(num) {

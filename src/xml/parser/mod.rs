@@ -10,6 +10,7 @@ use crate::dtd::decl::{
 };
 use crate::gate::Place;
 use crate::load::{Chosen, ExtFile, Loader, display_join, refusal_diagnostic};
+use crate::source::piece;
 use crate::source::{FileId, Span};
 use foldhash::{HashMap, HashMapExt};
 use quick_xml::Reader;
@@ -569,13 +570,13 @@ impl<'l> Parser<'l> {
                         self.ampersand(frag, at)
                     } else if ws > 0 && matches!(run.get(ws), None | Some(b'<')) {
                         let end = at + ws;
-                        let raw = frag.text.get(at..end).unwrap_or("");
+                        let raw = piece(frag.text, at..end);
                         self.add_text(raw, frag.span(at, end), frag.origin);
                         end
                     } else {
                         let end =
                             memchr::memchr2(b'<', b'&', run).map_or(frag.text.len(), |i| at + i);
-                        self.text(frag, frag.text.get(at..end).unwrap_or(""), at);
+                        self.text(frag, piece(frag.text, at..end), at);
                         end
                     })
                 }
@@ -625,7 +626,7 @@ impl<'l> Parser<'l> {
             return self.syntax_error(frag, e, at, at);
         };
         let after = at + gt + 1;
-        let raw = frag.text.get(at..after).unwrap_or("");
+        let raw = piece(frag.text, at..after);
         if end {
             self.end_tag(frag, raw, at, frame);
             Some(after)
@@ -641,7 +642,7 @@ impl<'l> Parser<'l> {
     /// `<` is at `at`, read by quick-xml. Returns where reading goes on,
     /// `None` when the rest of the text is lost.
     fn markup(&mut self, frag: &Frag<'_>, at: usize, frame: usize, is_doc: bool) -> Option<usize> {
-        let rest = frag.text.get(at..).unwrap_or("");
+        let rest = piece(frag.text, at..);
         // Comments and CDATA sections, nearly all of the markup read here,
         // are delimited without a reader when they are plainly well-formed.
         if let Some(len) = plain_comment_len(rest) {
@@ -698,17 +699,17 @@ impl<'l> Parser<'l> {
     /// `<` comes first, a bare `&` starting a run of text (as quick-xml reads
     /// them). Returns where reading goes on.
     fn ampersand(&mut self, frag: &Frag<'_>, start: usize) -> usize {
-        let rest = frag.text.get(start..).unwrap_or("");
+        let rest = piece(frag.text, start..);
         let after_amp = rest.as_bytes().get(1..).unwrap_or(&[]);
         match memchr::memchr3(b';', b'&', b'<', after_amp) {
             Some(i) if after_amp.get(i) == Some(&b';') => {
                 let end = start + i + 2;
-                self.reference(frag, frag.text.get(start..end).unwrap_or(""), start);
+                self.reference(frag, piece(frag.text, start..end), start);
                 end
             }
             Some(i) => {
                 let end = start + i + 1;
-                self.text(frag, frag.text.get(start..end).unwrap_or(""), start);
+                self.text(frag, piece(frag.text, start..end), start);
                 end
             }
             None => {
@@ -798,7 +799,7 @@ impl<'l> Parser<'l> {
         frame: usize,
         is_doc: bool,
     ) -> Option<usize> {
-        let raw = frag.text.get(before..after).unwrap_or("");
+        let raw = piece(frag.text, before..after);
         match ev {
             Event::Start(_) | Event::Empty(_) => {
                 let empty = matches!(ev, Event::Empty(_));
@@ -829,14 +830,14 @@ impl<'l> Parser<'l> {
             }
             Event::PI(_) => {
                 self.flush_text();
-                let inner = raw.get(2..raw.len().saturating_sub(2)).unwrap_or("");
+                let inner = piece(raw, 2..raw.len().saturating_sub(2));
                 let target_len: usize = inner
                     .chars()
                     .take_while(|&c| is_name_char(c))
                     .map(char::len_utf8)
                     .sum();
-                let target = inner.get(..target_len).unwrap_or("");
-                let data = inner.get(target_len..).unwrap_or("").trim_start();
+                let target = piece(inner, ..target_len);
+                let data = piece(inner, target_len..).trim_start();
                 if !is_name(target) {
                     let d = Diagnostic::error(
                         "xml-bad-name",
@@ -898,16 +899,16 @@ impl<'l> Parser<'l> {
             .label("misplaced `<!DOCTYPE …>`");
             self.push(d);
         } else {
-            let raw = frag.text.get(before..after).unwrap_or("");
+            let raw = piece(frag.text, before..after);
             self.doctype(raw, before);
         }
     }
 
     /// The CDATA section at `before..after`.
     fn cdata(&mut self, frag: &Frag<'_>, before: usize, after: usize) {
-        let raw = frag.text.get(before..after).unwrap_or("");
+        let raw = piece(frag.text, before..after);
         self.flush_text();
-        let inner = raw.get(9..raw.len().saturating_sub(3)).unwrap_or("");
+        let inner = piece(raw, 9..raw.len().saturating_sub(3));
         self.check_chars(frag, inner, before + 9);
         if self.stack.is_empty() {
             let d = Diagnostic::error(
@@ -926,9 +927,9 @@ impl<'l> Parser<'l> {
 
     /// The comment at `before..after`.
     fn comment(&mut self, frag: &Frag<'_>, before: usize, after: usize) {
-        let raw = frag.text.get(before..after).unwrap_or("");
+        let raw = piece(frag.text, before..after);
         self.flush_text();
-        let inner = raw.get(4..raw.len().saturating_sub(3)).unwrap_or("");
+        let inner = piece(raw, 4..raw.len().saturating_sub(3));
         self.check_chars(frag, inner, before + 4);
         if inner.ends_with('-') {
             let d = Diagnostic::error(
@@ -954,7 +955,7 @@ impl<'l> Parser<'l> {
         let Some(i) = raw.find("encoding") else {
             return;
         };
-        let rest = raw.get(i + 8..).unwrap_or("");
+        let rest = piece(raw, i + 8..);
         let rest_t = rest
             .trim_start()
             .strip_prefix('=')
@@ -967,7 +968,7 @@ impl<'l> Parser<'l> {
         let Some(len) = raw.get(val_start..).and_then(|r| r.find(q)) else {
             return;
         };
-        let enc = raw.get(val_start..val_start + len).unwrap_or("");
+        let enc = piece(raw, val_start..val_start + len);
         if !enc.eq_ignore_ascii_case("utf-8") && !enc.eq_ignore_ascii_case("utf8") {
             let d = Diagnostic::error(
                 "xml-encoding",
@@ -1031,7 +1032,7 @@ impl<'l> Parser<'l> {
             if self.abort {
                 return;
             }
-            let seg = raw.get(last..i).unwrap_or("");
+            let seg = piece(raw, last..i);
             self.add_text(seg, frag.span(before + last, before + i), frag.origin);
             let d = Diagnostic::error(
                 "xml-bare-ampersand",
@@ -1045,7 +1046,7 @@ impl<'l> Parser<'l> {
             self.add_text("&", frag.span(before + i, before + i + 1), frag.origin);
             last = i + 1;
         }
-        let seg = raw.get(last..).unwrap_or("");
+        let seg = piece(raw, last..);
         self.add_text(
             seg,
             frag.span(before + last, before + raw.len()),
@@ -1062,7 +1063,7 @@ impl<'l> Parser<'l> {
     ) -> Option<usize> {
         self.flush_text();
         let inner_end = raw.len().saturating_sub(if empty { 2 } else { 1 });
-        let inner = raw.get(1..inner_end).unwrap_or("");
+        let inner = piece(raw, 1..inner_end);
         let first = inner.chars().next();
         if !first.is_some_and(is_name_start) {
             // `a < b` or `<1x>`: not a tag.
@@ -1075,10 +1076,7 @@ impl<'l> Parser<'l> {
                 let d = Diagnostic::error(
                     "xml-bad-name",
                     frag.span(before, before + 1 + len),
-                    format!(
-                        "`{}` is not a valid element name",
-                        inner.get(..len).unwrap_or("")
-                    ),
+                    format!("`{}` is not a valid element name", piece(inner, ..len)),
                 )
                 .label("names start with a letter, `_` or `:`")
                 .help("rename the element");
@@ -1099,7 +1097,7 @@ impl<'l> Parser<'l> {
             return Some(before + 1);
         }
         let name_len = name_chars_len(inner);
-        let name = inner.get(..name_len).unwrap_or("");
+        let name = piece(inner, ..name_len);
         let name_span = frag.span(before + 1, before + 1 + name_len);
         let attributes = self.attributes(frag, inner, before + 1, name_len);
         let span = frag.span(before, before + raw.len());
@@ -1199,9 +1197,9 @@ impl<'l> Parser<'l> {
                 );
                 return self.tree.attrs_since(first_attr);
             }
-            let rest = inner.get(i..).unwrap_or("");
+            let rest = piece(inner, i..);
             let nlen = name_chars_len(rest);
-            let aname = rest.get(..nlen).unwrap_or("");
+            let aname = piece(rest, ..nlen);
             if !rest.chars().next().is_some_and(is_name_start) {
                 let clen = rest.chars().next().map_or(1, char::len_utf8);
                 bad(
@@ -1267,7 +1265,7 @@ impl<'l> Parser<'l> {
                 );
                 return self.tree.attrs_since(first_attr);
             };
-            let raw_val = inner.get(vstart..vstart + vlen).unwrap_or("");
+            let raw_val = piece(inner, vstart..vstart + vlen);
             i = vstart + vlen + 1;
             let value = self.attr_value(frag, raw_val, base + vstart);
             let name_span = frag.span(base + name_at, base + name_at + nlen);
@@ -1314,7 +1312,7 @@ impl<'l> Parser<'l> {
 
     fn end_tag(&mut self, frag: &Frag<'_>, raw: &str, before: usize, frame: usize) {
         self.flush_text();
-        let inner = raw.get(2..raw.len().saturating_sub(1)).unwrap_or("");
+        let inner = piece(raw, 2..raw.len().saturating_sub(1));
         let name = inner.trim_end_matches([' ', '\t', '\r', '\n']);
         let span = frag.span(before, before + raw.len());
         // The usual case: the end tag closes the innermost open element,
