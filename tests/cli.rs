@@ -1,6 +1,6 @@
 //! The `check` command as users and editors run it: standard input, exit
 //! status, ordering under parallelism, baselines, and the Vim / VS Code
-//! patterns documented in `README.md`.
+//! patterns documented in `docs/integrations.md`.
 
 mod common;
 
@@ -256,13 +256,13 @@ fn output_does_not_depend_on_the_thread_count() {
 
 // ---------------------------------------------------------------- editors
 
-/// The VS Code problem matcher's pattern, exactly as in README.md.
+/// The VS Code problem matcher's pattern, exactly as in docs/integrations.md.
 const VSCODE_REGEXP: &str = r"^(.+?):(\d+):(\d+): (error|warning|info)\[([a-z0-9-]+)\]: (.*)$";
-/// The Vim errorformat, exactly as in README.md.
+/// The Vim errorformat, exactly as in docs/integrations.md.
 const VIM_ERRORFORMAT: &str = "%f:%l:%c: %t%*[a-z]%m";
 
 fn integration_doc() -> String {
-    std::fs::read_to_string(root().join("README.md")).unwrap()
+    std::fs::read_to_string(root().join("docs/integrations.md")).unwrap()
 }
 
 /// Short output with an error, a warning and an info, with a non-ASCII line.
@@ -292,7 +292,7 @@ fn vscode_problem_matcher_reads_short_output() {
     let in_json = serde_json::to_string(VSCODE_REGEXP).unwrap();
     assert!(
         integration_doc().contains(&format!("\"regexp\": {in_json}")),
-        "README.md must show {in_json}"
+        "docs/integrations.md must show {in_json}"
     );
     let re = regex::Regex::new(VSCODE_REGEXP).unwrap();
     let (_dir, out) = short_sample();
@@ -321,11 +321,35 @@ fn vscode_problem_matcher_reads_short_output() {
     assert_eq!((&info[2], &info[3], &info[4]), ("3", "35", "info"));
 }
 
+/// The lines of the ```vim block of docs/integrations.md, as written.
+fn vim_lines() -> Vec<String> {
+    let doc = integration_doc();
+    let start = doc
+        .find("```vim\n")
+        .expect("docs/integrations.md has a ```vim block")
+        + 7;
+    let end = start + doc[start..].find("```").expect("the ```vim block ends");
+    doc[start..end].lines().map(str::to_string).collect()
+}
+
+/// The documented Vim lines, in a vimrc, used as a user would: open a file
+/// whose path has spaces, `:make`, read the quickfix list. Each entry must
+/// hold the file, line, column, type and text of one line of xeplint's short
+/// output (Vim's `%c` takes the column as printed).
 #[test]
-fn vim_errorformat_reads_short_output() {
+fn vim_make_with_the_documented_lines() {
+    let lines = vim_lines();
     assert!(
-        integration_doc().contains(&format!("let &l:errorformat = '{VIM_ERRORFORMAT}'")),
-        "README.md must show the errorformat"
+        lines
+            .iter()
+            .any(|l| l.contains("setlocal makeprg=xeplint\\ check\\ --format\\ short\\ %:S")),
+        "docs/integrations.md must quote the file name with %:S: {lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains(&format!("let &l:errorformat = '{VIM_ERRORFORMAT}'"))),
+        "docs/integrations.md must show the errorformat: {lines:?}"
     );
     let vim_ok = std::process::Command::new("vim")
         .arg("--version")
@@ -335,43 +359,79 @@ fn vim_errorformat_reads_short_output() {
         common::missing("vim");
         return;
     }
-    let (dir, out) = short_sample();
-    let errors = dir.path().join("errors.txt");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("xeplint.toml"),
+        "[rules]\nunused-suppression = \"info\"\n",
+    )
+    .unwrap();
+    let folder = dir.path().join("my xeps");
+    std::fs::create_dir(&folder).unwrap();
+    let doc = "<xep>\n<p>ünï &nope;</p>\n<!-- xeplint-disable-next-element xml-bad-name: x -->\n<p/>\n<p>a & b</p>\n</xep>\n";
+    std::fs::write(folder.join("a b's.xml"), doc).unwrap();
+    let file = "my xeps/a b's.xml";
+    let expected = run(dir.path(), &["check", "--format", "short", file], None).stdout;
+    assert!(expected.lines().count() >= 3, "{expected}");
+
+    let mut vimrc = String::from("set nocompatible\nfiletype on\n");
+    for l in &lines {
+        vimrc.push_str(l);
+        vimrc.push('\n');
+    }
+    std::fs::write(dir.path().join("vimrc"), vimrc).unwrap();
     let result = dir.path().join("qf.txt");
-    std::fs::write(&errors, &out).unwrap();
+    let bin = Path::new(env!("CARGO_BIN_EXE_xeplint")).parent().unwrap();
+    let path = std::env::join_paths(std::iter::once(bin.to_path_buf()).chain(
+        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
+    ))
+    .unwrap();
     let status = std::process::Command::new("vim")
         .current_dir(dir.path())
-        .args(["-N", "-u", "NONE", "-i", "NONE", "-n", "-es"])
-        .arg("-c")
-        .arg(format!("let &errorformat = '{VIM_ERRORFORMAT}'"))
-        .arg("-c")
-        .arg(format!("cgetfile {}", errors.display()))
+        .env("PATH", path)
+        .args(["-N", "-u", "vimrc", "-i", "NONE", "-n", "-es"])
+        .arg(file)
+        .args(["-c", "silent make"])
         .arg("-c")
         .arg(format!(
             "call writefile(map(getqflist(), {{_, e -> bufname(e.bufnr) . '|' . e.lnum . '|' . e.col . '|' . e.type . '|' . e.valid . '|' . e.text}}), '{}')",
             result.display()
         ))
-        .arg("-c")
-        .arg("qa!")
+        .args(["-c", "qa!"])
+        .stdin(std::process::Stdio::null())
         .status()
         .unwrap();
     assert!(status.success());
-    let qf = std::fs::read_to_string(&result).unwrap();
-    let entries: Vec<Vec<&str>> = qf.lines().map(|l| l.splitn(6, '|').collect()).collect();
-    assert_eq!(entries.len(), out.lines().count(), "{qf}");
-    let e = entries
-        .iter()
-        .find(|e| e[5].starts_with("[xml-undefined-entity]: entity `nope`"))
-        .unwrap_or_else(|| panic!("no undefined entity in {qf}"));
-    // Vim's %c counts bytes: xeplint's column 8 is byte column 10 here, and
-    // Vim reports the column as read.
-    assert_eq!(&e[..5], ["a b.xml", "2", "8", "e", "1"], "{qf}");
+    let qf = std::fs::read_to_string(&result).unwrap_or_default();
+    let got: Vec<&str> = qf.lines().collect();
+    let want: Vec<String> = expected
+        .lines()
+        .map(|l| {
+            // FILE:LINE:COL: SEVERITY[rule]: message
+            let rest = l
+                .strip_prefix(file)
+                .and_then(|r| r.strip_prefix(':'))
+                .unwrap();
+            let mut parts = rest.splitn(3, ':');
+            let (line, col) = (parts.next().unwrap(), parts.next().unwrap());
+            let tail = parts.next().unwrap().trim_start();
+            let (severity, text) = tail.split_at(tail.find('[').unwrap());
+            format!("{file}|{line}|{col}|{}|1|{text}", &severity[..1])
+        })
+        .collect();
+    assert_eq!(
+        got, want,
+        "the quickfix list (vim) against xeplint's short output"
+    );
+    // The three kinds, where xeplint puts them.
     assert!(
-        entries
-            .iter()
-            .any(|e| e[..4] == ["a b.xml", "3", "35", "i"]
-                && e[5].starts_with("[unused-suppression]")),
-        "{qf}"
+        want.iter()
+            .any(|w| w.starts_with(&format!("{file}|2|8|e|1|[xml-undefined-entity]"))),
+        "{want:?}"
+    );
+    assert!(
+        want.iter()
+            .any(|w| w.starts_with(&format!("{file}|3|35|i|1|[unused-suppression]"))),
+        "{want:?}"
     );
 }
 

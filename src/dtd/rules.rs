@@ -13,7 +13,7 @@ pub static RULES: &[RuleInfo] = &[
     RuleInfo::new(
         "dtd-syntax",
         Error,
-        "a declaration in the DTD, an entity file or the internal subset is malformed",
+        "a malformed declaration in the DTD, an entity file or the internal subset",
         r#"
 ## What it checks
 
@@ -44,7 +44,7 @@ DTD loses the content model of an element.
     RuleInfo::new(
         "dtd-declaration",
         Error,
-        "the DTD breaks a validity constraint on its own declarations",
+        "a declaration that breaks a validity constraint on the DTD's own declarations",
         r#"
 ## What it checks
 
@@ -77,7 +77,7 @@ document says.
     RuleInfo::new(
         "dtd-limit",
         Error,
-        "a DTD, an entity file or an internal subset goes past one of xeplint's limits",
+        "a DTD, an entity file or an internal subset that goes past one of xeplint's limits",
         r#"
 ## What it checks
 
@@ -109,7 +109,7 @@ files strangers wrote, so it stops there instead, and says where.
     RuleInfo::new(
         "dtd-bundled",
         Info,
-        "the document's DTD was not available; the bundled XEP DTD was used",
+        "a document whose DTD was not available, validated against the bundled XEP DTD",
         r#"
 ## What it checks
 
@@ -141,7 +141,7 @@ findings stay useful, but the result is only as good as the bundled copy.
     RuleInfo::new(
         "dtd-unreadable",
         Error,
-        "the DTD given with --dtd could not be read",
+        "a DTD chosen with --dtd or in xeplint.toml that could not be read",
         r#"
 ## What it checks
 
@@ -168,7 +168,7 @@ DTD. A typo in `--dtd` would otherwise pass every document unchecked in CI.
     RuleInfo::new(
         "dtd-root-mismatch",
         Error,
-        "the root element is not the one the DOCTYPE names",
+        "a root element other than the one the DOCTYPE names",
         r#"
 ## What it checks
 
@@ -225,7 +225,7 @@ render it as raw text.
     RuleInfo::new(
         "dtd-content",
         Error,
-        "the child elements are not in the order or number the content model requires",
+        "an element whose children are not in the order or number its content model requires",
         r#"
 ## What it checks
 
@@ -295,7 +295,7 @@ list.
     RuleInfo::new(
         "dtd-text-not-allowed",
         Error,
-        "text or a CDATA section where only elements are allowed",
+        "a run of text or a CDATA section where only elements are allowed",
         r#"
 ## What it checks
 
@@ -330,7 +330,7 @@ that lost its `<p>`.
     RuleInfo::new(
         "dtd-not-empty",
         Error,
-        "an element declared EMPTY has content",
+        "an element declared EMPTY that has content",
         r#"
 ## What it checks
 
@@ -385,7 +385,7 @@ or link it was meant to create does not exist.
     RuleInfo::new(
         "dtd-missing-attribute",
         Error,
-        "an attribute declared #REQUIRED is missing",
+        "an element without an attribute the DTD declares #REQUIRED",
         r#"
 ## What it checks
 
@@ -412,7 +412,7 @@ identifier, a link target) has nothing to work with.
     RuleInfo::new(
         "dtd-attribute-value",
         Error,
-        "an attribute value does not fit its declared type",
+        "an attribute value that does not fit its declared type",
         r#"
 ## What it checks
 
@@ -441,7 +441,7 @@ Values outside the enumeration are not understood by the tools that read them.
     RuleInfo::new(
         "dtd-fixed-attribute",
         Error,
-        "an attribute declared #FIXED has another value",
+        "an attribute declared #FIXED that has another value",
         r#"
 ## What it checks
 
@@ -467,7 +467,7 @@ namespace marker that tools compare literally.
     RuleInfo::new(
         "dtd-duplicate-id",
         Error,
-        "two elements have the same ID",
+        "an ID already given to another element",
         r#"
 ## What it checks
 
@@ -494,7 +494,7 @@ bear them"). A link to a duplicated ID lands on whichever comes first.
     RuleInfo::new(
         "dtd-unknown-idref",
         Error,
-        "an IDREF or IDREFS value names no ID of the document",
+        "an IDREF or IDREFS value that names no ID of the document",
         r#"
 ## What it checks
 
@@ -520,7 +520,7 @@ XML 1.0 §3.3.1, VC: IDREF. A dangling reference is a broken internal link.
     RuleInfo::new(
         "dtd-too-many-errors",
         Error,
-        "validation stopped after 100 errors in one document",
+        "a document whose validation stopped after 100 errors",
         r#"
 ## What it checks
 

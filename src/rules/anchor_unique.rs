@@ -13,7 +13,7 @@ declare_rule! {
     ///
     /// ## Example
     /// Bad: two sections with `anchor='intro'`; good: `anchor='intro'` and `anchor='intro-terms'`.
-    AnchorUnique { id: "anchor-unique", severity: Error, summary: "section anchors are unique in a document" }
+    AnchorUnique { id: "anchor-unique", severity: Error, summary: "a section anchor used twice in a document" }
 }
 
 impl Rule for AnchorUnique {

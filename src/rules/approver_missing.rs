@@ -13,7 +13,7 @@ declare_rule! {
     /// ## Example
     /// Bad: a header with `<sig>Standards</sig>` directly followed by `<dependencies/>`;
     /// good: `<sig>Standards</sig><approver>Council</approver><dependencies/>`.
-    ApproverMissing { id: "approver-missing", severity: Error, summary: "the header has an <approver>" }
+    ApproverMissing { id: "approver-missing", severity: Error, summary: "a header without an <approver>" }
 }
 
 impl Rule for ApproverMissing {

@@ -14,7 +14,7 @@ declare_rule! {
     /// ## Example
     /// Bad: `<type>Standards Track</type>` with `<approver>Board</approver>`;
     /// good: `<type>Standards Track</type>` with `<approver>Council</approver>`.
-    ApproverType { id: "approver-type", severity: Error, summary: "the approving body may approve this type of document" }
+    ApproverType { id: "approver-type", severity: Error, summary: "an approving body that may not approve this type of document" }
 }
 
 impl Rule for ApproverType {

@@ -12,7 +12,7 @@ declare_rule! {
     ///
     /// ## Example
     /// Bad: `<approver>council</approver>`, `<approver>N/A</approver>`; good: `<approver>Council</approver>`.
-    ApproverValue { id: "approver-value", severity: Error, summary: "<approver> is Board, Council or Editor" }
+    ApproverValue { id: "approver-value", severity: Error, summary: "an <approver> other than Board, Council or Editor" }
 }
 
 impl Rule for ApproverValue {

@@ -12,7 +12,7 @@ declare_rule! {
     ///
     /// ## Example
     /// Bad: `&alice;` and, below it, an inline `<author>` for the same person; good: one of the two.
-    AuthorDuplicate { id: "author-duplicate", severity: Warning, summary: "no author is listed twice" }
+    AuthorDuplicate { id: "author-duplicate", severity: Warning, summary: "an author listed twice" }
 }
 
 impl Rule for AuthorDuplicate {

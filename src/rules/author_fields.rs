@@ -14,7 +14,7 @@ declare_rule! {
     /// ## Example
     /// Bad: `<author><firstname>Ann</firstname><surname>Lee</surname></author>`;
     /// good: the same with `<email>ann@example.org</email>` or `<jid>ann@example.org</jid>`.
-    AuthorFields { id: "author-fields", severity: Warning, summary: "each author has a name and an email, JID or URI" }
+    AuthorFields { id: "author-fields", severity: Warning, summary: "an author without a first name or a surname, or without any email, JID or URI" }
 }
 
 impl Rule for AuthorFields {

@@ -12,7 +12,7 @@ declare_rule! {
     ///
     /// ## Example
     /// Bad: `<lastcall>2024-06-31</lastcall>`; good: `<lastcall>2024-06-30</lastcall>`.
-    DateFormat { id: "date-format", severity: Error, summary: "<lastcall> and <expires> are real YYYY-MM-DD dates" }
+    DateFormat { id: "date-format", severity: Error, summary: "a <lastcall> or <expires> that is not a real YYYY-MM-DD date" }
 }
 
 impl Rule for DateFormat {

@@ -11,7 +11,7 @@ declare_rule! {
     ///
     /// ## Example
     /// Bad: `<abstract></abstract>`; good: `<abstract>Defines a way to …</abstract>`.
-    EmptyField { id: "empty-field", severity: Error, summary: "<title> and <abstract> are not empty" }
+    EmptyField { id: "empty-field", severity: Error, summary: "an empty <title> or <abstract>" }
 }
 
 impl Rule for EmptyField {

@@ -22,7 +22,7 @@ declare_rule! {
     /// ## Example
     /// Bad: `<iq type='get'><query xmlns='jabber:iq:version'></iq>`;
     /// good: `<iq type='get'><query xmlns='jabber:iq:version'/></iq>`.
-    ExampleXml { id: "example-xml", severity: Warning, summary: "XML in <example> is well-formed" }
+    ExampleXml { id: "example-xml", severity: Warning, summary: "an <example> whose XML is not well-formed" }
 }
 
 use crate::xml::fragment::{self, ROOT, Scratch};

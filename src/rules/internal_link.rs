@@ -13,7 +13,7 @@ declare_rule! {
     ///
     /// ## Example
     /// Bad: `<link url='#memebrship'>` with `anchor='membership'`; good: `<link url='#membership'>`.
-    InternalLink { id: "internal-link", severity: Error, summary: "internal links point at existing anchors" }
+    InternalLink { id: "internal-link", severity: Error, summary: "an internal link to an anchor the document does not have" }
 }
 
 /// The XSF's stylesheet gives the n-th example the anchor `example-n`.

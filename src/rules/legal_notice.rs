@@ -14,7 +14,7 @@ declare_rule! {
     /// ## Example
     /// Bad: `<legal><copyright>…</copyright>…</legal>` written out, or `&PUBLICDOMAINNOTICE;`;
     /// good: `&LEGALNOTICE;` right after `<abstract>`.
-    LegalNotice { id: "legal-notice", severity: Error, summary: "the <legal> block comes from &LEGALNOTICE;" }
+    LegalNotice { id: "legal-notice", severity: Error, summary: "a legal notice that is missing or not taken from &LEGALNOTICE;" }
 }
 
 impl Rule for LegalNotice {

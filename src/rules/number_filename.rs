@@ -12,7 +12,7 @@ declare_rule! {
     ///
     /// ## Example
     /// In `xep-0429.xml`, bad: `<number>0428</number>`; good: `<number>0429</number>`.
-    NumberFilename { id: "number-filename", severity: Error, summary: "a numbered XEP's <number> matches its file name" }
+    NumberFilename { id: "number-filename", severity: Error, summary: "a numbered XEP whose <number> is missing or does not match its file name" }
 }
 
 impl Rule for NumberFilename {

@@ -12,7 +12,7 @@ declare_rule! {
     ///
     /// ## Example
     /// Bad: `<number>&xep-number;</number>`; good: `<number>0491</number>`.
-    NumberLiteral { id: "number-literal", severity: Warning, summary: "the <number> is written out, not taken from an entity" }
+    NumberLiteral { id: "number-literal", severity: Warning, summary: "a <number> taken from an entity instead of written out" }
 }
 
 impl Rule for NumberLiteral {

@@ -13,7 +13,7 @@ declare_rule! {
     ///
     /// ## Example
     /// Bad: `inbox/xep-0999-sig.xml`; good: `inbox/sig-example.xml`.
-    ProtoFilename { id: "proto-filename", severity: Error, summary: "a proto-XEP's file name does not look like a numbered XEP" }
+    ProtoFilename { id: "proto-filename", severity: Error, summary: "a file name that looks like a numbered XEP's but is not xep-NNNN.xml" }
 }
 
 impl Rule for ProtoFilename {

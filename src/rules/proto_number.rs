@@ -12,7 +12,7 @@ declare_rule! {
     ///
     /// ## Example
     /// Bad: `<number>0999</number>` in `inbox/my-proposal.xml`; good: `<number>xxxx</number>`.
-    ProtoNumber { id: "proto-number", severity: Error, summary: "a proto-XEP's number is the placeholder xxxx" }
+    ProtoNumber { id: "proto-number", severity: Error, summary: "a proto-XEP whose <number> is missing or is not the placeholder xxxx" }
 }
 
 impl Rule for ProtoNumber {

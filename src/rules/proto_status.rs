@@ -12,7 +12,7 @@ declare_rule! {
     ///
     /// ## Example
     /// In `inbox/my-proposal.xml`, bad: `<status>Experimental</status>`; good: `<status>ProtoXEP</status>`.
-    ProtoStatus { id: "proto-status", severity: Error, summary: "a proto-XEP has status ProtoXEP" }
+    ProtoStatus { id: "proto-status", severity: Error, summary: "a proto-XEP with a status other than ProtoXEP" }
 }
 
 impl Rule for ProtoStatus {

@@ -16,7 +16,7 @@ declare_rule! {
     /// ## Example
     /// Bad: a Standards Track XEP whose sections end with "Business Rules"; good: one that
     /// adds `<section1 topic='Security Considerations' anchor='security'>` and the others.
-    RequiredSections { id: "required-sections", severity: Error, summary: "a Standards Track XEP has the sections XEP-0143 requires" }
+    RequiredSections { id: "required-sections", severity: Error, summary: "a Standards Track XEP without a section XEP-0143 requires (or, as a warning, recommends)" }
 }
 
 impl Rule for RequiredSections {

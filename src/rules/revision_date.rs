@@ -15,7 +15,7 @@ declare_rule! {
     ///
     /// ## Example
     /// Bad: `<date>2023-2-30</date>`; good: `<date>2023-03-02</date>`.
-    RevisionDate { id: "revision-date", severity: Error, summary: "revision dates are real YYYY-MM-DD dates, newest first" }
+    RevisionDate { id: "revision-date", severity: Error, summary: "a revision date that is not a real YYYY-MM-DD date, or is newer than the one above it" }
 }
 
 /// The problem with a date string, as a message, if any.

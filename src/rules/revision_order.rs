@@ -15,7 +15,7 @@ declare_rule! {
     ///
     /// ## Example
     /// Bad: revisions 0.3, 0.1, 0.2 (top to bottom); good: 0.3, 0.2, 0.1.
-    RevisionOrder { id: "revision-order", severity: Error, summary: "revision versions descend strictly from top to bottom" }
+    RevisionOrder { id: "revision-order", severity: Error, summary: "a revision version that is not a version number, or not lower than the one above it" }
 }
 
 impl Rule for RevisionOrder {

@@ -16,7 +16,7 @@ declare_rule! {
     /// ## Example
     /// Bad: a SIG proposal with sections "Introduction" and "Deliverables" only; good: one that
     /// adds "Scope and Role", "Membership" and "Lifetime".
-    SigSections { id: "sig-sections", severity: Error, summary: "a SIG formation document has the SIG sections" }
+    SigSections { id: "sig-sections", severity: Error, summary: "a SIG formation document without one of the sections XEP-0002 lists" }
 }
 
 impl Rule for SigSections {

@@ -13,7 +13,7 @@ declare_rule! {
     ///
     /// ## Example
     /// Bad: `<status>Stable</status>`, `<status>ProtoXep</status>`; good: `<status>Draft</status>`, `<status>ProtoXEP</status>`.
-    StatusValue { id: "status-value", severity: Error, summary: "<status> is a state XEP-0001 defines" }
+    StatusValue { id: "status-value", severity: Error, summary: "a <status> that is not a state XEP-0001 defines" }
 }
 
 impl Rule for StatusValue {

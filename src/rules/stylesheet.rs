@@ -12,7 +12,7 @@ declare_rule! {
     /// ## Example
     /// Bad: no processing instruction, or `href='style.xsl'`;
     /// good: `<?xml-stylesheet type='text/xsl' href='xep.xsl'?>` after the DOCTYPE.
-    Stylesheet { id: "stylesheet", severity: Error, summary: "the <?xml-stylesheet?> PI names xep.xsl" }
+    Stylesheet { id: "stylesheet", severity: Error, summary: "an <?xml-stylesheet?> PI that is missing or does not name xep.xsl" }
 }
 
 impl Rule for Stylesheet {

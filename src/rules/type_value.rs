@@ -14,7 +14,7 @@ declare_rule! {
     ///
     /// ## Example
     /// Bad: `<type>Standards track</type>`; good: `<type>Standards Track</type>`.
-    TypeValue { id: "type-value", severity: Error, summary: "<type> is a type XEP-0001 defines" }
+    TypeValue { id: "type-value", severity: Error, summary: "a <type> XEP-0001 does not define, or a legacy type on a document not allowed to keep it" }
 }
 
 impl Rule for TypeValue {

@@ -14,7 +14,7 @@ declare_rule! {
     ///
     /// ## Example
     /// Bad: `<status>Experimental</status>` with a top revision `1.2`; good: top revision `0.3`.
-    VersionStatus { id: "version-status", severity: Warning, summary: "the current version agrees with the status" }
+    VersionStatus { id: "version-status", severity: Warning, summary: "a current version that does not fit the document's status" }
 }
 
 impl Rule for VersionStatus {

@@ -12,7 +12,7 @@ pub static RULES: &[RuleInfo] = &[
     RuleInfo::new(
         "xml-encoding",
         Error,
-        "the file is not UTF-8, or declares another encoding",
+        "a file that is not UTF-8, or that declares another encoding",
         r#"
 ## What it checks
 
@@ -130,7 +130,7 @@ checked>`) are the usual cause.
     RuleInfo::new(
         "xml-duplicate-attribute",
         Error,
-        "the same attribute given twice on one element",
+        "an attribute given twice on one element",
         r#"
 ## What it checks
 
@@ -302,7 +302,7 @@ subset gone wrong, and it affects every document that uses the entity.
     RuleInfo::new(
         "xml-entity-limit",
         Error,
-        "entity expansion stopped: too large, or nested too deeply",
+        "an entity expansion stopped at a limit: too large, or nested too deeply",
         r#"
 ## What it checks
 
@@ -367,7 +367,7 @@ the checkout nor reach a network, and must give the same answer every time.
     RuleInfo::new(
         "xml-entity-file-missing",
         Warning,
-        "the entity file a parameter entity names could not be read",
+        "an entity file, pulled in by a parameter entity, that could not be read",
         r#"
 ## What it checks
 
@@ -573,7 +573,7 @@ place are the usual causes.
     RuleInfo::new(
         "xml-no-root",
         Error,
-        "the document has no root element",
+        "a document without a root element",
         r#"
 ## What it checks
 
@@ -631,7 +631,7 @@ pasted after the closing tag, or a `</xep>` in the middle of the file, causes th
     RuleInfo::new(
         "xml-text-outside-root",
         Error,
-        "text, CDATA or an entity reference outside the root element",
+        "a run of text, a CDATA section or an entity reference outside the root element",
         r#"
 ## What it checks
 
@@ -719,7 +719,7 @@ S Name (S ExternalID)? S? ('[' intSubset ']' S?)? '>'` and §4.2.2 (External Ent
     RuleInfo::new(
         "xml-bad-comment",
         Error,
-        "`--` inside a comment, or a comment ending in `--->`",
+        "a comment holding `--`, or ending in `--->`",
         r#"
 ## What it checks
 
@@ -777,7 +777,7 @@ of an XEP: its sections then disappear from the rendered document.
     RuleInfo::new(
         "xml-syntax",
         Error,
-        "other XML syntax errors, such as `]]>` in text",
+        "an XML syntax error no other rule names, such as `]]>` in text",
         r#"
 ## What it checks
 
@@ -804,7 +804,7 @@ section. Any other syntax error is a fatal error by §1.2 (Terminology) as well.
     RuleInfo::new(
         "xml-depth-limit",
         Error,
-        "elements nested more deeply than xeplint follows (1024 levels)",
+        "an element nested more deeply than xeplint follows (1024 levels)",
         r#"
 ## What it checks
 
@@ -832,7 +832,7 @@ generator) or an attack.
     RuleInfo::new(
         "xml-too-many-errors",
         Error,
-        "well-formedness checking stopped after many errors",
+        "a document whose well-formedness checking stopped after 50 errors",
         r#"
 ## What it checks
 
