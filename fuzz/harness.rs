@@ -191,15 +191,11 @@ fn baseline(text: &str) {
             };
             for _ in 0..e.count.min(3) + 1 {
                 diagnostics.push(
-                    Diagnostic::warning(rule.id, Span::new(FileId(0), 0, 0), "finding")
+                    Diagnostic::of(rule, Span::new(FileId(0), 0, 0), "finding")
                         .fingerprint(e.fingerprint.clone()),
                 );
             }
-            diagnostics.push(Diagnostic::warning(
-                rule.id,
-                Span::new(FileId(0), 0, 0),
-                "finding",
-            ));
+            diagnostics.push(Diagnostic::of(rule, Span::new(FileId(0), 0, 0), "finding"));
         }
         // What the entries of `file` accept, per (rule, fingerprint).
         let accepted = |d: &Diagnostic| -> u128 {
@@ -283,7 +279,7 @@ pub fn human(data: &[u8]) {
         let pick = |k: usize| words[chunk.get(k).copied().unwrap_or(0) as usize % words.len()];
         let in_other = chunk.get(11).is_some_and(|b| b % 5 == 0);
         let span = Span::new(if in_other { other } else { file }, start, start + len);
-        let mut d = Diagnostic::error("xml-syntax", span, pick(8)).label(pick(9));
+        let mut d = Diagnostic::of(&xeplint::xml::rules::XML_SYNTAX, span, pick(8)).label(pick(9));
         let second = Span::new(file, len % (n + 1), start % (n + 1));
         d = d.secondary(second, pick(10));
         if chunk.get(11).is_some_and(|b| b % 3 == 0) {

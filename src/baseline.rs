@@ -299,7 +299,7 @@ mod tests {
             count: 1,
         }]);
         let span = crate::source::Span::default();
-        let d = Diagnostic::error("r", span, "m").fingerprint("xep: m");
+        let d = Diagnostic::new("r", crate::diag::Severity::Error, span, "m").fingerprint("xep: m");
         let mut ds = vec![d.clone(), d.clone()];
         b.filter("a.xml", &mut ds);
         assert_eq!(ds.len(), 1);

@@ -41,6 +41,69 @@ impl fmt::Display for Severity {
     }
 }
 
+/// What `xeplint rules` lists and `xeplint explain` prints.
+#[derive(Debug, Clone, Copy)]
+pub struct RuleInfo {
+    /// Stable kebab-case id.
+    pub id: &'static str,
+    /// Default severity (some rules lower it for documents in a closed status).
+    pub severity: Severity,
+    /// One line: what is checked.
+    pub summary: &'static str,
+    /// Markdown in three parts: what it checks, why it matters, an example.
+    pub doc: &'static str,
+}
+
+impl RuleInfo {
+    /// A rule's entry (for the tables of `xml-…` and `dtd-…` ids).
+    pub const fn new(
+        id: &'static str,
+        severity: Severity,
+        summary: &'static str,
+        doc: &'static str,
+    ) -> RuleInfo {
+        RuleInfo {
+            id,
+            severity,
+            summary,
+            doc,
+        }
+    }
+
+    /// The documentation as Markdown: the one space a doc comment puts at the
+    /// start of each line is removed.
+    pub fn doc_text(&self) -> String {
+        let indented = self.doc.lines().all(|l| l.is_empty() || l.starts_with(' '));
+        let lines: Vec<&str> = if indented {
+            self.doc
+                .lines()
+                .map(|l| l.strip_prefix(' ').unwrap_or(l))
+                .collect()
+        } else {
+            self.doc.lines().collect()
+        };
+        lines.join("\n").trim().to_string()
+    }
+}
+
+/// Declare a rule: its doc comment becomes the text `xeplint explain` prints.
+#[macro_export]
+macro_rules! declare_rule {
+    ($(#[doc = $doc:literal])* $name:ident { id: $id:literal, severity: $sev:ident, summary: $summary:literal $(,)? }) => {
+        $(#[doc = $doc])*
+        pub struct $name;
+
+        impl $name {
+            pub const INFO: $crate::diag::RuleInfo = $crate::diag::RuleInfo {
+                id: $id,
+                severity: $crate::diag::Severity::$sev,
+                summary: $summary,
+                doc: concat!($($doc, "\n"),*),
+            };
+        }
+    };
+}
+
 /// A span with a message saying what is there.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Label {
@@ -95,16 +158,11 @@ impl Diagnostic {
         }
     }
 
-    pub fn error(rule: &'static str, span: Span, message: impl Into<String>) -> Self {
-        Diagnostic::new(rule, Severity::Error, span, message)
-    }
-
-    pub fn warning(rule: &'static str, span: Span, message: impl Into<String>) -> Self {
-        Diagnostic::new(rule, Severity::Warning, span, message)
-    }
-
-    pub fn info(rule: &'static str, span: Span, message: impl Into<String>) -> Self {
-        Diagnostic::new(rule, Severity::Info, span, message)
+    /// A finding of `rule`, at its default severity. Every stage emits
+    /// through the rule's constant (`crate::xml::rules::XML_BAD_NAME`, …), so
+    /// an id and its severity are written in one place.
+    pub fn of(rule: &'static RuleInfo, span: Span, message: impl Into<String>) -> Self {
+        Diagnostic::new(rule.id, rule.severity, span, message)
     }
 
     /// What the primary span points at.

@@ -3,6 +3,7 @@
 pub mod baseline;
 pub mod check;
 pub mod config;
+#[macro_use]
 pub mod diag;
 pub mod dtd;
 pub mod finish;

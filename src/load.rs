@@ -13,6 +13,7 @@ use crate::dtd::decl::{Decl, Decls, Subset, parse_decls, parse_decls_shared};
 use crate::gate::{Admitted, Gate, Refusal};
 use crate::source::{FileId, SourceFile, SourceMap};
 use crate::xml::recorded::ReplayStore;
+use crate::xml::rules::XML_EXTERNAL_REFUSED;
 use foldhash::{HashMap, HashMapExt};
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -376,8 +377,7 @@ pub fn display_join(dir: &Path, name: &str) -> String {
 
 /// A refusal as a diagnostic at the SYSTEM literal.
 pub fn refusal_diagnostic(span: crate::source::Span, system: &str, why: &Refusal) -> Diagnostic {
-    Diagnostic::error(
-        "xml-external-refused",
+    Diagnostic::of(&XML_EXTERNAL_REFUSED,
         span,
         format!("refusing to load `{system}`: {}", why.reason()),
     )

@@ -16,81 +16,15 @@
 //! A suppression that silences nothing is reported as `unused-suppression`,
 //! an unknown rule id or directive as `unknown-suppression`.
 
-use crate::diag::{Diagnostic, Severity};
-use crate::rules::RuleInfo;
+use crate::diag::Diagnostic;
+use crate::rules::suppression::{UNKNOWN_SUPPRESSION, UNUSED_SUPPRESSION};
 use crate::source::{FileId, Span};
 use crate::xml::{NodeId, NodeKind, Parsed, Tree};
 use std::ops::Range;
 
-pub const UNUSED: &str = "unused-suppression";
-pub const UNKNOWN: &str = "unknown-suppression";
-
 const NEXT_ELEMENT: &str = "xeplint-disable-next-element";
 const FILE: &str = "xeplint-disable";
 const DIRECTIVES: [&str; 2] = [NEXT_ELEMENT, FILE];
-
-pub static RULES: &[RuleInfo] = &[
-    RuleInfo {
-        id: UNUSED,
-        severity: Severity::Warning,
-        summary: "an inline suppression that silences nothing",
-        doc: r#"
-## What it checks
-
-A `<!-- xeplint-disable… -->` comment naming a rule that reports nothing where
-the comment applies: in the next element for `xeplint-disable-next-element`, in
-the file for `xeplint-disable`.
-
-## Why it matters
-
-Suppressions outlive the problems they hid. A stale one hides the next real
-finding of that rule in the same place, and tells readers a problem exists
-where none does.
-
-## Example
-
-Bad (the section has no undefined entity any more):
-
-```xml
-<!-- xeplint-disable-next-element xml-undefined-entity: waiting for xep.ent -->
-<section1 topic="Introduction" anchor="intro">…</section1>
-```
-
-Good: remove the comment.
-"#,
-    },
-    RuleInfo {
-        id: UNKNOWN,
-        severity: Severity::Warning,
-        summary: "an inline suppression naming an unknown rule or directive",
-        doc: r#"
-## What it checks
-
-A comment starting with `xeplint-` whose directive is not
-`xeplint-disable-next-element` or `xeplint-disable`, that names no rule, or
-that names a rule id xeplint does not have.
-
-## Why it matters
-
-A misspelt rule id silences nothing, so the finding it was meant to hide is
-still reported, and the comment misleads readers.
-
-## Example
-
-Bad:
-
-```xml
-<!-- xeplint-disable-next-element xml-undefined-entities: legacy -->
-```
-
-Good (`xeplint rules` lists every id):
-
-```xml
-<!-- xeplint-disable-next-element xml-undefined-entity: legacy -->
-```
-"#,
-    },
-];
 
 #[derive(Debug)]
 enum Scope {
@@ -193,8 +127,8 @@ fn apply_all(parsed: &Parsed, diagnostics: &mut Vec<Diagnostic>) {
                 ),
             };
             problems.push(
-                Diagnostic::warning(
-                    UNUSED,
+                Diagnostic::of(
+                    &UNUSED_SUPPRESSION,
                     *span,
                     format!("suppression of `{rule}` silences nothing"),
                 )
@@ -231,8 +165,8 @@ fn read(
     let directive = &body[..word_len];
     let directive_span = Span::new(file, base + lead, base + lead + word_len);
     if !DIRECTIVES.contains(&directive) {
-        let mut d = Diagnostic::warning(
-            UNKNOWN,
+        let mut d = Diagnostic::of(
+            &UNKNOWN_SUPPRESSION,
             directive_span,
             format!("unknown suppression directive `{directive}`"),
         )
@@ -267,8 +201,8 @@ fn read(
         if known.contains(&part) {
             rules.push((part.to_string(), span, false));
         } else {
-            let mut d = Diagnostic::warning(
-                UNKNOWN,
+            let mut d = Diagnostic::of(
+                &UNKNOWN_SUPPRESSION,
                 span,
                 format!("`{part}` is not a rule id; this suppression silences nothing"),
             )
@@ -286,8 +220,8 @@ fn read(
             .any(|p| comment_contains(comment, p.primary.span))
         {
             problems.push(
-                Diagnostic::warning(
-                    UNKNOWN,
+                Diagnostic::of(
+                    &UNKNOWN_SUPPRESSION,
                     directive_span,
                     format!("`{directive}` names no rule"),
                 )
@@ -424,7 +358,7 @@ mod tests {
     fn whole_file_and_unused() {
         let doc = "<xep><!-- xeplint-disable xml-undefined-entity --><p>&a;</p><p>&b;</p>\n<!-- xeplint-disable-next-element unknown-suppression --><p>ok</p></xep>";
         let d = run(doc);
-        assert_eq!(rules(&d), [UNUSED]);
+        assert_eq!(rules(&d), [UNUSED_SUPPRESSION.id]);
         assert!(d[0].message.contains("unknown-suppression"));
     }
 
@@ -432,7 +366,7 @@ mod tests {
     fn unknown_ids_and_directives() {
         let doc = "<xep><!-- xeplint-disable-next-element unused-supression: x --><p/>\n<!-- xeplint-disable-nxt-element unused-suppression --><p/><!-- xeplint-disable --></xep>";
         let d = run(doc);
-        assert_eq!(rules(&d), [UNKNOWN, UNKNOWN, UNKNOWN]);
+        assert_eq!(rules(&d), [UNKNOWN_SUPPRESSION.id; 3]);
         assert_eq!(
             d[0].help.as_deref(),
             Some("did you mean `unused-suppression`?")
@@ -450,7 +384,7 @@ mod tests {
             "<!-- xeplint-disable-next-element unknown-suppression, unused-suppression -->\n<xep/>";
         let d = run(doc);
         // Both ids are unused: each reported at its own place in the comment.
-        assert_eq!(rules(&d), [UNUSED, UNUSED]);
+        assert_eq!(rules(&d), [UNUSED_SUPPRESSION.id; 2]);
         let s = d[1].primary.span;
         assert_eq!(&doc[s.range()], "unused-suppression");
     }

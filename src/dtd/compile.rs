@@ -11,6 +11,7 @@
 
 use crate::diag::Diagnostic;
 use crate::dtd::decl::{AttDefault, AttType, ContentSpec, Decl, Occur, Particle, ParticleKind};
+use crate::dtd::rules::{DTD_DECLARATION, DTD_LIMIT};
 use crate::dtd::values::check_value;
 use crate::source::Span;
 use foldhash::{HashMap, HashMapExt};
@@ -617,8 +618,8 @@ impl CompiledDtd {
                     let sym = dtd.intern(&e.name);
                     if let Some(first) = dtd.elements[sym as usize].decl {
                         dtd.errors.push(
-                            Diagnostic::error(
-                                "dtd-declaration",
+                            Diagnostic::of(
+                                &DTD_DECLARATION,
                                 e.name_span,
                                 format!("<{}> is declared twice", e.name),
                             )
@@ -790,8 +791,8 @@ impl CompiledDtd {
                     let s = self.intern(n);
                     if syms.contains(&s) {
                         self.errors.push(
-                            Diagnostic::error(
-                                "dtd-declaration",
+                            Diagnostic::of(
+                                &DTD_DECLARATION,
                                 name_span,
                                 format!("the mixed content of <{name}> lists <{n}> twice"),
                             )
@@ -812,8 +813,7 @@ impl CompiledDtd {
                     Automaton::compile(p, &mut |n| intern(names, elements, n), &mut self.budget);
                 if too_big {
                     self.errors.push(
-                        Diagnostic::error(
-                            "dtd-limit",
+                        Diagnostic::of(&DTD_LIMIT,
                             name_span,
                             format!("the content model of <{name}> is too large to check"),
                         )
@@ -839,8 +839,8 @@ impl CompiledDtd {
         if def.ty == AttType::Id {
             if let Some(other) = el.id_attribute.and_then(|i| el.attributes.get(i)) {
                 self.errors.push(
-                    Diagnostic::error(
-                        "dtd-declaration",
+                    Diagnostic::of(
+                        &DTD_DECLARATION,
                         def.name_span,
                         format!(
                             "<{ename}> has two ID attributes, `{}` and `{}`",
@@ -854,8 +854,8 @@ impl CompiledDtd {
             }
             if matches!(def.default, AttDefault::Fixed(_) | AttDefault::Value(_)) {
                 self.errors.push(
-                    Diagnostic::error(
-                        "dtd-declaration",
+                    Diagnostic::of(
+                        &DTD_DECLARATION,
                         def.name_span,
                         format!(
                             "ID attribute `{}` of <{ename}> has a default value",
@@ -872,8 +872,8 @@ impl CompiledDtd {
             && let Err(why) = check_value(&def.ty, v)
         {
             self.errors.push(
-                Diagnostic::error(
-                    "dtd-declaration",
+                Diagnostic::of(
+                    &DTD_DECLARATION,
                     def.name_span,
                     format!(
                         "the default value `{v}` of attribute `{}` of <{ename}> is not valid",

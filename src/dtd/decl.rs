@@ -7,6 +7,7 @@
 //! next `>` and goes on.
 
 use crate::diag::Diagnostic;
+use crate::dtd::rules::{DTD_LIMIT, DTD_SYNTAX};
 use crate::source::piece;
 use crate::source::{FileId, Span};
 use std::sync::Arc;
@@ -290,8 +291,7 @@ impl Parser<'_> {
 
     fn error(&mut self, start: usize, end: usize, msg: impl Into<String>, label: &str) -> Fail {
         if self.out.errors.len() < MAX_ERRORS {
-            let d =
-                Diagnostic::error("dtd-syntax", self.span(start, end.max(start)), msg).label(label);
+            let d = Diagnostic::of(&DTD_SYNTAX, self.span(start, end.max(start)), msg).label(label);
             self.out.errors.push(d);
         }
         Fail
@@ -322,8 +322,7 @@ impl Parser<'_> {
             let start = self.pos;
             if self.out.decls.len() >= MAX_DECLARATIONS {
                 let end = self.char_end(start);
-                let d = Diagnostic::error(
-                    "dtd-limit",
+                let d = Diagnostic::of(&DTD_LIMIT,
                     self.span(start, end),
                     format!("more than {MAX_DECLARATIONS} declarations"),
                 )

@@ -4,17 +4,38 @@
 //! numbers refer to Extensible Markup Language (XML) 1.0, Fifth Edition
 //! (<https://www.w3.org/TR/xml/>); "VC" is one of its validity constraints.
 
+use crate::diag::RuleInfo;
 use crate::diag::Severity;
-use crate::rules::RuleInfo;
 
 use Severity::{Error, Info};
 
-pub static RULES: &[RuleInfo] = &[
-    RuleInfo::new(
-        "dtd-syntax",
-        Error,
-        "a malformed declaration in the DTD, an entity file or the internal subset",
-        r#"
+/// Every id of this table, in the order `xeplint rules` lists them.
+pub static RULES: &[&RuleInfo] = &[
+    &DTD_SYNTAX,
+    &DTD_DECLARATION,
+    &DTD_LIMIT,
+    &DTD_BUNDLED,
+    &DTD_UNREADABLE,
+    &DTD_ROOT_MISMATCH,
+    &DTD_UNDECLARED_ELEMENT,
+    &DTD_CONTENT,
+    &DTD_CHILD_NOT_ALLOWED,
+    &DTD_TEXT_NOT_ALLOWED,
+    &DTD_NOT_EMPTY,
+    &DTD_UNDECLARED_ATTRIBUTE,
+    &DTD_MISSING_ATTRIBUTE,
+    &DTD_ATTRIBUTE_VALUE,
+    &DTD_FIXED_ATTRIBUTE,
+    &DTD_DUPLICATE_ID,
+    &DTD_UNKNOWN_IDREF,
+    &DTD_TOO_MANY_ERRORS,
+];
+
+pub static DTD_SYNTAX: RuleInfo = RuleInfo::new(
+    "dtd-syntax",
+    Error,
+    "a malformed declaration in the DTD, an entity file or the internal subset",
+    r#"
 ## What it checks
 
 The markup declarations xeplint reads: the internal subset of the DOCTYPE, the entity
@@ -40,12 +61,13 @@ DTD loses the content model of an element.
 <!ELEMENT di (dt, (dd | p))>
 ```
 "#,
-    ),
-    RuleInfo::new(
-        "dtd-declaration",
-        Error,
-        "a declaration that breaks a validity constraint on the DTD's own declarations",
-        r#"
+);
+
+pub static DTD_DECLARATION: RuleInfo = RuleInfo::new(
+    "dtd-declaration",
+    Error,
+    "a declaration that breaks a validity constraint on the DTD's own declarations",
+    r#"
 ## What it checks
 
 Validity constraints on the declarations themselves: an element declared twice, a name
@@ -73,12 +95,13 @@ document says.
 <!ELEMENT entry (a, (b | c))>
 ```
 "#,
-    ),
-    RuleInfo::new(
-        "dtd-limit",
-        Error,
-        "a DTD, an entity file or an internal subset that goes past one of xeplint's limits",
-        r#"
+);
+
+pub static DTD_LIMIT: RuleInfo = RuleInfo::new(
+    "dtd-limit",
+    Error,
+    "a DTD, an entity file or an internal subset that goes past one of xeplint's limits",
+    r#"
 ## What it checks
 
 The limits that keep the cost of a DTD bounded, whoever wrote it: at most 100 000
@@ -105,12 +128,13 @@ files strangers wrote, so it stops there instead, and says where.
 <!ELEMENT x (a*)>
 ```
 "#,
-    ),
-    RuleInfo::new(
-        "dtd-bundled",
-        Info,
-        "a document whose DTD was not available, validated against the bundled XEP DTD",
-        r#"
+);
+
+pub static DTD_BUNDLED: RuleInfo = RuleInfo::new(
+    "dtd-bundled",
+    Info,
+    "a document whose DTD was not available, validated against the bundled XEP DTD",
+    r#"
 ## What it checks
 
 Which DTD a document was validated against. xeplint uses the DTD given with `--dtd`,
@@ -137,12 +161,13 @@ findings stay useful, but the result is only as good as the bundled copy.
 <!DOCTYPE xep SYSTEM 'xep.dtd' [ <!ENTITY % ents SYSTEM 'xep.ent'> %ents; ]>
 ```
 "#,
-    ),
-    RuleInfo::new(
-        "dtd-unreadable",
-        Error,
-        "a DTD chosen with --dtd or in xeplint.toml that could not be read",
-        r#"
+);
+
+pub static DTD_UNREADABLE: RuleInfo = RuleInfo::new(
+    "dtd-unreadable",
+    Error,
+    "a DTD chosen with --dtd or in xeplint.toml that could not be read",
+    r#"
 ## What it checks
 
 That the file passed with `--dtd PATH` exists, is a regular file of reasonable size and
@@ -164,12 +189,13 @@ DTD. A typo in `--dtd` would otherwise pass every document unchecked in CI.
 <!DOCTYPE xep SYSTEM 'xep.dtd'>
 ```
 "#,
-    ),
-    RuleInfo::new(
-        "dtd-root-mismatch",
-        Error,
-        "a root element other than the one the DOCTYPE names",
-        r#"
+);
+
+pub static DTD_ROOT_MISMATCH: RuleInfo = RuleInfo::new(
+    "dtd-root-mismatch",
+    Error,
+    "a root element other than the one the DOCTYPE names",
+    r#"
 ## What it checks
 
 That the name in `<!DOCTYPE name …>` is the name of the document element. A document
@@ -192,12 +218,13 @@ stylesheets that render xmpp.org start from that element.
 <xep>…</xep>
 ```
 "#,
-    ),
-    RuleInfo::new(
-        "dtd-undeclared-element",
-        Error,
-        "an element the DTD does not declare",
-        r#"
+);
+
+pub static DTD_UNDECLARED_ELEMENT: RuleInfo = RuleInfo::new(
+    "dtd-undeclared-element",
+    Error,
+    "an element the DTD does not declare",
+    r#"
 ## What it checks
 
 That every element of the document (including those that entities expand to) is declared
@@ -221,12 +248,13 @@ render it as raw text.
 <p>This is <strong>important</strong>.</p>
 ```
 "#,
-    ),
-    RuleInfo::new(
-        "dtd-content",
-        Error,
-        "an element whose children are not in the order or number its content model requires",
-        r#"
+);
+
+pub static DTD_CONTENT: RuleInfo = RuleInfo::new(
+    "dtd-content",
+    Error,
+    "an element whose children are not in the order or number its content model requires",
+    r#"
 ## What it checks
 
 The children of an element with element content (a model such as `(version, date,
@@ -260,12 +288,13 @@ the XSF editors' CI rejects the document.
 <sig>Standards</sig>
 ```
 "#,
-    ),
-    RuleInfo::new(
-        "dtd-child-not-allowed",
-        Error,
-        "a child element not listed in its parent's text-only or mixed content model",
-        r#"
+);
+
+pub static DTD_CHILD_NOT_ALLOWED: RuleInfo = RuleInfo::new(
+    "dtd-child-not-allowed",
+    Error,
+    "a child element not listed in its parent's text-only or mixed content model",
+    r#"
 ## What it checks
 
 Children of elements with mixed content, `(#PCDATA | a | b)*`, or text-only content,
@@ -291,12 +320,13 @@ list.
 <p>See &xep0060;.</p>
 ```
 "#,
-    ),
-    RuleInfo::new(
-        "dtd-text-not-allowed",
-        Error,
-        "a run of text or a CDATA section where only elements are allowed",
-        r#"
+);
+
+pub static DTD_TEXT_NOT_ALLOWED: RuleInfo = RuleInfo::new(
+    "dtd-text-not-allowed",
+    Error,
+    "a run of text or a CDATA section where only elements are allowed",
+    r#"
 ## What it checks
 
 Elements with element content (a model without `#PCDATA`, such as `<header>`, `<ul>` or
@@ -326,12 +356,13 @@ that lost its `<p>`.
 </ul>
 ```
 "#,
-    ),
-    RuleInfo::new(
-        "dtd-not-empty",
-        Error,
-        "an element declared EMPTY that has content",
-        r#"
+);
+
+pub static DTD_NOT_EMPTY: RuleInfo = RuleInfo::new(
+    "dtd-not-empty",
+    Error,
+    "an element declared EMPTY that has content",
+    r#"
 ## What it checks
 
 Elements declared `EMPTY` (in XEPs: `<br>`, `<img>`, `<interim>`, `<registry>`,
@@ -353,12 +384,13 @@ content"). Content inside an EMPTY element is dropped by the stylesheets.
 <img src='flow.png' alt='The message flow'/>
 ```
 "#,
-    ),
-    RuleInfo::new(
-        "dtd-undeclared-attribute",
-        Error,
-        "an attribute the DTD does not declare for this element",
-        r#"
+);
+
+pub static DTD_UNDECLARED_ATTRIBUTE: RuleInfo = RuleInfo::new(
+    "dtd-undeclared-attribute",
+    Error,
+    "an attribute the DTD does not declare for this element",
+    r#"
 ## What it checks
 
 That every attribute of an element is declared for it in an `<!ATTLIST>` (namespace
@@ -381,12 +413,13 @@ or link it was meant to create does not exist.
 <section1 topic='Introduction' anchor='intro'>
 ```
 "#,
-    ),
-    RuleInfo::new(
-        "dtd-missing-attribute",
-        Error,
-        "an element without an attribute the DTD declares #REQUIRED",
-        r#"
+);
+
+pub static DTD_MISSING_ATTRIBUTE: RuleInfo = RuleInfo::new(
+    "dtd-missing-attribute",
+    Error,
+    "an element without an attribute the DTD declares #REQUIRED",
+    r#"
 ## What it checks
 
 That every attribute declared `#REQUIRED` for an element is present on it. The XEP DTD
@@ -408,12 +441,13 @@ identifier, a link target) has nothing to work with.
 <ref target='intro'/>
 ```
 "#,
-    ),
-    RuleInfo::new(
-        "dtd-attribute-value",
-        Error,
-        "an attribute value that does not fit its declared type",
-        r#"
+);
+
+pub static DTD_ATTRIBUTE_VALUE: RuleInfo = RuleInfo::new(
+    "dtd-attribute-value",
+    Error,
+    "an attribute value that does not fit its declared type",
+    r#"
 ## What it checks
 
 Attribute values against their declared type, after the normalisation XML applies to
@@ -437,12 +471,13 @@ Values outside the enumeration are not understood by the tools that read them.
 <item required='yes'/>
 ```
 "#,
-    ),
-    RuleInfo::new(
-        "dtd-fixed-attribute",
-        Error,
-        "an attribute declared #FIXED that has another value",
-        r#"
+);
+
+pub static DTD_FIXED_ATTRIBUTE: RuleInfo = RuleInfo::new(
+    "dtd-fixed-attribute",
+    Error,
+    "an attribute declared #FIXED that has another value",
+    r#"
 ## What it checks
 
 That an attribute declared `#FIXED 'value'` either is absent (it then takes the value)
@@ -463,12 +498,13 @@ namespace marker that tools compare literally.
 <schema/>
 ```
 "#,
-    ),
-    RuleInfo::new(
-        "dtd-duplicate-id",
-        Error,
-        "an ID already given to another element",
-        r#"
+);
+
+pub static DTD_DUPLICATE_ID: RuleInfo = RuleInfo::new(
+    "dtd-duplicate-id",
+    Error,
+    "an ID already given to another element",
+    r#"
 ## What it checks
 
 Values of attributes declared of type ID: no two may be equal anywhere in the document.
@@ -490,12 +526,13 @@ bear them"). A link to a duplicated ID lands on whichever comes first.
 <part id='intro'/> <part id='usage'/>
 ```
 "#,
-    ),
-    RuleInfo::new(
-        "dtd-unknown-idref",
-        Error,
-        "an IDREF or IDREFS value that names no ID of the document",
-        r#"
+);
+
+pub static DTD_UNKNOWN_IDREF: RuleInfo = RuleInfo::new(
+    "dtd-unknown-idref",
+    Error,
+    "an IDREF or IDREFS value that names no ID of the document",
+    r#"
 ## What it checks
 
 Every name in an attribute of type IDREF or IDREFS must be the value of some ID
@@ -516,12 +553,13 @@ XML 1.0 §3.3.1, VC: IDREF. A dangling reference is a broken internal link.
 <part id='intro'/> <ref target='intro'/>
 ```
 "#,
-    ),
-    RuleInfo::new(
-        "dtd-too-many-errors",
-        Error,
-        "a document whose validation stopped after 100 errors",
-        r#"
+);
+
+pub static DTD_TOO_MANY_ERRORS: RuleInfo = RuleInfo::new(
+    "dtd-too-many-errors",
+    Error,
+    "a document whose validation stopped after 100 errors",
+    r#"
 ## What it checks
 
 Nothing by itself: after 100 validity errors in one document xeplint stops validating
@@ -543,5 +581,4 @@ always share a few causes, and a longer list only hides them.
 <xep>…</xep>
 ```
 "#,
-    ),
-];
+);

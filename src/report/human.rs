@@ -524,7 +524,7 @@ mod tests {
         let sources = map.snapshot();
         let mut out = String::new();
         for &(s, e) in spans {
-            let d = Diagnostic::error("r", Span::new(f, s, e), "m")
+            let d = Diagnostic::new("r", Severity::Error, Span::new(f, s, e), "m")
                 .label("here")
                 .secondary(Span::new(f, 0, 1), "start")
                 .secondary(Span::new(other, 9, 10), "in the entity file")

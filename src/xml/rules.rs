@@ -3,17 +3,49 @@
 //! severity they use. Section numbers refer to Extensible Markup Language
 //! (XML) 1.0, Fifth Edition (<https://www.w3.org/TR/xml/>).
 
+use crate::diag::RuleInfo;
 use crate::diag::Severity;
-use crate::rules::RuleInfo;
 
 use Severity::{Error, Warning};
 
-pub static RULES: &[RuleInfo] = &[
-    RuleInfo::new(
-        "xml-encoding",
-        Error,
-        "a file that is not UTF-8, or that declares another encoding",
-        r#"
+/// Every id of this table, in the order `xeplint rules` lists them.
+pub static RULES: &[&RuleInfo] = &[
+    &XML_ENCODING,
+    &XML_INVALID_CHAR,
+    &XML_BAD_NAME,
+    &XML_BAD_ATTRIBUTE,
+    &XML_DUPLICATE_ATTRIBUTE,
+    &XML_UNESCAPED_LT,
+    &XML_BARE_AMPERSAND,
+    &XML_BAD_CHAR_REF,
+    &XML_UNDEFINED_ENTITY,
+    &XML_RECURSIVE_ENTITY,
+    &XML_ENTITY_LIMIT,
+    &XML_EXTERNAL_REFUSED,
+    &XML_ENTITY_FILE_MISSING,
+    &XML_EXTERNAL_ENTITY,
+    &XML_UNPARSED_ENTITY,
+    &XML_ENTITY_IN_ATTRIBUTE,
+    &XML_MISMATCHED_TAG,
+    &XML_UNEXPECTED_END_TAG,
+    &XML_UNCLOSED_TAG,
+    &XML_NO_ROOT,
+    &XML_CONTENT_AFTER_ROOT,
+    &XML_TEXT_OUTSIDE_ROOT,
+    &XML_MISPLACED_DECLARATION,
+    &XML_BAD_DOCTYPE,
+    &XML_BAD_COMMENT,
+    &XML_UNTERMINATED,
+    &XML_SYNTAX,
+    &XML_DEPTH_LIMIT,
+    &XML_TOO_MANY_ERRORS,
+];
+
+pub static XML_ENCODING: RuleInfo = RuleInfo::new(
+    "xml-encoding",
+    Error,
+    "a file that is not UTF-8, or that declares another encoding",
+    r#"
 ## What it checks
 
 That the bytes of the document are UTF-8 (with or without a byte order mark) and that
@@ -39,12 +71,13 @@ renders as mojibake on xmpp.org, or does not build at all.
 <?xml version='1.0' encoding='UTF-8'?>
 ```
 "#,
-    ),
-    RuleInfo::new(
-        "xml-invalid-char",
-        Error,
-        "a character XML 1.0 does not allow (control characters, U+FFFE, U+FFFF)",
-        r#"
+);
+
+pub static XML_INVALID_CHAR: RuleInfo = RuleInfo::new(
+    "xml-invalid-char",
+    Error,
+    "a character XML 1.0 does not allow (control characters, U+FFFE, U+FFFF)",
+    r#"
 ## What it checks
 
 Every character of text, attribute values, comments and CDATA sections against the
@@ -69,12 +102,13 @@ in most editors.
 <p>ab</p>
 ```
 "#,
-    ),
-    RuleInfo::new(
-        "xml-bad-name",
-        Error,
-        "an element, end tag or processing instruction without a valid XML name",
-        r#"
+);
+
+pub static XML_BAD_NAME: RuleInfo = RuleInfo::new(
+    "xml-bad-name",
+    Error,
+    "an element, end tag or processing instruction without a valid XML name",
+    r#"
 ## What it checks
 
 That start tags, end tags and processing instructions begin with an XML `Name`: a
@@ -98,12 +132,13 @@ escaped.
 <section1 topic='Introduction'>
 ```
 "#,
-    ),
-    RuleInfo::new(
-        "xml-bad-attribute",
-        Error,
-        "an attribute that is not written name='value'",
-        r#"
+);
+
+pub static XML_BAD_ATTRIBUTE: RuleInfo = RuleInfo::new(
+    "xml-bad-attribute",
+    Error,
+    "an attribute that is not written name='value'",
+    r#"
 ## What it checks
 
 The attributes of a start tag: each must be a name, `=`, and a value in single or double
@@ -126,12 +161,13 @@ checked>`) are the usual cause.
 <section1 topic='Introduction' anchor='intro'>
 ```
 "#,
-    ),
-    RuleInfo::new(
-        "xml-duplicate-attribute",
-        Error,
-        "an attribute given twice on one element",
-        r#"
+);
+
+pub static XML_DUPLICATE_ATTRIBUTE: RuleInfo = RuleInfo::new(
+    "xml-duplicate-attribute",
+    Error,
+    "an attribute given twice on one element",
+    r#"
 ## What it checks
 
 That no attribute name appears more than once in the same start tag.
@@ -153,12 +189,13 @@ copy-and-paste leftover.
 <section1 topic='Introduction' anchor='intro'>
 ```
 "#,
-    ),
-    RuleInfo::new(
-        "xml-unescaped-lt",
-        Error,
-        "a `<` that does not start a tag, or a `<` inside an attribute value",
-        r#"
+);
+
+pub static XML_UNESCAPED_LT: RuleInfo = RuleInfo::new(
+    "xml-unescaped-lt",
+    Error,
+    "a `<` that does not start a tag, or a `<` inside an attribute value",
+    r#"
 ## What it checks
 
 A `<` in text that is not followed by a name, `/`, `!` or `?`, and any `<` inside an
@@ -182,12 +219,13 @@ Attribute Values*. XEPs talk about XML all the time; protocol examples belong in
 <p>Retry when attempts &lt; 3.</p>
 ```
 "#,
-    ),
-    RuleInfo::new(
-        "xml-bare-ampersand",
-        Error,
-        "an `&` that does not start an entity or character reference",
-        r#"
+);
+
+pub static XML_BARE_AMPERSAND: RuleInfo = RuleInfo::new(
+    "xml-bare-ampersand",
+    Error,
+    "an `&` that does not start an entity or character reference",
+    r#"
 ## What it checks
 
 Every `&` in text and attribute values must start a reference: `&name;`, `&#NNN;` or
@@ -209,12 +247,13 @@ strings (`?a=1&b=2`) in `<link url='…'>` are the classic case in XEPs.
 <link url='https://example.org/?a=1&amp;b=2'>query</link>
 ```
 "#,
-    ),
-    RuleInfo::new(
-        "xml-bad-char-ref",
-        Error,
-        "a character reference that is malformed or names a character XML forbids",
-        r#"
+);
+
+pub static XML_BAD_CHAR_REF: RuleInfo = RuleInfo::new(
+    "xml-bad-char-ref",
+    Error,
+    "a character reference that is malformed or names a character XML forbids",
+    r#"
 ## What it checks
 
 Character references `&#NNN;` and `&#xHHHH;`: the digits must be decimal (or hexadecimal
@@ -238,12 +277,13 @@ conforming processors.
 <p>An em dash: &#x2014;</p>
 ```
 "#,
-    ),
-    RuleInfo::new(
-        "xml-undefined-entity",
-        Error,
-        "a reference to an entity (or parameter entity) nobody declared",
-        r#"
+);
+
+pub static XML_UNDEFINED_ENTITY: RuleInfo = RuleInfo::new(
+    "xml-undefined-entity",
+    Error,
+    "a reference to an entity (or parameter entity) nobody declared",
+    r#"
 ## What it checks
 
 That each `&name;` in the document (and each `%name;` in the DOCTYPE) refers to an entity
@@ -270,12 +310,13 @@ it before a reviewer has to.
 <p>See &xep0001;.</p>
 ```
 "#,
-    ),
-    RuleInfo::new(
-        "xml-recursive-entity",
-        Error,
-        "an entity whose replacement text refers to itself, directly or not",
-        r#"
+);
+
+pub static XML_RECURSIVE_ENTITY: RuleInfo = RuleInfo::new(
+    "xml-recursive-entity",
+    Error,
+    "an entity whose replacement text refers to itself, directly or not",
+    r#"
 ## What it checks
 
 While expanding an entity, a reference to an entity that is already being expanded
@@ -298,12 +339,13 @@ subset gone wrong, and it affects every document that uses the entity.
 <!ENTITY org "XMPP Standards Foundation">
 ```
 "#,
-    ),
-    RuleInfo::new(
-        "xml-entity-limit",
-        Error,
-        "an entity expansion stopped at a limit: too large, or nested too deeply",
-        r#"
+);
+
+pub static XML_ENTITY_LIMIT: RuleInfo = RuleInfo::new(
+    "xml-entity-limit",
+    Error,
+    "an entity expansion stopped at a limit: too large, or nested too deeply",
+    r#"
 ## What it checks
 
 The total size of entity replacement text expanded for one document (at most a
@@ -330,12 +372,13 @@ to a few times their size, far below the limit.
 <!ENTITY LEGALNOTICE "<legal>…</legal>">
 ```
 "#,
-    ),
-    RuleInfo::new(
-        "xml-external-refused",
-        Error,
-        "a SYSTEM id that is a URI, an absolute path, or leaves the project",
-        r#"
+);
+
+pub static XML_EXTERNAL_REFUSED: RuleInfo = RuleInfo::new(
+    "xml-external-refused",
+    Error,
+    "a SYSTEM id that is a URI, an absolute path, or leaves the project",
+    r#"
 ## What it checks
 
 The SYSTEM identifiers of the DOCTYPE and of external parameter entities. A URI with a
@@ -363,12 +406,13 @@ the checkout nor reach a network, and must give the same answer every time.
 <!DOCTYPE xep SYSTEM 'xep.dtd' [ <!ENTITY % ents SYSTEM 'xep.ent'> %ents; ]>
 ```
 "#,
-    ),
-    RuleInfo::new(
-        "xml-entity-file-missing",
-        Warning,
-        "an entity file, pulled in by a parameter entity, that could not be read",
-        r#"
+);
+
+pub static XML_ENTITY_FILE_MISSING: RuleInfo = RuleInfo::new(
+    "xml-entity-file-missing",
+    Warning,
+    "an entity file, pulled in by a parameter entity, that could not be read",
+    r#"
 ## What it checks
 
 An external parameter entity of the internal subset (normally `%ents;` → `xep.ent`) that
@@ -393,12 +437,13 @@ class of errors goes unseen, hence a warning. Pass `--entities PATH` to name the
 <!DOCTYPE xep SYSTEM '../xep.dtd' [ <!ENTITY % ents SYSTEM '../xep.ent'> %ents; ]>
 ```
 "#,
-    ),
-    RuleInfo::new(
-        "xml-external-entity",
-        Warning,
-        "a reference to an external general entity, which xeplint does not load",
-        r#"
+);
+
+pub static XML_EXTERNAL_ENTITY: RuleInfo = RuleInfo::new(
+    "xml-external-entity",
+    Warning,
+    "a reference to an external general entity, which xeplint does not load",
+    r#"
 ## What it checks
 
 A reference in content to a general entity declared with `SYSTEM` or `PUBLIC`: xeplint
@@ -422,12 +467,13 @@ internal entity from `xep.ent`, so one in a contribution deserves a look.
 <section1 topic='Changes'><p>…</p></section1>
 ```
 "#,
-    ),
-    RuleInfo::new(
-        "xml-unparsed-entity",
-        Error,
-        "a reference in content to an unparsed (NDATA) entity",
-        r#"
+);
+
+pub static XML_UNPARSED_ENTITY: RuleInfo = RuleInfo::new(
+    "xml-unparsed-entity",
+    Error,
+    "a reference in content to an unparsed (NDATA) entity",
+    r#"
 ## What it checks
 
 A reference such as `&logo;` in text, where `logo` is declared as an unparsed entity
@@ -450,12 +496,13 @@ ENTITY or ENTITIES. xmllint rejects the document.
 <p><img src='logo.png'/></p>
 ```
 "#,
-    ),
-    RuleInfo::new(
-        "xml-entity-in-attribute",
-        Error,
-        "an entity with markup, or an external entity, used in an attribute value",
-        r#"
+);
+
+pub static XML_ENTITY_IN_ATTRIBUTE: RuleInfo = RuleInfo::new(
+    "xml-entity-in-attribute",
+    Error,
+    "an entity with markup, or an external entity, used in an attribute value",
+    r#"
 ## What it checks
 
 References in attribute values to external entities, or to internal entities whose
@@ -478,12 +525,13 @@ it cannot stand in `topic='…'` or `url='…'`.
 <section1 topic='Following XEP-0001' anchor='intro'>
 ```
 "#,
-    ),
-    RuleInfo::new(
-        "xml-mismatched-tag",
-        Error,
-        "an end tag that does not match the innermost open element",
-        r#"
+);
+
+pub static XML_MISMATCHED_TAG: RuleInfo = RuleInfo::new(
+    "xml-mismatched-tag",
+    Error,
+    "an end tag that does not match the innermost open element",
+    r#"
 ## What it checks
 
 That each end tag closes the element opened last. When it closes an element further
@@ -510,12 +558,13 @@ section wrongly.
 </section1>
 ```
 "#,
-    ),
-    RuleInfo::new(
-        "xml-unexpected-end-tag",
-        Error,
-        "an end tag for an element that is not open",
-        r#"
+);
+
+pub static XML_UNEXPECTED_END_TAG: RuleInfo = RuleInfo::new(
+    "xml-unexpected-end-tag",
+    Error,
+    "an end tag for an element that is not open",
+    r#"
 ## What it checks
 
 An end tag whose name matches no open element (or, inside an entity's text, no element
@@ -538,12 +587,13 @@ element, or a typo in the name.
 <p>Some <em>emphasis</em> here.</p>
 ```
 "#,
-    ),
-    RuleInfo::new(
-        "xml-unclosed-tag",
-        Error,
-        "an element that is never closed (in the document, or in the entity that opens it)",
-        r#"
+);
+
+pub static XML_UNCLOSED_TAG: RuleInfo = RuleInfo::new(
+    "xml-unclosed-tag",
+    Error,
+    "an element that is never closed (in the document, or in the entity that opens it)",
+    r#"
 ## What it checks
 
 Elements still open at the end of the document, and elements an entity's replacement
@@ -569,12 +619,13 @@ place are the usual causes.
 <p>&note; read this.</p>
 ```
 "#,
-    ),
-    RuleInfo::new(
-        "xml-no-root",
-        Error,
-        "a document without a root element",
-        r#"
+);
+
+pub static XML_NO_ROOT: RuleInfo = RuleInfo::new(
+    "xml-no-root",
+    Error,
+    "a document without a root element",
+    r#"
 ## What it checks
 
 That the document contains an element at all: an empty file, or one holding only a
@@ -598,12 +649,13 @@ element holding a `<header>` and sections.
 <xep>…</xep>
 ```
 "#,
-    ),
-    RuleInfo::new(
-        "xml-content-after-root",
-        Error,
-        "an element after the root element has ended",
-        r#"
+);
+
+pub static XML_CONTENT_AFTER_ROOT: RuleInfo = RuleInfo::new(
+    "xml-content-after-root",
+    Error,
+    "an element after the root element has ended",
+    r#"
 ## What it checks
 
 A start tag after the end of the root element (reported once per document).
@@ -627,12 +679,13 @@ pasted after the closing tag, or a `</xep>` in the middle of the file, causes th
 </xep>
 ```
 "#,
-    ),
-    RuleInfo::new(
-        "xml-text-outside-root",
-        Error,
-        "a run of text, a CDATA section or an entity reference outside the root element",
-        r#"
+);
+
+pub static XML_TEXT_OUTSIDE_ROOT: RuleInfo = RuleInfo::new(
+    "xml-text-outside-root",
+    Error,
+    "a run of text, a CDATA section or an entity reference outside the root element",
+    r#"
 ## What it checks
 
 Character data other than white space, CDATA sections and entity references before the
@@ -656,12 +709,13 @@ end of file
 <!-- end of file -->
 ```
 "#,
-    ),
-    RuleInfo::new(
-        "xml-misplaced-declaration",
-        Error,
-        "an XML declaration, `<?xml …?>` or DOCTYPE where it may not stand",
-        r#"
+);
+
+pub static XML_MISPLACED_DECLARATION: RuleInfo = RuleInfo::new(
+    "xml-misplaced-declaration",
+    Error,
+    "an XML declaration, `<?xml …?>` or DOCTYPE where it may not stand",
+    r#"
 ## What it checks
 
 That the XML declaration stands at the very start of the file (only a byte order mark may
@@ -688,12 +742,13 @@ file ill-formed.
 <!-- Copyright … -->
 ```
 "#,
-    ),
-    RuleInfo::new(
-        "xml-bad-doctype",
-        Error,
-        "a DOCTYPE without a valid name, or with a malformed identifier",
-        r#"
+);
+
+pub static XML_BAD_DOCTYPE: RuleInfo = RuleInfo::new(
+    "xml-bad-doctype",
+    Error,
+    "a DOCTYPE without a valid name, or with a malformed identifier",
+    r#"
 ## What it checks
 
 The document type declaration: a valid name after `<!DOCTYPE`, and quoted public and
@@ -715,12 +770,13 @@ S Name (S ExternalID)? S? ('[' intSubset ']' S?)? '>'` and §4.2.2 (External Ent
 <!DOCTYPE xep SYSTEM 'xep.dtd'>
 ```
 "#,
-    ),
-    RuleInfo::new(
-        "xml-bad-comment",
-        Error,
-        "a comment holding `--`, or ending in `--->`",
-        r#"
+);
+
+pub static XML_BAD_COMMENT: RuleInfo = RuleInfo::new(
+    "xml-bad-comment",
+    Error,
+    "a comment holding `--`, or ending in `--->`",
+    r#"
 ## What it checks
 
 That a comment contains no `--` and does not end with `-` before `-->`.
@@ -741,12 +797,13 @@ comment, or a row of dashes used as a separator, triggers it.
 <!-- ========== Examples ========== -->
 ```
 "#,
-    ),
-    RuleInfo::new(
-        "xml-unterminated",
-        Error,
-        "a comment, CDATA section, processing instruction, DOCTYPE or tag that is never closed",
-        r#"
+);
+
+pub static XML_UNTERMINATED: RuleInfo = RuleInfo::new(
+    "xml-unterminated",
+    Error,
+    "a comment, CDATA section, processing instruction, DOCTYPE or tag that is never closed",
+    r#"
 ## What it checks
 
 Constructs that reach the end of the file (or of an entity's text) without their closing
@@ -773,12 +830,13 @@ of an XEP: its sections then disappear from the rendered document.
 <p>Text.</p>
 ```
 "#,
-    ),
-    RuleInfo::new(
-        "xml-syntax",
-        Error,
-        "an XML syntax error no other rule names, such as `]]>` in text",
-        r#"
+);
+
+pub static XML_SYNTAX: RuleInfo = RuleInfo::new(
+    "xml-syntax",
+    Error,
+    "an XML syntax error no other rule names, such as `]]>` in text",
+    r#"
 ## What it checks
 
 Syntax errors no more specific rule covers, for example the sequence `]]>` in ordinary
@@ -800,12 +858,13 @@ section. Any other syntax error is a fatal error by §1.2 (Terminology) as well.
 <p>Arrays are closed with ]]&gt; in this language.</p>
 ```
 "#,
-    ),
-    RuleInfo::new(
-        "xml-depth-limit",
-        Error,
-        "an element nested more deeply than xeplint follows (1024 levels)",
-        r#"
+);
+
+pub static XML_DEPTH_LIMIT: RuleInfo = RuleInfo::new(
+    "xml-depth-limit",
+    Error,
+    "an element nested more deeply than xeplint follows (1024 levels)",
+    r#"
 ## What it checks
 
 The nesting depth of elements; past 1024 levels the document is reported here and the
@@ -828,12 +887,13 @@ generator) or an attack.
 <div><p>…</p></div>
 ```
 "#,
-    ),
-    RuleInfo::new(
-        "xml-too-many-errors",
-        Error,
-        "a document whose well-formedness checking stopped after 50 errors",
-        r#"
+);
+
+pub static XML_TOO_MANY_ERRORS: RuleInfo = RuleInfo::new(
+    "xml-too-many-errors",
+    Error,
+    "a document whose well-formedness checking stopped after 50 errors",
+    r#"
 ## What it checks
 
 Nothing by itself: after 50 well-formedness errors in one document xeplint stops
@@ -856,5 +916,4 @@ stopping keeps the output readable and the run bounded.
 <xep>…</xep>
 ```
 "#,
-    ),
-];
+);

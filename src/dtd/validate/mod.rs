@@ -18,6 +18,12 @@ use crate::dtd::compile::{
     BARE, CompiledDtd, Content, NO_ROW, NO_SYM, NOTHING, Quick, Rows, SLOW, SOUND, State, Sym, TEXT,
 };
 use crate::dtd::decl::{AttDefault, AttType, Decl};
+use crate::dtd::rules::{
+    DTD_ATTRIBUTE_VALUE, DTD_BUNDLED, DTD_CHILD_NOT_ALLOWED, DTD_CONTENT, DTD_DECLARATION,
+    DTD_DUPLICATE_ID, DTD_FIXED_ATTRIBUTE, DTD_MISSING_ATTRIBUTE, DTD_NOT_EMPTY, DTD_ROOT_MISMATCH,
+    DTD_TEXT_NOT_ALLOWED, DTD_TOO_MANY_ERRORS, DTD_UNDECLARED_ATTRIBUTE, DTD_UNDECLARED_ELEMENT,
+    DTD_UNKNOWN_IDREF, DTD_UNREADABLE,
+};
 use crate::dtd::values::{check_value, compared_value, is_all_ws, is_ws, normalize};
 use crate::load::{Chosen, ExtFile, Loader};
 use crate::source::Span;
@@ -98,7 +104,7 @@ impl DtdCache {
             .filter(|d| {
                 d.severity == Severity::Error
                     && d.rule.starts_with("xml-")
-                    && d.rule != "xml-external-refused"
+                    && d.rule != crate::xml::rules::XML_EXTERNAL_REFUSED.id
             })
             .map(|d| {
                 let s = d.primary.span;
@@ -175,8 +181,8 @@ impl DtdCache {
                         .map(|d| d.system_span.unwrap_or(d.span))
                         .unwrap_or(Span::point(parsed.file, 0));
                     out.push(
-                        Diagnostic::error(
-                            "dtd-unreadable",
+                        Diagnostic::of(
+                            &DTD_UNREADABLE,
                             span,
                             format!(
                                 "the DTD given by {}, `{}`, could not be read: {}",
@@ -234,7 +240,7 @@ impl DtdCache {
             },
         };
         out.push(
-            Diagnostic::info("dtd-bundled", span, why)
+            Diagnostic::of(&DTD_BUNDLED, span, why)
                 .label("the bundled XEP DTD stands in for this")
                 .help("restore the DTD beside the document (`<!DOCTYPE xep SYSTEM 'xep.dtd' …>`), or choose one with `--dtd PATH`"),
         );
@@ -370,8 +376,8 @@ impl<'a> Validator<'a> {
                 self.capped = true;
                 let span = self.tree.in_document(d, origin).primary.span;
                 self.out.push(
-                    Diagnostic::error(
-                        "dtd-too-many-errors",
+                    Diagnostic::of(
+                        &DTD_TOO_MANY_ERRORS,
                         span,
                         format!("stopping after {MAX_ERRORS} validity errors"),
                     )
@@ -401,8 +407,8 @@ impl<'a> Validator<'a> {
         if expected.is_empty() || self.tree.name(el) == expected {
             return;
         }
-        let mut d = Diagnostic::error(
-            "dtd-root-mismatch",
+        let mut d = Diagnostic::of(
+            &DTD_ROOT_MISMATCH,
             el.name_span(),
             format!(
                 "the root element is <{}> but the document type is <{expected}>",
@@ -445,8 +451,8 @@ impl<'a> Validator<'a> {
             let sym = self.sym(id);
             let declared = sym.filter(|&s| self.dtd.element(s).decl.is_some());
             let Some(sym) = declared else {
-                let mut d = Diagnostic::error(
-                    "dtd-undeclared-element",
+                let mut d = Diagnostic::of(
+                    &DTD_UNDECLARED_ELEMENT,
                     el.name_span(),
                     format!("<{name}> is not declared in the DTD"),
                 )
@@ -463,8 +469,7 @@ impl<'a> Validator<'a> {
             if let Some(witness) = &et.ambiguous
                 && self.ambiguous_reported.insert(sym)
             {
-                let mut d = Diagnostic::error(
-                    "dtd-declaration",
+                let mut d = Diagnostic::of(&DTD_DECLARATION,
                     el.name_span(),
                     format!("the content model of <{name}> is not deterministic"),
                 )
@@ -518,8 +523,8 @@ impl<'a> Validator<'a> {
             let (name, value) = (tree.str(a.name), tree.str(a.value));
             let Some(info) = et.attribute(name) else {
                 let names: Vec<&str> = et.attributes.iter().map(|x| x.name.as_str()).collect();
-                let mut d = Diagnostic::error(
-                    "dtd-undeclared-attribute",
+                let mut d = Diagnostic::of(
+                    &DTD_UNDECLARED_ATTRIBUTE,
                     a.name_span,
                     format!("attribute `{}` is not declared for <{}>", name, el_name),
                 )
@@ -554,8 +559,8 @@ impl<'a> Validator<'a> {
                     AttType::Entities => "a valid ENTITIES list",
                     AttType::Cdata => "valid",
                 };
-                let mut d = Diagnostic::error(
-                    "dtd-attribute-value",
+                let mut d = Diagnostic::of(
+                    &DTD_ATTRIBUTE_VALUE,
                     a.value_span,
                     format!(
                         "`{}` is not {what} for attribute `{}` of <{}>",
@@ -575,8 +580,8 @@ impl<'a> Validator<'a> {
             if let AttDefault::Fixed(fixed) = &info.default
                 && compared_value(&info.ty, value).as_ref() != fixed.as_str()
             {
-                let d = Diagnostic::error(
-                    "dtd-fixed-attribute",
+                let d = Diagnostic::of(
+                    &DTD_FIXED_ATTRIBUTE,
                     a.value_span,
                     format!("attribute `{}` of <{}> must be `{fixed}`", name, el_name),
                 )
@@ -594,8 +599,8 @@ impl<'a> Validator<'a> {
                     // Where a reader of the document sees it (as `in_document` reports).
                     let here = tree.outer_reference(node.origin).unwrap_or(a.value_span);
                     if let Some(&first) = self.ids.get(&v) {
-                        let d = Diagnostic::error(
-                            "dtd-duplicate-id",
+                        let d = Diagnostic::of(
+                            &DTD_DUPLICATE_ID,
                             a.value_span,
                             format!("the ID `{v}` is used twice"),
                         )
@@ -623,8 +628,8 @@ impl<'a> Validator<'a> {
                     }
                     _ => "…".to_string(),
                 };
-                let d = Diagnostic::error(
-                    "dtd-missing-attribute",
+                let d = Diagnostic::of(
+                    &DTD_MISSING_ATTRIBUTE,
                     el.name_span(),
                     format!("<{}> needs the attribute `{}`", el_name, info.name),
                 )
@@ -639,8 +644,8 @@ impl<'a> Validator<'a> {
         let refs = std::mem::take(&mut self.idrefs);
         for (v, span, origin) in refs {
             if !self.ids.contains_key(&v) {
-                let mut d = Diagnostic::error(
-                    "dtd-unknown-idref",
+                let mut d = Diagnostic::of(
+                    &DTD_UNKNOWN_IDREF,
                     span,
                     format!("no element has the ID `{v}`"),
                 )
@@ -690,8 +695,8 @@ impl<'a> Validator<'a> {
             _ => child.span,
         };
         let name = self.tree.name(el);
-        let d = Diagnostic::error(
-            "dtd-not-empty",
+        let d = Diagnostic::of(
+            &DTD_NOT_EMPTY,
             span,
             format!("<{name}> is declared EMPTY but holds {what}"),
         )
@@ -776,7 +781,7 @@ impl<'a> Validator<'a> {
                 let tags: Vec<String> = allowed_names.iter().map(|n| tag(n)).collect();
                 format!("<{}> may hold text and {}", pname, list(&tags, "and"))
             };
-            let mut d = Diagnostic::error("dtd-child-not-allowed", fe.name_span(), message)
+            let mut d = Diagnostic::of(&DTD_CHILD_NOT_ALLOWED, fe.name_span(), message)
                 .label(format!("not allowed inside <{pname}>"))
                 .secondary(parent.name_span(), format!("inside this <{pname}>"));
             d = match via.and_then(|e| tree.expansion(e)) {
@@ -904,7 +909,7 @@ impl<'a> Validator<'a> {
                         }
                         None => format!("<{}> is not allowed in <{pname}>", tree.name(e)),
                     };
-                    let d = Diagnostic::error("dtd-content", e.name_span(), message)
+                    let d = Diagnostic::of(&DTD_CONTENT, e.name_span(), message)
                         .label(label)
                         .secondary(parent.name_span(), format!("in this <{pname}>"))
                         .help(help());
@@ -944,8 +949,8 @@ impl<'a> Validator<'a> {
                             cn.span
                         }
                     };
-                    let d = Diagnostic::error(
-                        "dtd-text-not-allowed",
+                    let d = Diagnostic::of(
+                        &DTD_TEXT_NOT_ALLOWED,
                         span,
                         format!("{what} is not allowed in <{pname}>"),
                     )
@@ -978,8 +983,8 @@ impl<'a> Validator<'a> {
                     format!("<{pname}/> has no content"),
                 ),
             };
-            let d = Diagnostic::error(
-                "dtd-content",
+            let d = Diagnostic::of(
+                &DTD_CONTENT,
                 span,
                 format!("<{pname}>: expected {expected} {at}, found {found}"),
             )

@@ -3,6 +3,9 @@
 
 use super::*;
 use crate::source::piece;
+use crate::xml::rules::{
+    XML_BAD_DOCTYPE, XML_ENTITY_FILE_MISSING, XML_ENTITY_LIMIT, XML_UNDEFINED_ENTITY,
+};
 
 impl Parser<'_> {
     pub(super) fn doctype(&mut self, raw: &str, before: usize) {
@@ -34,8 +37,8 @@ impl Parser<'_> {
         let name = piece(rest, ..nlen).to_string();
         if !is_name(&name) {
             self.push(
-                Diagnostic::error(
-                    "xml-bad-doctype",
+                Diagnostic::of(
+                    &XML_BAD_DOCTYPE,
                     sp(i, i + 1),
                     "the DOCTYPE has no valid document type name",
                 )
@@ -66,8 +69,8 @@ impl Parser<'_> {
                 match quoted(&mut i) {
                     Some((a, e)) => public = Some(piece(raw, a..e).to_string()),
                     None => self.push(
-                        Diagnostic::error(
-                            "xml-bad-doctype",
+                        Diagnostic::of(
+                            &XML_BAD_DOCTYPE,
                             sp(i, i + 1),
                             "expected a quoted public identifier",
                         )
@@ -82,8 +85,8 @@ impl Parser<'_> {
                     system_span = Some(sp(a, e));
                 }
                 None => self.push(
-                    Diagnostic::error(
-                        "xml-bad-doctype",
+                    Diagnostic::of(
+                        &XML_BAD_DOCTYPE,
                         sp(i, i + 1),
                         "expected a quoted system identifier",
                     )
@@ -202,8 +205,8 @@ impl Parser<'_> {
     ) {
         let Some(pe) = pe else {
             self.push(
-                Diagnostic::error(
-                    "xml-undefined-entity",
+                Diagnostic::of(
+                    &XML_UNDEFINED_ENTITY,
                     span,
                     format!("parameter entity `%{name};` is not declared"),
                 )
@@ -216,8 +219,8 @@ impl Parser<'_> {
         };
         if depth > crate::limits::MAX_PE_DEPTH {
             self.push(
-                Diagnostic::error(
-                    "xml-entity-limit",
+                Diagnostic::of(
+                    &XML_ENTITY_LIMIT,
                     span,
                     "parameter entities are nested too deeply",
                 )
@@ -300,8 +303,8 @@ impl Parser<'_> {
                             Some(c) => format!("the entity file given by {}", c.by),
                             None => "entity file".to_string(),
                         };
-                        let d = Diagnostic::warning(
-                            "xml-entity-file-missing",
+                        let d = Diagnostic::of(
+                            &XML_ENTITY_FILE_MISSING,
                             *system_span,
                             format!("{what} `{display}` could not be read: {}", e.reason()),
                         )

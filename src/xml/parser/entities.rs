@@ -4,6 +4,11 @@
 
 use super::*;
 use crate::source::piece;
+use crate::xml::rules::{
+    XML_BAD_CHAR_REF, XML_BARE_AMPERSAND, XML_ENTITY_IN_ATTRIBUTE, XML_ENTITY_LIMIT,
+    XML_EXTERNAL_ENTITY, XML_RECURSIVE_ENTITY, XML_TEXT_OUTSIDE_ROOT, XML_UNDEFINED_ENTITY,
+    XML_UNESCAPED_LT, XML_UNPARSED_ENTITY,
+};
 
 impl Parser<'_> {
     /// Normalize an attribute value: references resolved, white space
@@ -26,8 +31,8 @@ impl Parser<'_> {
             let tail = piece(rest, i..);
             match tail.as_bytes().first() {
                 Some(b'<') => {
-                    let d = Diagnostic::error(
-                        "xml-unescaped-lt",
+                    let d = Diagnostic::of(
+                        &XML_UNESCAPED_LT,
                         frag.span(base + at, base + at + 1),
                         "`<` is not allowed in an attribute value",
                     )
@@ -45,8 +50,8 @@ impl Parser<'_> {
                         .filter(|&s| s > 1 && !piece(tail, 1..s).contains([' ', '&', '<']));
                     match semi {
                         None => {
-                            let d = Diagnostic::error(
-                                "xml-bare-ampersand",
+                            let d = Diagnostic::of(
+                                &XML_BARE_AMPERSAND,
                                 frag.span(base + at, base + at + 1),
                                 "`&` must start an entity reference",
                             )
@@ -114,8 +119,8 @@ impl Parser<'_> {
         }
         self.expansion.taint = true;
         if !is_xml_name(body) {
-            let d = Diagnostic::error(
-                "xml-bare-ampersand",
+            let d = Diagnostic::of(
+                &XML_BARE_AMPERSAND,
                 span,
                 format!("`&` must start an entity reference{}", within(active)),
             )
@@ -129,8 +134,8 @@ impl Parser<'_> {
             if active.is_empty() {
                 self.undefined(frag, body, span);
             } else if self.scope.entities_complete {
-                let d = Diagnostic::error(
-                    "xml-undefined-entity",
+                let d = Diagnostic::of(
+                    &XML_UNDEFINED_ENTITY,
                     span,
                     format!("entity `{body}` is not defined{}", within(active)),
                 )
@@ -142,8 +147,8 @@ impl Parser<'_> {
         };
         let Some(decl) = ent.decl() else { return };
         let EntityValue::Internal { text, .. } = &decl.value else {
-            let d = Diagnostic::error(
-                "xml-entity-in-attribute",
+            let d = Diagnostic::of(
+                &XML_ENTITY_IN_ATTRIBUTE,
                 span,
                 format!(
                     "external entity `&{body};` cannot be used in an attribute value{}",
@@ -157,8 +162,8 @@ impl Parser<'_> {
             return;
         };
         if active.iter().any(|a| a == body) {
-            let d = Diagnostic::error(
-                "xml-recursive-entity",
+            let d = Diagnostic::of(
+                &XML_RECURSIVE_ENTITY,
                 span,
                 format!("entity `{body}` refers to itself{}", within(active)),
             )
@@ -169,8 +174,7 @@ impl Parser<'_> {
             return;
         }
         if active.len() >= self.opts.limits.max_entity_depth {
-            let d = Diagnostic::error(
-                "xml-entity-limit",
+            let d = Diagnostic::of(&XML_ENTITY_LIMIT,
                 span,
                 format!(
                     "entities are nested more than {} deep",
@@ -188,8 +192,8 @@ impl Parser<'_> {
             return;
         }
         if text.contains('<') {
-            let d = Diagnostic::error(
-                "xml-entity-in-attribute",
+            let d = Diagnostic::of(
+                &XML_ENTITY_IN_ATTRIBUTE,
                 span,
                 format!(
                     "`&{body};` holds markup and cannot be used in an attribute value{}",
@@ -218,8 +222,8 @@ impl Parser<'_> {
                         rest = piece(tail, semi + 1..);
                     }
                     None => {
-                        let d = Diagnostic::error(
-                            "xml-bare-ampersand",
+                        let d = Diagnostic::of(
+                            &XML_BARE_AMPERSAND,
                             span,
                             format!("`&` must start an entity reference{}", within(active)),
                         )
@@ -241,8 +245,8 @@ impl Parser<'_> {
     }
 
     pub(super) fn bad_char_ref(&mut self, frag: &Frag<'_>, body: &str, span: Span) {
-        let d = Diagnostic::error(
-            "xml-bad-char-ref",
+        let d = Diagnostic::of(
+            &XML_BAD_CHAR_REF,
             span,
             format!("`&{body};` is not a valid character reference"),
         )
@@ -257,8 +261,8 @@ impl Parser<'_> {
         if !self.scope.entities_complete {
             return;
         }
-        let mut d = Diagnostic::error(
-            "xml-undefined-entity",
+        let mut d = Diagnostic::of(
+            &XML_UNDEFINED_ENTITY,
             span,
             format!("entity `{name}` is not defined"),
         )
@@ -315,8 +319,8 @@ impl Parser<'_> {
             return;
         }
         if !is_xml_name(body) {
-            let d = Diagnostic::error(
-                "xml-bare-ampersand",
+            let d = Diagnostic::of(
+                &XML_BARE_AMPERSAND,
                 frag.span(before, before + 1),
                 "`&` must start an entity reference",
             )
@@ -332,8 +336,8 @@ impl Parser<'_> {
             return;
         };
         if self.stack.is_empty() {
-            let d = Diagnostic::error(
-                "xml-text-outside-root",
+            let d = Diagnostic::of(
+                &XML_TEXT_OUTSIDE_ROOT,
                 span,
                 format!("entity reference `&{body};` outside the root element"),
             )
@@ -347,8 +351,8 @@ impl Parser<'_> {
             ..
         } = &decl.value
         {
-            let d = Diagnostic::error(
-                "xml-unparsed-entity",
+            let d = Diagnostic::of(
+                &XML_UNPARSED_ENTITY,
                 span,
                 format!("`&{body};` names an unparsed entity"),
             )
@@ -362,8 +366,8 @@ impl Parser<'_> {
             return;
         }
         let EntityValue::Internal { text, .. } = &decl.value else {
-            let d = Diagnostic::warning(
-                "xml-external-entity",
+            let d = Diagnostic::of(
+                &XML_EXTERNAL_ENTITY,
                 span,
                 format!("external entity `&{body};` is not loaded"),
             )
@@ -373,8 +377,8 @@ impl Parser<'_> {
             return;
         };
         if self.expansion.active.iter().any(|a| a == body) {
-            let d = Diagnostic::error(
-                "xml-recursive-entity",
+            let d = Diagnostic::of(
+                &XML_RECURSIVE_ENTITY,
                 span,
                 format!("entity `{body}` refers to itself"),
             )
@@ -398,7 +402,7 @@ impl Parser<'_> {
             } else {
                 format!("entity expansion exceeds {budget} bytes for this document")
             };
-            let d = Diagnostic::error("xml-entity-limit", span, why)
+            let d = Diagnostic::of(&XML_ENTITY_LIMIT, span, why)
                 .label("expansion stopped here")
                 .note("this protects against entity bombs (\"billion laughs\"); the rest of the file was not checked");
             let d = self.with_origin(d, frag.origin);

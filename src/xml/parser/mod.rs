@@ -3,7 +3,7 @@
 //! node the place it came from.
 
 use super::tree::*;
-use crate::diag::{Diagnostic, Severity};
+use crate::diag::{Diagnostic, RuleInfo, Severity};
 use crate::dtd::decl::{
     Decl, EntityDecl, EntityValue, Subset, char_ref_value, is_name, is_name_char, is_name_start,
     is_xml_char, parse_decls,
@@ -12,6 +12,13 @@ use crate::gate::Place;
 use crate::load::{Chosen, ExtFile, Loader, display_join, refusal_diagnostic};
 use crate::source::piece;
 use crate::source::{FileId, Span};
+use crate::xml::rules::{
+    XML_BAD_ATTRIBUTE, XML_BAD_COMMENT, XML_BAD_NAME, XML_BARE_AMPERSAND, XML_CONTENT_AFTER_ROOT,
+    XML_DEPTH_LIMIT, XML_DUPLICATE_ATTRIBUTE, XML_ENCODING, XML_ENTITY_LIMIT, XML_INVALID_CHAR,
+    XML_MISMATCHED_TAG, XML_MISPLACED_DECLARATION, XML_NO_ROOT, XML_SYNTAX, XML_TEXT_OUTSIDE_ROOT,
+    XML_TOO_MANY_ERRORS, XML_UNCLOSED_TAG, XML_UNESCAPED_LT, XML_UNEXPECTED_END_TAG,
+    XML_UNTERMINATED,
+};
 use foldhash::{HashMap, HashMapExt};
 use quick_xml::Reader;
 use quick_xml::events::Event;
@@ -191,7 +198,7 @@ pub fn parse_document(
         suppression_comments: false,
     };
     if let Some((at, msg)) = decode_error {
-        let d = Diagnostic::error("xml-encoding", Span::point(file, 0), msg)
+        let d = Diagnostic::of(&XML_ENCODING, Span::point(file, 0), msg)
             .label(format!("problem at byte {at}"))
             .help("save the file as UTF-8");
         p.diags.push(d);
@@ -205,8 +212,8 @@ pub fn parse_document(
         let end = text.len();
         for id in p.stack.drain(..).rev().collect::<Vec<_>>() {
             let (name, span) = p.element_name_span(id);
-            let d = Diagnostic::error(
-                "xml-unclosed-tag",
+            let d = Diagnostic::of(
+                &XML_UNCLOSED_TAG,
                 span,
                 format!("`<{name}>` is never closed"),
             )
@@ -216,8 +223,8 @@ pub fn parse_document(
             p.push(d);
         }
         if p.tree.root.is_none() {
-            let d = Diagnostic::error(
-                "xml-no-root",
+            let d = Diagnostic::of(
+                &XML_NO_ROOT,
                 Span::point(file, end),
                 "the document has no root element",
             )
@@ -378,8 +385,8 @@ impl<'l> Parser<'l> {
                 if !self.abort {
                     let span = d.primary.span;
                     self.diags.push(
-                        Diagnostic::error(
-                            "xml-too-many-errors",
+                        Diagnostic::of(
+                            &XML_TOO_MANY_ERRORS,
                             span,
                             format!(
                                 "stopping after {} well-formedness errors",
@@ -439,8 +446,7 @@ impl<'l> Parser<'l> {
         }
         let budget = self.budget();
         if self.expansion.bytes.saturating_add(cost) > budget {
-            let d = Diagnostic::error(
-                "xml-entity-limit",
+            let d = Diagnostic::of(&XML_ENTITY_LIMIT,
                 span,
                 format!("entity expansion exceeds {budget} bytes for this document"),
             )
@@ -498,8 +504,8 @@ impl<'l> Parser<'l> {
                 let clen = rest.chars().next().map_or(1, char::len_utf8);
                 let a = (span.start as usize + off).min(span.end as usize);
                 let at = Span::new(span.file, a, (a + clen).min(span.end as usize));
-                let d = Diagnostic::error(
-                    "xml-text-outside-root",
+                let d = Diagnostic::of(
+                    &XML_TEXT_OUTSIDE_ROOT,
                     at,
                     if self.tree.root.is_some() {
                         "text after the root element"
@@ -600,8 +606,8 @@ impl<'l> Parser<'l> {
             while self.stack.len() > frame {
                 let Some(id) = self.stack.pop() else { break };
                 let (name, span) = self.element_name_span(id);
-                let d = Diagnostic::error(
-                    "xml-unclosed-tag",
+                let d = Diagnostic::of(
+                    &XML_UNCLOSED_TAG,
                     span,
                     format!("`<{name}>` is not closed inside the entity that opens it"),
                 )
@@ -740,7 +746,8 @@ impl<'l> Parser<'l> {
             _ => at,
         };
         self.flush_text();
-        let (rule, msg, label, resume): (&'static str, String, &str, Option<usize>) = match &e {
+        let (rule, msg, label, resume): (&'static RuleInfo, String, &str, Option<usize>) = match &e
+        {
             quick_xml::Error::Syntax(s) => {
                 let what = match s {
                     SyntaxError::UnclosedComment => "comment is never closed",
@@ -759,10 +766,10 @@ impl<'l> Parser<'l> {
                     }
                 };
                 let resume = matches!(s, SyntaxError::InvalidBangMarkup).then_some(at + 2);
-                ("xml-unterminated", what.to_string(), "starts here", resume)
+                (&XML_UNTERMINATED, what.to_string(), "starts here", resume)
             }
             quick_xml::Error::IllFormed(IllFormedError::DoubleHyphenInComment) => (
-                "xml-bad-comment",
+                &XML_BAD_COMMENT,
                 "`--` is not allowed inside a comment".into(),
                 "this `--` does not end the comment",
                 frag.text
@@ -770,7 +777,7 @@ impl<'l> Parser<'l> {
                     .and_then(|r| r.find("-->"))
                     .map(|i| at + i + 3),
             ),
-            other => ("xml-syntax", other.to_string(), "here", Some(at + 1)),
+            other => (&XML_SYNTAX, other.to_string(), "here", Some(at + 1)),
         };
         let end = at
             + frag
@@ -778,12 +785,12 @@ impl<'l> Parser<'l> {
                 .get(at..)
                 .and_then(|r| r.chars().next())
                 .map_or(0, char::len_utf8);
-        let end = if rule == "xml-bad-comment" {
+        let end = if std::ptr::eq(rule, &XML_BAD_COMMENT) {
             at + 2
         } else {
             end
         };
-        let d = Diagnostic::error(rule, frag.span(at, end), msg).label(label);
+        let d = Diagnostic::of(rule, frag.span(at, end), msg).label(label);
         let d = self.with_origin(d, frag.origin);
         self.push(d);
         resume.filter(|&r| r <= frag.text.len())
@@ -839,16 +846,16 @@ impl<'l> Parser<'l> {
                 let target = piece(inner, ..target_len);
                 let data = piece(inner, target_len..).trim_start();
                 if !is_name(target) {
-                    let d = Diagnostic::error(
-                        "xml-bad-name",
+                    let d = Diagnostic::of(
+                        &XML_BAD_NAME,
                         frag.span(before + 2, before + 2 + target_len.max(1)),
                         "processing instruction has no valid target name",
                     )
                     .label("a name must follow `<?`");
                     self.push(d);
                 } else if target.eq_ignore_ascii_case("xml") {
-                    let d = Diagnostic::error(
-                        "xml-misplaced-declaration",
+                    let d = Diagnostic::of(
+                        &XML_MISPLACED_DECLARATION,
                         frag.span(before, after),
                         "the XML declaration may only stand at the very start of the file",
                     )
@@ -867,8 +874,8 @@ impl<'l> Parser<'l> {
             }
             Event::Decl(_) => {
                 if !is_doc || before != 0 && !(before == 3 && frag.text.starts_with('\u{FEFF}')) {
-                    let d = Diagnostic::error(
-                        "xml-misplaced-declaration",
+                    let d = Diagnostic::of(
+                        &XML_MISPLACED_DECLARATION,
                         frag.span(before, after),
                         "the XML declaration may only stand at the very start of the file",
                     )
@@ -891,8 +898,8 @@ impl<'l> Parser<'l> {
     /// The DOCTYPE at `before..after`.
     fn doctype_event(&mut self, frag: &Frag<'_>, before: usize, after: usize, is_doc: bool) {
         if !is_doc || self.seen_content || self.tree.doctype.is_some() {
-            let d = Diagnostic::error(
-                "xml-misplaced-declaration",
+            let d = Diagnostic::of(
+                &XML_MISPLACED_DECLARATION,
                 frag.span(before, after),
                 "a DOCTYPE may only stand before the root element, once",
             )
@@ -911,8 +918,8 @@ impl<'l> Parser<'l> {
         let inner = piece(raw, 9..raw.len().saturating_sub(3));
         self.check_chars(frag, inner, before + 9);
         if self.stack.is_empty() {
-            let d = Diagnostic::error(
-                "xml-text-outside-root",
+            let d = Diagnostic::of(
+                &XML_TEXT_OUTSIDE_ROOT,
                 frag.span(before, after),
                 "CDATA section outside the root element",
             )
@@ -932,8 +939,8 @@ impl<'l> Parser<'l> {
         let inner = piece(raw, 4..raw.len().saturating_sub(3));
         self.check_chars(frag, inner, before + 4);
         if inner.ends_with('-') {
-            let d = Diagnostic::error(
-                "xml-bad-comment",
+            let d = Diagnostic::of(
+                &XML_BAD_COMMENT,
                 frag.span(after - 4, after),
                 "a comment may not end with `--->`",
             )
@@ -970,8 +977,8 @@ impl<'l> Parser<'l> {
         };
         let enc = piece(raw, val_start..val_start + len);
         if !enc.eq_ignore_ascii_case("utf-8") && !enc.eq_ignore_ascii_case("utf8") {
-            let d = Diagnostic::error(
-                "xml-encoding",
+            let d = Diagnostic::of(
+                &XML_ENCODING,
                 frag.span(before + val_start, before + val_start + len),
                 format!("encoding `{enc}` is not supported"),
             )
@@ -994,7 +1001,7 @@ impl<'l> Parser<'l> {
         for (i, c) in s.char_indices() {
             if !is_xml_char(c) {
                 let at = base + i;
-                let d = Diagnostic::error("xml-invalid-char", frag.span(at, at + c.len_utf8()), format!("U+{:04X} is not allowed in XML", c as u32))
+                let d = Diagnostic::of(&XML_INVALID_CHAR, frag.span(at, at + c.len_utf8()), format!("U+{:04X} is not allowed in XML", c as u32))
                     .label("this character")
                     .help("remove it; XML 1.0 allows no control characters but tab, line feed and carriage return");
                 let d = self.with_origin(d, frag.origin);
@@ -1013,8 +1020,8 @@ impl<'l> Parser<'l> {
         if flags & BRACKET != 0
             && let Some(i) = raw.find("]]>")
         {
-            let d = Diagnostic::error(
-                "xml-syntax",
+            let d = Diagnostic::of(
+                &XML_SYNTAX,
                 frag.span(before + i, before + i + 3),
                 "`]]>` is not allowed in text",
             )
@@ -1034,8 +1041,8 @@ impl<'l> Parser<'l> {
             }
             let seg = piece(raw, last..i);
             self.add_text(seg, frag.span(before + last, before + i), frag.origin);
-            let d = Diagnostic::error(
-                "xml-bare-ampersand",
+            let d = Diagnostic::of(
+                &XML_BARE_AMPERSAND,
                 frag.span(before + i, before + i + 1),
                 "`&` must start an entity reference",
             )
@@ -1073,8 +1080,8 @@ impl<'l> Parser<'l> {
                     .take_while(|&c| is_name_char(c))
                     .map(char::len_utf8)
                     .sum();
-                let d = Diagnostic::error(
-                    "xml-bad-name",
+                let d = Diagnostic::of(
+                    &XML_BAD_NAME,
                     frag.span(before, before + 1 + len),
                     format!("`{}` is not a valid element name", piece(inner, ..len)),
                 )
@@ -1083,8 +1090,8 @@ impl<'l> Parser<'l> {
                 let d = self.with_origin(d, frag.origin);
                 self.push(d);
             } else {
-                let d = Diagnostic::error(
-                    "xml-unescaped-lt",
+                let d = Diagnostic::of(
+                    &XML_UNESCAPED_LT,
                     frag.span(before, before + 1),
                     "`<` must start a tag",
                 )
@@ -1103,8 +1110,8 @@ impl<'l> Parser<'l> {
         let span = frag.span(before, before + raw.len());
         if self.stack.is_empty() && self.root_closed && !self.after_root_reported {
             self.after_root_reported = true;
-            let d = Diagnostic::error(
-                "xml-content-after-root",
+            let d = Diagnostic::of(
+                &XML_CONTENT_AFTER_ROOT,
                 span,
                 format!("`<{name}>` comes after the root element has ended"),
             )
@@ -1114,8 +1121,8 @@ impl<'l> Parser<'l> {
             self.push(d);
         }
         if self.stack.len() >= self.opts.limits.max_depth {
-            let d = Diagnostic::error(
-                "xml-depth-limit",
+            let d = Diagnostic::of(
+                &XML_DEPTH_LIMIT,
                 span,
                 format!(
                     "elements are nested more than {} deep",
@@ -1176,8 +1183,8 @@ impl<'l> Parser<'l> {
             }
             let bad =
                 |p: &mut Self, at: usize, len: usize, msg: String, label: &str, help: &str| {
-                    let d = Diagnostic::error(
-                        "xml-bad-attribute",
+                    let d = Diagnostic::of(
+                        &XML_BAD_ATTRIBUTE,
                         frag.span(base + at, base + at + len.max(1)),
                         msg,
                     )
@@ -1285,8 +1292,8 @@ impl<'l> Parser<'l> {
             };
             if let Some(first) = first.and_then(|k| self.tree.attrs_from(first_attr).get(k)) {
                 let first_span = first.name_span;
-                let d = Diagnostic::error(
-                    "xml-duplicate-attribute",
+                let d = Diagnostic::of(
+                    &XML_DUPLICATE_ATTRIBUTE,
                     name_span,
                     format!("attribute `{aname}` is given twice"),
                 )
@@ -1326,8 +1333,8 @@ impl<'l> Parser<'l> {
             return;
         }
         if !is_xml_name(name) {
-            let d = Diagnostic::error(
-                "xml-bad-name",
+            let d = Diagnostic::of(
+                &XML_BAD_NAME,
                 span,
                 format!("`</{name}>` is not a valid end tag"),
             )
@@ -1345,8 +1352,8 @@ impl<'l> Parser<'l> {
                     let top = self.stack.last().copied();
                     if let Some(top) = top {
                         let (tname, tspan) = self.element_name_span(top);
-                        let d = Diagnostic::error(
-                            "xml-mismatched-tag",
+                        let d = Diagnostic::of(
+                            &XML_MISMATCHED_TAG,
                             span,
                             format!("expected `</{tname}>`, found `</{name}>`"),
                         )
@@ -1367,8 +1374,8 @@ impl<'l> Parser<'l> {
                 }
             }
             None => {
-                let mut d = Diagnostic::error(
-                    "xml-unexpected-end-tag",
+                let mut d = Diagnostic::of(
+                    &XML_UNEXPECTED_END_TAG,
                     span,
                     format!("`</{name}>` closes nothing"),
                 )
