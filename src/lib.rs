@@ -1,6 +1,7 @@
 //! xeplint: parse and validate XMPP Extension Protocol (XEP) sources.
 
 pub mod baseline;
+pub mod batch;
 pub mod check;
 pub mod config;
 #[macro_use]
@@ -8,6 +9,7 @@ pub mod diag;
 pub mod dtd;
 pub mod finish;
 pub mod gate;
+pub mod generation;
 pub mod limits;
 pub mod load;
 pub mod model;

@@ -111,37 +111,6 @@ impl ExtFile {
 
 type Slot = Arc<OnceLock<Result<Arc<ExtFile>, Refusal>>>;
 
-thread_local! {
-    /// The generation of the work this thread is doing, when it said so
-    /// ([`in_generation`]).
-    static BATCH: std::cell::Cell<Option<u64>> = const { std::cell::Cell::new(None) };
-}
-
-/// Run `f` with the files it asks for marked as used in `generation` (one
-/// already started) instead of the latest: a batch of documents checked
-/// while the next one has started marks what it uses with its own
-/// generation, so that what only it used can be forgotten as soon as it has
-/// been reported. `None` runs `f` as it is. Work that `f` hands to other
-/// threads must say its generation there again ([`current_generation`]).
-pub fn in_generation<R>(generation: Option<u64>, f: impl FnOnce() -> R) -> R {
-    struct Restore(Option<u64>);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            let _ = BATCH.try_with(|b| b.set(self.0));
-        }
-    }
-    let Some(g) = generation else {
-        return f();
-    };
-    let _restore = Restore(BATCH.try_with(|b| b.replace(Some(g))).ok().flatten());
-    f()
-}
-
-/// The generation this thread works in, if [`in_generation`] set one.
-pub fn current_generation() -> Option<u64> {
-    BATCH.try_with(std::cell::Cell::get).ok().flatten()
-}
-
 /// A file of the cache.
 #[derive(Debug)]
 struct Cached {
@@ -205,10 +174,7 @@ impl Loader {
         let key = admitted.path().to_path_buf();
         let (slot, display) = {
             let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-            let generation = BATCH
-                .try_with(std::cell::Cell::get)
-                .ok()
-                .flatten()
+            let generation = crate::generation::current()
                 .unwrap_or_else(|| self.generation.load(Ordering::Acquire));
             let c = cache.entry(key.clone()).or_insert_with(|| Cached {
                 slot: Slot::default(),
@@ -457,16 +423,18 @@ mod tests {
             1,
             "only {g2} used it"
         );
-        let k = in_generation(Some(g3), || {
-            assert_eq!(current_generation(), Some(g3));
+        let k = crate::generation::within(Some(g3), || {
+            assert_eq!(crate::generation::current(), Some(g3));
             let k = loader.load(&xep_ent, String::new());
             // Nested work says its own generation, and the outer one is back after.
-            in_generation(Some(g4), || assert_eq!(current_generation(), Some(g4)));
-            assert_eq!(current_generation(), Some(g3));
+            crate::generation::within(Some(g4), || {
+                assert_eq!(crate::generation::current(), Some(g4))
+            });
+            assert_eq!(crate::generation::current(), Some(g3));
             k
         })
         .expect("load");
-        assert_eq!(current_generation(), None);
+        assert_eq!(crate::generation::current(), None);
         assert!(loader.evict_unused(g3, &[]).is_empty(), "used in {g3}");
         assert!(
             loader
