@@ -398,6 +398,7 @@ fn vim_make_with_the_documented_lines() {
         ))
         .args(["-c", "qa!"])
         .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
         .status()
         .unwrap();
     assert!(status.success());

@@ -300,6 +300,11 @@ fn readme_is_a_front_door() {
         lines <= 400,
         "README.md has {lines} lines: keep it at most 400, move the rest to docs/"
     );
+    let rules = format!("{} rules", xeplint::rules::registry().len());
+    assert!(
+        text.contains(&rules),
+        "README.md must say how many rules there are: {rules}"
+    );
     for word in ["`human`", "`short`", "`json`", "`sarif`", "`github`"] {
         assert!(
             text.contains(word),
