@@ -9,7 +9,6 @@
 //! say) right after its document is checked and then releasing the
 //! document's text: memory does not grow with the number of documents.
 
-pub use crate::batch::BATCH;
 use crate::diag::{Diagnostic, FileReport};
 use crate::gate::Gate;
 use crate::load::{Chosen, Loader};

@@ -450,9 +450,9 @@ pub struct ElementType {
     /// Set when the content model is not deterministic (a validity error of
     /// the DTD, reported where the element is used).
     pub ambiguous: Option<String>,
-    /// For each of `attributes`, in the same order: the key of its name and
-    /// whether any value will do. Set by [`CompiledDtd::build`].
-    att_keys: Vec<AttKey>,
+    /// For each of `attributes`, in the same order: whether any value will
+    /// do (CDATA, not #FIXED). Set by [`CompiledDtd::build`].
+    free: Vec<bool>,
     /// Index in `attributes` by name, once there are more than
     /// [`INDEXED_ATTRIBUTES`] (an element's list stays linear to search
     /// however many a DTD declares).
@@ -462,15 +462,6 @@ pub struct ElementType {
     /// The #REQUIRED attributes, as bits of their index in `attributes`;
     /// `None` when one of them is past the 64th.
     required: Option<u64>,
-}
-
-/// What [`ElementType::attribute_index`] and the check of valid attributes
-/// need of a declared attribute.
-#[derive(Debug, Clone, Copy)]
-struct AttKey {
-    key: NameKey,
-    /// CDATA and not #FIXED: any value is valid, and none is recorded.
-    free: bool,
 }
 
 impl ElementType {
@@ -485,22 +476,11 @@ impl ElementType {
     /// whether any value of it is valid (CDATA, not #FIXED).
     #[inline]
     pub fn attribute_index(&self, name: &str) -> Option<(usize, bool)> {
-        if let Some(index) = &self.att_index {
-            let i = *index.get(name)?;
-            return Some((i, self.att_keys.get(i)?.free));
-        }
-        let key = NameKey::of(name);
-        for (i, k) in self.att_keys.iter().enumerate() {
-            // Equal keys are equal names up to eight bytes; longer names
-            // also compare the rest.
-            if k.key == key
-                && (name.len() <= 8
-                    || self.attributes.get(i)?.name.as_bytes().get(8..) == name.as_bytes().get(8..))
-            {
-                return Some((i, k.free));
-            }
-        }
-        None
+        let i = match &self.att_index {
+            Some(index) => *index.get(name)?,
+            None => self.attributes.iter().position(|a| a.name == name)?,
+        };
+        Some((i, *self.free.get(i)?))
     }
 
     /// Whether the attributes found, as bits of their index in `attributes`
@@ -580,10 +560,6 @@ impl Rows<'_> {
 #[derive(Debug, Clone, Default)]
 pub struct CompiledDtd {
     names: HashMap<String, Sym>,
-    /// [`CompiledDtd::symbol`]'s table: open addressing on a hash of the
-    /// name's [`NameKey`]; rebuilt by [`CompiledDtd::build`] once every name
-    /// is interned.
-    slots: Vec<Slot>,
     pub elements: Vec<ElementType>,
     /// By symbol: what the pass over valid documents needs of the type.
     pub quick: Vec<Quick>,
@@ -649,16 +625,12 @@ impl CompiledDtd {
                 dtd.attribute(sym, def);
             }
         }
-        dtd.index_names();
         dtd.index_contents();
         for e in &mut dtd.elements {
-            e.att_keys = e
+            e.free = e
                 .attributes
                 .iter()
-                .map(|a| AttKey {
-                    key: NameKey::of(&a.name),
-                    free: a.ty == AttType::Cdata && !matches!(a.default, AttDefault::Fixed(_)),
-                })
+                .map(|a| a.ty == AttType::Cdata && !matches!(a.default, AttDefault::Fixed(_)))
                 .collect();
             e.required = e
                 .attributes
@@ -751,30 +723,6 @@ impl CompiledDtd {
     /// [`CompiledDtd::rows`], to step through with [`Rows::next`].
     pub fn rows(&self) -> Rows<'_> {
         Rows { rows: &self.rows }
-    }
-
-    /// Fill [`CompiledDtd::slots`] from the interned names: a table at most
-    /// a quarter full, so that a probe for a name the DTD does not know
-    /// mostly ends at its first slot.
-    fn index_names(&mut self) {
-        let size = (self.elements.len().saturating_mul(4))
-            .max(16)
-            .next_power_of_two();
-        let mut slots = vec![Slot::EMPTY; size];
-        let mask = size - 1;
-        for (sym, e) in self.elements.iter().enumerate() {
-            let key = NameKey::of(&e.name);
-            let mut i = key.slot() & mask;
-            while slots[i].sym != NO_SYM {
-                i = (i + 1) & mask;
-            }
-            slots[i] = Slot {
-                head: key.head,
-                len: u32::try_from(key.len).unwrap_or(u32::MAX),
-                sym: sym as Sym,
-            };
-        }
-        self.slots = slots;
     }
 
     fn intern(&mut self, name: &str) -> Sym {
@@ -912,37 +860,9 @@ impl CompiledDtd {
         }
     }
 
-    /// The symbol of an element name, if the DTD mentions it. (Inlined: it
-    /// is looked up once per element of every document.)
-    #[inline(always)]
+    /// The symbol of an element name, if the DTD mentions it.
     pub fn symbol(&self, name: &str) -> Option<Sym> {
-        // The table is never full: a probe meets an empty slot or the name.
-        let mask = self.slots.len().checked_sub(1)?;
-        let key = NameKey::of(name);
-        let mut i = key.slot() & mask;
-        for _ in 0..self.slots.len() {
-            let slot = self.slots.get(i)?;
-            if slot.sym == NO_SYM {
-                return None;
-            }
-            // Equal keys are equal names up to eight bytes; longer names
-            // also compare the rest.
-            if slot.head == key.head
-                && slot.len as usize == key.len
-                && (name.len() <= 8
-                    || self
-                        .elements
-                        .get(slot.sym as usize)?
-                        .name
-                        .as_bytes()
-                        .get(8..)
-                        == name.as_bytes().get(8..))
-            {
-                return Some(slot.sym);
-            }
-            i = (i + 1) & mask;
-        }
-        None
+        self.names.get(name).copied()
     }
 
     pub fn element(&self, sym: Sym) -> &ElementType {
@@ -962,66 +882,8 @@ impl CompiledDtd {
     }
 }
 
-/// No symbol: an empty slot of [`CompiledDtd::slots`].
+/// No symbol: an element name the DTD does not mention.
 pub const NO_SYM: Sym = Sym::MAX;
-
-/// A name's length and first eight bytes: equal keys mean equal names when
-/// the names are at most eight bytes long.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct NameKey {
-    head: u64,
-    len: usize,
-}
-
-impl NameKey {
-    /// Eight bytes or more: the first eight, read little-endian. Four to
-    /// seven: the same, zero-padded, from two overlapping four-byte reads
-    /// (the overlap holds the same bytes twice). One to three: the first,
-    /// middle and last bytes (for one byte, the same byte three times; for
-    /// two, the second twice), which tell apart names of the same length.
-    #[inline(always)]
-    fn of(name: &str) -> NameKey {
-        let b = name.as_bytes();
-        let len = b.len();
-        let head = if let Some(first) = b.first_chunk::<8>() {
-            u64::from_le_bytes(*first)
-        } else if let (Some(lo), Some(hi)) = (b.first_chunk::<4>(), b.last_chunk::<4>()) {
-            u64::from(u32::from_le_bytes(*lo))
-                | u64::from(u32::from_le_bytes(*hi)) << (8 * (len - 4))
-        } else if let (Some(&first), Some(&last)) = (b.first(), b.last()) {
-            let middle = b.get(len / 2).copied().unwrap_or(0);
-            u64::from(first) | u64::from(middle) << 8 | u64::from(last) << 16
-        } else {
-            0
-        };
-        NameKey { head, len }
-    }
-
-    /// Where the name's probe starts (before masking).
-    #[inline(always)]
-    fn slot(self) -> usize {
-        let h = (self.head ^ (self.len as u64).rotate_left(59)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        (h >> 40) as usize
-    }
-}
-
-/// A slot of [`CompiledDtd::slots`]: a name's key and its symbol, or
-/// [`NO_SYM`] when empty. (The length is that of a name the DTD declares,
-/// far below `u32::MAX`.)
-#[derive(Debug, Clone, Copy)]
-struct Slot {
-    head: u64,
-    len: u32,
-    sym: Sym,
-}
-
-impl Slot {
-    const EMPTY: Slot = Slot {
-        head: 0,
-        len: 0,
-        sym: NO_SYM,
-    };
-}
 
 fn intern(names: &mut HashMap<String, Sym>, elements: &mut Vec<ElementType>, name: &str) -> Sym {
     if let Some(&s) = names.get(name) {
@@ -1035,7 +897,7 @@ fn intern(names: &mut HashMap<String, Sym>, elements: &mut Vec<ElementType>, nam
         content: Content::Undeclared,
         attributes: Vec::new(),
         ambiguous: None,
-        att_keys: Vec::new(),
+        free: Vec::new(),
         att_index: None,
         id_attribute: None,
         required: Some(0),
@@ -1189,128 +1051,6 @@ mod tests {
         assert_eq!(a.states(), 5);
         assert_eq!(a.tables.len(), 1);
         assert!(ok(&d, "r", "d c b a a"));
-    }
-
-    /// [`NameKey::of`] packs the first eight bytes, little-endian,
-    /// zero-padded, from four bytes on, and the first, middle and last
-    /// bytes below; names of the same length have the same key only when
-    /// equal up to their eighth byte.
-    #[test]
-    fn name_keys() {
-        let names = [
-            "",
-            "a",
-            "b",
-            "ab",
-            "ba",
-            "aa",
-            "abc",
-            "acb",
-            "aab",
-            "abb",
-            "aba",
-            "abcd",
-            "abcde",
-            "abcdef",
-            "abcdefg",
-            "abcdefgh",
-            "abcdefghi",
-            "abcdefghj",
-            "é",
-            "aé",
-            "éa",
-            "xé:y",
-        ];
-        for name in names {
-            let b = name.as_bytes();
-            let head = if b.len() >= 4 {
-                let mut head = 0u64;
-                for (i, &b) in b.iter().take(8).enumerate() {
-                    head |= u64::from(b) << (8 * i);
-                }
-                head
-            } else if let (Some(&f), Some(&l)) = (b.first(), b.last()) {
-                u64::from(f) | u64::from(b[b.len() / 2]) << 8 | u64::from(l) << 16
-            } else {
-                0
-            };
-            assert_eq!(
-                NameKey::of(name),
-                NameKey {
-                    head,
-                    len: name.len()
-                },
-                "{name}"
-            );
-            for other in names {
-                let same = NameKey::of(name) == NameKey::of(other);
-                let b = other.as_bytes();
-                let alike = name.len() == other.len()
-                    && name.as_bytes().iter().take(8).eq(b.iter().take(8));
-                assert_eq!(same, alike, "{name} {other}");
-            }
-        }
-    }
-
-    /// [`CompiledDtd::symbol`] finds exactly the names the DTD interned.
-    #[test]
-    fn symbol_table_agrees_with_names() {
-        let check = |d: &CompiledDtd, extra: &[String]| {
-            let mut probes: Vec<String> = extra.to_vec();
-            for n in d.names.keys() {
-                probes.push(n.clone());
-                probes.push(format!("{n}x"));
-                probes.push(format!("x{n}"));
-                probes.push(n.chars().rev().collect());
-                probes.push(n.to_uppercase());
-                probes.push(n.chars().skip(1).collect());
-            }
-            for p in &probes {
-                assert_eq!(d.symbol(p), d.names.get(p.as_str()).copied(), "{p:?}");
-            }
-        };
-        let probes: Vec<String> = ["", "a", "é", "section", "section5", "p", "x:y"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        check(&CompiledDtd::default(), &probes);
-        check(&dtd(include_str!("../../schemas/xep.dtd")), &probes);
-        // Names alike in length and in the bytes hashed: every lookup
-        // probes past clashes.
-        let mut text = String::new();
-        for i in 0..300 {
-            text.push_str(&format!("<!ELEMENT a{:03}a{:03}a EMPTY>", i, 299 - i));
-        }
-        let d = dtd(&text);
-        assert_eq!(d.names.len(), 300);
-        check(&d, &probes);
-        // Names that share their first eight bytes, or differ in length only.
-        let names = [
-            "longname",
-            "longnam",
-            "longname_",
-            "longname_a1",
-            "longname_a2",
-        ];
-        let text: String = names
-            .iter()
-            .map(|n| format!("<!ELEMENT {n} EMPTY>"))
-            .collect();
-        let d = dtd(&text);
-        assert_eq!(d.names.len(), names.len());
-        let mut probes = probes;
-        probes.extend(
-            [
-                "longname_a3",
-                "longname_b1",
-                "longname\0",
-                "longnam\0\0",
-                "longname_a1\0",
-            ]
-            .iter()
-            .map(|s| s.to_string()),
-        );
-        check(&d, &probes);
     }
 
     /// [`Automaton::next`] agrees with [`Automaton::step`], and the rows of
