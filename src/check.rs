@@ -181,8 +181,21 @@ impl Session {
             parsed,
             sources: &self.sources,
             policy: crate::policy::Policy::bundled(),
+            named: !input.unnamed,
         };
-        crate::rules::run(&cx)
+        let mut out = crate::rules::run(&cx);
+        if input.unnamed && xep.is_xep {
+            out.push(
+                Diagnostic::of(
+                    &crate::rules::notices::UNNAMED_INPUT,
+                    xep.root_span,
+                    "standard input has no file name: the rules that read one were not applied",
+                )
+                .label("this document")
+                .help("give its name with `--stdin-filename PATH`"),
+            );
+        }
+        out
     }
 
     /// Check many documents in parallel; reports come back in input order.

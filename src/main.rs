@@ -370,14 +370,25 @@ fn check(args: CheckArgs) -> ExitCode {
     let progress = Progress::new();
     let mut out = Stdout::default();
     let stop = std::cell::Cell::new(false);
+    // What each folder named gave, to warn about those with no XEP source.
+    let found_in: std::cell::RefCell<Vec<usize>> =
+        std::cell::RefCell::new(vec![0; args.paths.len()]);
+    let found_in = &found_in;
     let inputs = args
         .paths
         .iter()
-        .flat_map(|p| -> Box<dyn Iterator<Item = Found>> {
+        .enumerate()
+        .flat_map(|(k, p)| -> Box<dyn Iterator<Item = Found> + '_> {
+            let count = move |f: Found| {
+                if let Some(n) = found_in.borrow_mut().get_mut(k) {
+                    *n += 1;
+                }
+                f
+            };
             if p.as_os_str() == "-" {
-                Box::new(stdin.take().map(Ok).into_iter())
+                Box::new(stdin.take().map(Ok).into_iter().map(count))
             } else {
-                Box::new(Walk::new(p, &gate))
+                Box::new(Walk::new(p, &gate).map(count))
             }
         })
         .map(|found| found.unwrap_or_else(|(path, why)| Input::failed(path, why)))
@@ -440,6 +451,14 @@ fn check(args: CheckArgs) -> ExitCode {
     flush(&mut pending, &mut out);
     progress.clear();
     let unreadable = summary.unreadable > 0;
+    for (p, n) in args.paths.iter().zip(found_in.borrow().iter()) {
+        if *n == 0 && p.is_dir() {
+            say(format!(
+                "warning: no XEP source (`*.xml`) found in `{}`",
+                report::escape::path(p)
+            ));
+        }
+    }
 
     match sink {
         Sink::Baseline(tally) => {

@@ -12,6 +12,7 @@ pub struct Policy {
     #[serde(default)]
     pub status_aliases: BTreeMap<String, String>,
     pub proto: Proto,
+    pub editorial: Editorial,
     pub types: Types,
     pub approvers: Approvers,
     #[serde(default)]
@@ -28,6 +29,17 @@ pub struct Policy {
 pub struct Proto {
     pub status: String,
     pub numbers: Vec<String>,
+}
+
+/// Documents of the editors kept beside the XEPs (the README): see
+/// `schemas/policy.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Editorial {
+    /// The `<number>` values that mark such a document.
+    pub numbers: Vec<String>,
+    /// The rules that do not apply to them.
+    pub not_applied: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

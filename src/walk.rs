@@ -27,6 +27,9 @@ pub struct Input {
     /// Why the document cannot be checked, when that is known before it is
     /// read (a folder that could not be walked).
     pub error: Option<String>,
+    /// Standard input without `--stdin-filename`: the document has no file
+    /// name, and the rules that read one do not apply.
+    pub unnamed: bool,
 }
 
 impl Input {
@@ -44,14 +47,17 @@ impl Input {
             admitted: None,
             bytes: None,
             error: None,
+            unnamed: false,
         }
     }
 
     /// Standard input, standing for the file `name` (`<stdin>` in the
     /// current folder without one).
     pub fn stdin(bytes: Vec<u8>, name: Option<PathBuf>) -> Input {
+        let unnamed = name.is_none();
         let mut input = Input::file(name.unwrap_or_else(|| PathBuf::from("<stdin>")));
         input.bytes = Some(bytes);
+        input.unnamed = unnamed;
         input
     }
 

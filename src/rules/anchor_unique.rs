@@ -23,30 +23,39 @@ impl Rule for AnchorUnique {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         use foldhash::{HashMap, HashMapExt};
-        let mut seen: HashMap<&str, &crate::model::Anchor> =
+        // Every use of each name, in document order; names in the order of
+        // their first use.
+        let mut uses: HashMap<&str, Vec<&crate::model::Anchor>> =
             HashMap::with_capacity(cx.xep.anchors.len());
+        let mut names = Vec::new();
         for a in &cx.xep.anchors {
             let name = a.name(cx.tree);
-            match seen.get(name) {
-                Some(first) => {
-                    out.push(
-                        cx.for_node(
-                            cx.diag(
-                                &Self::INFO,
-                                a.span,
-                                format!("anchor `{name}` is used twice"),
-                            )
-                            .label("second use")
-                            .secondary(first.span, "first used here")
-                            .help("give each section its own anchor"),
-                            a.node,
-                        ),
-                    );
-                }
-                None => {
-                    seen.insert(name, a);
-                }
+            let list = uses.entry(name).or_default();
+            if list.is_empty() {
+                names.push(name);
             }
+            list.push(a);
+        }
+        for name in names {
+            let Some([first, second, rest @ ..]) = uses.get(name).map(Vec::as_slice) else {
+                continue;
+            };
+            let times = match rest.len() {
+                0 => "twice".to_string(),
+                n => format!("{} times", n + 2),
+            };
+            let mut d = cx
+                .diag(
+                    &Self::INFO,
+                    second.span,
+                    format!("anchor `{name}` is used {times}"),
+                )
+                .label("second use")
+                .secondary(first.span, "first used here");
+            for again in rest {
+                d = d.secondary(again.span, "used again here");
+            }
+            out.push(cx.for_node(d.help("give each section its own anchor"), second.node));
         }
     }
 }

@@ -992,6 +992,7 @@ mod tests {
                 parsed: &parsed,
                 sources: &session.sources,
                 policy: crate::policy::Policy::bundled(),
+                named: true,
             };
             for ex in &xep.examples {
                 examples += 1;

@@ -22,6 +22,10 @@ impl Rule for LegacyType {
         &Self::INFO
     }
 
+    fn reads_file_name(&self) -> bool {
+        true
+    }
+
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let Some(t) = &cx.xep.header.type_ else {
             return;

@@ -17,6 +17,9 @@ pub struct Context<'a> {
     pub parsed: &'a Parsed,
     pub sources: &'a SourceMap,
     pub policy: &'a Policy,
+    /// Whether the document has a file name (standard input given without
+    /// `--stdin-filename` has none).
+    pub named: bool,
 }
 
 impl Context<'_> {
@@ -80,6 +83,11 @@ impl Context<'_> {
 pub trait Rule: Sync {
     fn info(&self) -> &'static RuleInfo;
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>);
+    /// Whether the rule reads the document's file name (and so cannot
+    /// judge standard input given without `--stdin-filename`).
+    fn reads_file_name(&self) -> bool {
+        false
+    }
 }
 
 mod anchor_unique;
@@ -94,6 +102,7 @@ mod example_xml;
 mod internal_link;
 mod legacy_type;
 mod legal_notice;
+pub mod notices;
 mod number_filename;
 mod number_literal;
 mod proto_filename;
@@ -146,7 +155,26 @@ pub fn run(cx: &Context<'_>) -> Vec<Diagnostic> {
     if !cx.xep.is_xep {
         return out;
     }
+    let editorial = cx
+        .xep
+        .header
+        .number
+        .as_ref()
+        .is_some_and(|n| cx.policy.editorial.numbers.contains(&n.value.to_string()));
     for r in XEP_RULES {
+        if editorial
+            && cx
+                .policy
+                .editorial
+                .not_applied
+                .iter()
+                .any(|id| id == r.info().id)
+        {
+            continue;
+        }
+        if !cx.named && r.reads_file_name() {
+            continue;
+        }
         r.check(cx, &mut out);
     }
     out
@@ -159,6 +187,7 @@ pub fn registry() -> Vec<&'static RuleInfo> {
     all.extend(crate::dtd::rules::RULES.iter().copied());
     all.extend(XEP_RULES.iter().map(|r| r.info()));
     all.extend(suppression::RULES.iter().copied());
+    all.extend(notices::RULES.iter().copied());
     all
 }
 

@@ -20,6 +20,10 @@ impl Rule for NumberFilename {
         &Self::INFO
     }
 
+    fn reads_file_name(&self) -> bool {
+        true
+    }
+
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let Some(expected) = super::shared::file_number(&cx.xep.file_name) else {
             return;

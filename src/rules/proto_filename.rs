@@ -21,6 +21,10 @@ impl Rule for ProtoFilename {
         &Self::INFO
     }
 
+    fn reads_file_name(&self) -> bool {
+        true
+    }
+
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let name = &cx.xep.file_name;
         if file_number(name).is_some() {

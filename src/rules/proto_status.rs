@@ -20,6 +20,10 @@ impl Rule for ProtoStatus {
         &Self::INFO
     }
 
+    fn reads_file_name(&self) -> bool {
+        true
+    }
+
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         if file_number(&cx.xep.file_name).is_some() {
             return;

@@ -1069,6 +1069,7 @@ mod tests {
             root: None,
             admitted: None,
             error: None,
+            unnamed: false,
             bytes: Some(text.as_bytes().to_vec()),
         };
         let report = session.check(&input);
@@ -1165,6 +1166,7 @@ mod tests {
             root: None,
             admitted: None,
             error: None,
+            unnamed: false,
             bytes: text.map(|t| t.as_bytes().to_vec()),
         }
     }
@@ -1417,6 +1419,7 @@ mod tests {
                 root: None,
                 admitted: None,
                 error: None,
+                unnamed: false,
                 bytes: Some(doc.into_bytes()),
             };
             let report = session.check(&input);

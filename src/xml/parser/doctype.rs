@@ -166,6 +166,7 @@ impl Parser<'_> {
         depth: usize,
     ) {
         let mut local_pe: HashMap<String, EntityDecl> = HashMap::new();
+        let mut referenced: Vec<String> = Vec::new();
         for d in decls {
             if self.abort {
                 return;
@@ -181,6 +182,7 @@ impl Parser<'_> {
                     }
                 }
                 Decl::PeRef { name, span } => {
+                    referenced.push(name.clone());
                     let pe = local_pe.get(&name).cloned().or_else(|| {
                         self.scope
                             .included
@@ -191,6 +193,21 @@ impl Parser<'_> {
                 }
                 other => self.scope.internal_decls.push(other),
             }
+        }
+        // Entity files declared at the top of the internal subset and never
+        // pulled in (`<!ENTITY % ents SYSTEM 'xep.ent'>` without `%ents;`):
+        // the likely cause of every undefined entity that follows.
+        if depth == 0 {
+            let mut unused: Vec<(String, String)> = local_pe
+                .into_iter()
+                .filter(|(name, _)| !referenced.contains(name))
+                .filter_map(|(name, e)| match e.value {
+                    EntityValue::External { system, .. } => Some((name, system)),
+                    EntityValue::Internal { .. } => None,
+                })
+                .collect();
+            unused.sort();
+            self.scope.unreferenced.extend(unused);
         }
     }
 

@@ -267,12 +267,25 @@ impl Parser<'_> {
             format!("entity `{name}` is not defined"),
         )
         .label("unknown entity");
-        if let Some(best) = self.suggest_entity(name) {
+        if let Some((pe, system)) = self
+            .scope
+            .unreferenced
+            .first()
+            .filter(|_| self.scope.included.is_empty())
+        {
+            // The DOCTYPE declares the entity file but never pulls it in.
+            d = d.help(format!(
+                "the DOCTYPE declares `%{pe};` (SYSTEM '{system}') but never references it: add `%{pe};` after its declaration"
+            ));
+        } else if let Some(best) = self.suggest_entity(name) {
             d = d.help(format!("did you mean `&{best};`?"));
         } else {
             d = d.help("declare it in the DOCTYPE's internal subset, or write the text out");
         }
-        if self.scope.shared.is_empty() && self.tree.doctype.is_some() {
+        if self.scope.included.is_empty()
+            && self.scope.unreferenced.is_empty()
+            && self.tree.doctype.is_some()
+        {
             d = d.note(
                 "the DOCTYPE pulls in no entity file: does it declare and reference `%ents;`?",
             );

@@ -182,6 +182,7 @@ pub fn parse_document(
             included: Vec::new(),
             dtd: DtdRef::None,
             entities_complete: true,
+            unreferenced: Vec::new(),
         },
         expansion: Expanding {
             bytes: 0,
@@ -338,6 +339,9 @@ struct Scope {
     dtd: DtdRef,
     /// False once an entity file could not be read.
     entities_complete: bool,
+    /// Parameter entities naming a file that the internal subset declares
+    /// but never references: name and SYSTEM id.
+    unreferenced: Vec<(String, String)>,
 }
 
 /// Entity expansion: what it has cost the document, and what is under way.
