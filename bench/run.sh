@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks of xeplint on the XEP corpus, side by side in one run:
 #
-#   (a) xeplint check --format short over the whole corpus (all rules)
+#   (a) xeplint check --format short over the whole corpus (all rules), and
+#       the same in --format human (the default, which renders snippets)
 #   (b) xmllint --nonet --noout --noent --loaddtd --valid, one process per
 #       folder (the root files in the root, inbox/ files in inbox/)
 #   (c) the floor: quick-xml tokenizing every file (bench/floor), and
@@ -66,6 +67,7 @@ echo "== (a)-(c) whole corpus: $corpus ($(find "$corpus" -name '*.xml' | wc -l) 
 for r in $(seq "$rounds"); do
     hyperfine -N -i --warmup 2 --runs "$per_round" --export-csv "$work/corpus-$r.csv" \
         -n xeplint "$xeplint check --format short $corpus" \
+        -n human "$xeplint check --format human $corpus" \
         -n floor "$floor $corpus" \
         -n parse-only "$parse_only $corpus" >&2
 done
@@ -105,6 +107,7 @@ mem10=$(peak "$xeplint" check --format short "$work/ten")
 memx=$(cd "$corpus" && peak sh -c "$xmllint_all")
 
 a=$(round_median xeplint)
+h=$(round_median human)
 f=$(round_median floor)
 p=$(round_median parse-only)
 x=$(median "$work/xmllint.csv" xmllint)
@@ -119,6 +122,7 @@ echo
 echo "machine: $(nproc) cores; corpus: $corpus"
 printf '%-44s %10s\n' "median, ms" ""
 printf '%-44s %10s\n' "(a) xeplint check, all rules" "$a"
+printf '%-44s %10s\n' "    the same, --format human" "$h"
 printf '%-44s %10s\n' "(b) xmllint --valid, one process per folder" "$x"
 printf '%-44s %10s\n' "(c) floor: quick-xml tokenization" "$f"
 printf '%-44s %10s\n' "    xeplint XML layer alone" "$p"
@@ -132,6 +136,8 @@ r_ten=$(ratio "$t10" "$t1")
 r_mem=$(ratio "$mem10" "$mem1")
 printf '%-44s %8s  %s\n' "xeplint / floor (target <= 2.5)" "$r_floor" "$(verdict "$r_floor" '<=' 2.5)"
 printf '%-44s %8s  %s\n' "XML layer / floor" "$(ratio "$p" "$f")" ""
+r_human=$(ratio "$h" "$a")
+printf '%-44s %8s  %s\n' "human / short (target <= 1.3)" "$r_human" "$(verdict "$r_human" '<=' 1.3)"
 printf '%-44s %8s  %s\n' "xmllint / xeplint (target >= 40)" "$r_xmllint" "$(verdict "$r_xmllint" '>=' 40)"
 printf '%-44s %8s  %s\n' "xep-0060: xmllint / xeplint" "$(ratio "$d2" "$d1")" ""
 printf '%-44s %8s  %s\n' "time, ten copies / one (target <= 11)" "$r_ten" "$(verdict "$r_ten" '<=' 11)"
