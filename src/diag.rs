@@ -52,6 +52,27 @@ pub struct RuleInfo {
     pub summary: &'static str,
     /// Markdown in three parts: what it checks, why it matters, an example.
     pub doc: &'static str,
+    /// Whether its findings can carry a fix.
+    pub fix: FixAvailability,
+}
+
+/// Whether a rule's findings carry fixes (`xeplint rules`, `xeplint explain`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FixAvailability {
+    None,
+    /// Some of its findings: where the right answer is known.
+    Sometimes,
+    Always,
+}
+
+impl FixAvailability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FixAvailability::None => "",
+            FixAvailability::Sometimes => "sometimes",
+            FixAvailability::Always => "always",
+        }
+    }
 }
 
 impl RuleInfo {
@@ -67,7 +88,14 @@ impl RuleInfo {
             severity,
             summary,
             doc,
+            fix: FixAvailability::None,
         }
+    }
+
+    /// The same entry, saying its findings can carry fixes.
+    pub const fn fixable(mut self, fix: FixAvailability) -> RuleInfo {
+        self.fix = fix;
+        self
     }
 
     /// The documentation as Markdown: the one space a doc comment puts at the
@@ -89,7 +117,7 @@ impl RuleInfo {
 /// Declare a rule: its doc comment becomes the text `xeplint explain` prints.
 #[macro_export]
 macro_rules! declare_rule {
-    ($(#[doc = $doc:literal])* $name:ident { id: $id:literal, severity: $sev:ident, summary: $summary:literal $(,)? }) => {
+    ($(#[doc = $doc:literal])* $name:ident { id: $id:literal, severity: $sev:ident, summary: $summary:literal $(, fix: $fix:ident)? $(,)? }) => {
         $(#[doc = $doc])*
         pub struct $name;
 
@@ -99,8 +127,15 @@ macro_rules! declare_rule {
                 severity: $crate::diag::Severity::$sev,
                 summary: $summary,
                 doc: concat!($($doc, "\n"),*),
+                fix: $crate::declare_rule!(@fix $($fix)?),
             };
         }
+    };
+    (@fix) => {
+        $crate::diag::FixAvailability::None
+    };
+    (@fix $fix:ident) => {
+        $crate::diag::FixAvailability::$fix
     };
 }
 
@@ -134,6 +169,95 @@ pub struct Diagnostic {
     pub notes: Vec<Note>,
     /// A location-independent key for baselines (element path and the like).
     pub fingerprint: Option<String>,
+    /// Edits that make the finding go away, when the rule knows them.
+    pub fix: Option<Fix>,
+}
+
+/// How sure a fix is, in ruff's terms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Applicability {
+    /// The result is what the author meant: `--fix` applies it.
+    Safe,
+    /// A good guess that a person should look at: only `--unsafe-fixes`
+    /// applies it.
+    Unsafe,
+}
+
+impl Applicability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applicability::Safe => "safe",
+            Applicability::Unsafe => "unsafe",
+        }
+    }
+}
+
+/// One replacement: the bytes of `span` become `replacement` (an insertion
+/// when the span is empty, a deletion when the replacement is).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    pub span: Span,
+    pub replacement: String,
+}
+
+impl Edit {
+    pub fn replace(span: Span, replacement: impl Into<String>) -> Edit {
+        Edit {
+            span,
+            replacement: replacement.into(),
+        }
+    }
+
+    pub fn insert(at: Span, text: impl Into<String>) -> Edit {
+        Edit::replace(
+            Span::new(at.file, at.start as usize, at.start as usize),
+            text,
+        )
+    }
+}
+
+/// A fix: edits in one file, none overlapping another, that make a finding go
+/// away, with a title saying what they do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    /// What the fix does: "move `<number>` after `<legal>`".
+    pub title: String,
+    pub applicability: Applicability,
+    /// Sorted by position.
+    pub edits: Vec<Edit>,
+}
+
+impl Fix {
+    pub fn new(
+        title: impl Into<String>,
+        applicability: Applicability,
+        mut edits: Vec<Edit>,
+    ) -> Fix {
+        edits.sort_by_key(|e| (e.span.file, e.span.start, e.span.end));
+        Fix {
+            title: title.into(),
+            applicability,
+            edits,
+        }
+    }
+
+    pub fn safe(title: impl Into<String>, edits: Vec<Edit>) -> Fix {
+        Fix::new(title, Applicability::Safe, edits)
+    }
+
+    pub fn unsafe_(title: impl Into<String>, edits: Vec<Edit>) -> Fix {
+        Fix::new(title, Applicability::Unsafe, edits)
+    }
+
+    /// Whether every edit is in `file` and none overlaps the next.
+    pub fn is_sound_in(&self, file: crate::source::FileId) -> bool {
+        self.edits.iter().all(|e| e.span.file == file)
+            && self
+                .edits
+                .windows(2)
+                .all(|w| w[0].span.end <= w[1].span.start)
+    }
 }
 
 impl Diagnostic {
@@ -155,6 +279,7 @@ impl Diagnostic {
             help: None,
             notes: Vec::new(),
             fingerprint: None,
+            fix: None,
         }
     }
 
@@ -197,6 +322,12 @@ impl Diagnostic {
             message: message.into(),
             span: Some(span),
         });
+        self
+    }
+
+    /// Attach a fix.
+    pub fn with_fix(mut self, fix: Fix) -> Self {
+        self.fix = Some(fix);
         self
     }
 
