@@ -331,6 +331,12 @@ impl Diagnostic {
         self
     }
 
+    /// Attach a fix, when there is one.
+    pub fn with_fix_opt(mut self, fix: Option<Fix>) -> Self {
+        self.fix = fix.or(self.fix);
+        self
+    }
+
     pub fn fingerprint(mut self, key: impl Into<String>) -> Self {
         self.fingerprint = Some(key.into());
         self
