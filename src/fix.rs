@@ -45,7 +45,8 @@ pub struct Outcome {
     pub original: String,
     /// The text after the fixes (equal to `original` when none applied).
     pub fixed: String,
-    /// Fixes applied, over all passes.
+    /// Findings fixed, over all passes: the fixes applied, or the findings
+    /// that went away when that is more.
     pub applied: usize,
     /// Passes run (each checks the text once).
     pub passes: usize,
@@ -109,6 +110,7 @@ pub fn fix_document(session: &Session, input: &Input, mode: Mode) -> Outcome {
     };
     let mut text = original.clone();
     let (mut report, mut file) = session.check_document(&at(&text));
+    let found = report.diagnostics.len();
     let mut errors = hard_errors(&report);
     let mut refused: Vec<(&'static str, String)> = Vec::new();
     let mut applied = 0;
@@ -157,6 +159,9 @@ pub fn fix_document(session: &Session, input: &Input, mode: Mode) -> Outcome {
             break;
         }
     }
+    // Findings gone: a fix may settle several (a child put in its place
+    // answers each finding its misplacement caused).
+    let applied = applied.max(found.saturating_sub(report.diagnostics.len()));
     Outcome {
         original,
         fixed: text,

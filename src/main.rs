@@ -8,7 +8,7 @@ use xeplint::batch::BATCH;
 use xeplint::check::{Input, Options, Session};
 use xeplint::config::Config;
 use xeplint::diag::FileReport;
-use xeplint::diag::Severity;
+use xeplint::diag::{FixAvailability, Severity};
 use xeplint::fix::Mode;
 use xeplint::gate::Gate;
 use xeplint::limits::MAX_JOBS;
@@ -32,7 +32,7 @@ enum Command {
     Check(CheckArgs),
     /// Print a document's metadata and section tree as JSON
     Meta(MetaArgs),
-    /// List every rule with its default severity
+    /// List every rule with its default severity (`fix`: --fix can fix some of its findings)
     Rules,
     /// Explain a rule: what it checks, why, and an example
     Explain {
@@ -191,10 +191,17 @@ fn rules() -> ExitCode {
     let width = all.iter().map(|r| r.id.len()).max().unwrap_or(0);
     let mut out = String::new();
     for r in all {
+        // `fix`: `check --fix` can fix some of its findings.
+        let fix = if r.fix == FixAvailability::None {
+            ""
+        } else {
+            "fix"
+        };
         out.push_str(&format!(
-            "{:<width$}  {:<7}  {}\n",
+            "{:<width$}  {:<7}  {:<3}  {}\n",
             r.id,
             r.severity.as_str(),
+            fix,
             r.summary
         ));
     }
@@ -205,10 +212,11 @@ fn explain(id: &str) -> ExitCode {
     match xeplint::rules::lookup(id) {
         Some(r) => {
             let text = format!(
-                "# {} ({})\n\n{}\n\n{}\n",
+                "# {} ({})\n\n{}\n\n{}{}\n",
                 r.id,
                 r.severity,
                 r.summary,
+                r.fix_line().map(|l| format!("{l}\n\n")).unwrap_or_default(),
                 r.doc_text()
             );
             print(text.as_bytes())
