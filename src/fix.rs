@@ -6,9 +6,10 @@
 //! and unsafe ones when asked), in order of position, leaving out any that
 //! overlaps one already taken (it comes back in the next pass, on the new
 //! text), applies them, and checks the new text. A pass whose text has more
-//! `xml-` or `dtd-` errors than before is undone; its fixes are then tried
-//! one at a time, and each that makes things worse on its own is refused
-//! for the rest of the run and reported: a fix that does harm is a bug.
+//! `xml-` errors than before (or as many, and more `dtd-` errors) is undone;
+//! its fixes are then tried one at a time, and each that makes things worse
+//! on its own is refused for the rest of the run and reported: a fix that
+//! does harm is a bug.
 //! At most [`MAX_PASSES`] passes. Every byte outside the edits is kept.
 //!
 //! Nothing here writes: the caller decides (`--fix` writes atomically
@@ -109,7 +110,7 @@ pub fn fix_document(session: &Session, input: &Input, mode: Mode) -> Outcome {
         ..input.clone()
     };
     let mut text = original.clone();
-    let (mut report, mut file) = session.check_document(&at(&text));
+    let (mut report, mut file) = check(session, &at(&text));
     let found = report.diagnostics.len();
     let mut errors = hard_errors(&report);
     let mut refused: Vec<(&'static str, String)> = Vec::new();
@@ -126,7 +127,7 @@ pub fn fix_document(session: &Session, input: &Input, mode: Mode) -> Outcome {
         }
         let candidate = apply(&text, chosen.iter().flat_map(|(_, f)| f.edits.iter()));
         passes += 1;
-        let (r, f) = session.check_document(&at(&candidate));
+        let (r, f) = check(session, &at(&candidate));
         if hard_errors(&r) <= errors {
             release(session, file);
             (text, report, file) = (candidate, r, f);
@@ -140,7 +141,7 @@ pub fn fix_document(session: &Session, input: &Input, mode: Mode) -> Outcome {
         let before = refused.len();
         for (rule, fix) in &chosen {
             let alone = apply(&text, fix.edits.iter());
-            let (r, f) = session.check_document(&at(&alone));
+            let (r, f) = check(session, &at(&alone));
             if hard_errors(&r) > errors {
                 refused.push((rule, fix.title.clone()));
                 release(session, f);
@@ -174,8 +175,20 @@ pub fn fix_document(session: &Session, input: &Input, mode: Mode) -> Outcome {
     }
 }
 
+/// Check a text. (Tests may change what the check offers, to see how the
+/// engine takes a harmful fix.)
+fn check(session: &Session, input: &Input) -> (FileReport, Option<FileId>) {
+    #[allow(unused_mut)]
+    let (mut report, file) = session.check_document(input);
+    #[cfg(test)]
+    if let Some(f) = tests::INJECT.with(|i| i.get()) {
+        f(&mut report);
+    }
+    (report, file)
+}
+
 fn unfixed(session: &Session, input: &Input, original: String, why: Option<String>) -> Outcome {
-    let (report, file) = session.check_document(input);
+    let (report, file) = check(session, input);
     Outcome {
         fixed: original.clone(),
         original,
@@ -194,17 +207,23 @@ fn release(session: &Session, file: Option<FileId>) {
     }
 }
 
-/// Well-formedness and validity errors: what a fix must never add to.
-fn hard_errors(report: &FileReport) -> usize {
-    report
-        .diagnostics
-        .iter()
-        .filter(|d| {
-            d.severity == Severity::Error
-                && (d.rule.starts_with("xml-") || d.rule.starts_with("dtd-"))
-        })
-        .count()
-        + usize::from(report.read_error.is_some())
+/// Well-formedness errors, then validity errors: what a fix must never add
+/// to. Compared in that order: an error that breaks well-formedness hides
+/// validity errors after it (they are not checked), so a fix that removes
+/// one may bring others to light and still be progress, and one that adds
+/// one is worse whatever it hides.
+fn hard_errors(report: &FileReport) -> (usize, usize) {
+    let count = |prefix: &str| {
+        report
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error && d.rule.starts_with(prefix))
+            .count()
+    };
+    (
+        count("xml-") + usize::from(report.read_error.is_some()),
+        count("dtd-"),
+    )
 }
 
 fn fix_of(d: &Diagnostic) -> &Fix {
@@ -303,6 +322,55 @@ pub fn unified_diff(original: &str, fixed: &str, path: &str) -> String {
 mod tests {
     use super::*;
     use crate::source::Span;
+
+    thread_local! {
+        /// Changes each report the engine gets.
+        pub(super) static INJECT: std::cell::Cell<Option<fn(&mut FileReport)>> =
+            const { std::cell::Cell::new(None) };
+    }
+
+    #[test]
+    fn a_fix_that_breaks_the_document_is_refused() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/fix/xep-1950.xml");
+        let session = Session::new(Default::default());
+        let input = Input::file(&path);
+        let good = fix_document(&session, &input, Mode::Safe);
+        assert!(
+            good.changed() && good.refused.is_empty(),
+            "{:?}",
+            good.refused
+        );
+        // Each order fix replaced by one that renames a start tag: the
+        // document would no longer be well-formed.
+        INJECT.with(|i| {
+            i.set(Some(|r: &mut FileReport| {
+                for d in &mut r.diagnostics {
+                    if d.fix.is_some() {
+                        d.fix = Some(Fix::safe("harm", vec![Edit::replace(d.primary.span, "x")]));
+                    }
+                }
+            }))
+        });
+        let bad = fix_document(&session, &input, Mode::Safe);
+        INJECT.with(|i| i.set(None));
+        assert!(!bad.changed(), "the harmful fix was kept");
+        assert_eq!(bad.applied, 0);
+        assert!(
+            bad.refused.iter().any(|(_, t)| t == "harm"),
+            "{:?}",
+            bad.refused
+        );
+        assert!(bad.passes <= MAX_PASSES + 1);
+    }
+
+    #[test]
+    fn a_text_that_is_not_utf8_is_not_fixed() {
+        let session = Session::new(Default::default());
+        let input = Input::stdin(b"<xep>\xff</xep>".to_vec(), None);
+        let out = fix_document(&session, &input, Mode::Unsafe);
+        assert!(out.unfixable.is_some() && !out.changed());
+    }
 
     fn edit(start: usize, end: usize, r: &str) -> Edit {
         Edit::replace(Span::new(FileId(0), start, end), r)
