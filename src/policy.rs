@@ -22,6 +22,15 @@ pub struct Policy {
     #[serde(default)]
     pub profiles: Vec<Profile>,
     pub files: Files,
+    pub fixes: Fixes,
+}
+
+/// What fixes may insert (see `[fixes]` in `schemas/policy.toml`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fixes {
+    /// Elements whose empty form means "none": inserted when missing.
+    pub empty_means_none: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
