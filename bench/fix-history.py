@@ -46,7 +46,7 @@ CONTENT_MODEL = re.compile(
 )
 CLASSES = ("valid", "order-only", "order+surplus", "order+missing", "other")
 MENDABLE = ("order-only", "order+surplus", "order+missing")
-SCHEMA = 2  # bump when the verdict cache's content changes
+SCHEMA = 3  # bump when the verdict cache's content changes
 
 
 def log(*args):
@@ -222,19 +222,25 @@ def judge_all(cache, corpus, blobs, jobs):
             log("verdict cache made with another DTD, entity file or xmllint: judging again")
     except (OSError, ValueError):
         pass
-    todo = [o for o in blobs if o not in verdicts]
+    # Keyed by where the blob sits (inbox/ or not): what its SYSTEM ids
+    # reach depends on it, and a blob's first path may be in inbox/ for one
+    # choice of refs and at the root for another.
+    def key(o):
+        return ("inbox/" if blobs[o]["inbox"] else "") + o
+
+    todo = [o for o in blobs if key(o) not in verdicts]
     if todo:
         log(f"judging {len(todo)} blobs with {' '.join(XMLLINT)} ({jobs} workers)")
         started = time.time()
         with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
             futures = {pool.submit(xmllint, blob_path(cache, o, blobs[o])): o for o in todo}
             for n, fut in enumerate(concurrent.futures.as_completed(futures), 1):
-                verdicts[futures[fut]] = fut.result()
+                verdicts[key(futures[fut])] = fut.result()
                 if n % 500 == 0:
                     log(f"  {n}/{len(todo)} ({time.time() - started:.0f} s)")
                     save_json(store, {"meta": meta, "verdicts": verdicts})
         save_json(store, {"meta": meta, "verdicts": verdicts})
-    return verdicts
+    return {o: verdicts[key(o)] for o in blobs}
 
 
 def save_json(path, data):
@@ -343,13 +349,23 @@ def classify(verdict):
 
 
 def first_error(verdict):
+    """What xmllint says, in short: the class the errors make (with what
+    keeps a reordering from mending them), then the first error, a
+    content-model error reduced to the children it got."""
+    if verdict["rc"] == 0 and not verdict["errors"]:
+        return "valid"
     if not verdict["errors"]:
         return f"exit code {verdict['rc']}"
+    cls, defects = classify(verdict)
     where, element, _domain, msg = verdict["errors"][0]
-    if len(msg) > 300:
-        msg = msg[:300] + "…"
+    m = CONTENT_MODEL.match(msg)
+    if m:
+        msg = f"<{m['name']}> got ({m['got'].strip()})"
+    if len(msg) > 240:
+        msg = msg[:240] + "…"
     more = len(verdict["errors"]) - 1
-    return f"line {where}: {msg}" + (f" (+{more} more)" if more else "")
+    head = cls + (f" [{' '.join(d for d in defects if d != 'order-right')}]" if defects else "")
+    return f"{head}; line {where}: {msg}" + (f" (+{more} more)" if more else "")
 
 
 # ---------------------------------------------------------------- step 3
@@ -455,11 +471,21 @@ def pct(n, d):
 
 
 def xeplint_revision(xeplint):
+    """`xeplint --version`, and the commit checked out where the binary
+    was built (when it sits in a git work tree, as target/release/ does)."""
     try:
         r = subprocess.run([xeplint, "--version"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=30)
-        return r.stdout.decode("utf-8", "replace").strip().splitlines()[0]
+        version = r.stdout.decode("utf-8", "replace").strip().splitlines()[0]
     except (OSError, IndexError, subprocess.TimeoutExpired):
-        return "?"
+        version = "?"
+    r = subprocess.run(["git", "-C", os.path.dirname(xeplint), "log", "-1", "--format=%h %cs"],
+                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    if r.returncode == 0 and r.stdout.strip():
+        dirty = subprocess.run(["git", "-C", os.path.dirname(xeplint), "status", "--porcelain", "--untracked-files=no",
+                                "--", ":(top)src", ":(top)Cargo.toml", ":(top)Cargo.lock"],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout.strip()
+        version += f", built from {r.stdout.decode().strip()}" + (" (with uncommitted changes)" if dirty else "")
+    return version
 
 
 def main():
@@ -578,6 +604,25 @@ def main():
             print(f"| {cls} | {cmd} | {pct(ok, n)} | {goal} |")
         print(f"| valid | --fix | {pct(len(valid_ids) - len(made_invalid), len(valid_ids))} | "
               f"made invalid: {len(made_invalid)} (must be 0); changed: {len(valid_changed)} |")
+        print()
+        for cls in MENDABLE:
+            for unsafe in (False, True):
+                left = collections.Counter()
+                for o in blobs:
+                    if classes[o] != cls:
+                        continue
+                    r = results[(o, unsafe)]
+                    v = r["verdict"] if r["verdict"] is not None else verdicts[o]
+                    if not valid_after(r, o):
+                        c, ds = classify(v)
+                        for d in ds or [c]:
+                            if d != "order-right":
+                                left[d] += 1
+                        if not r["changed"]:
+                            left["(unchanged)"] += 1
+                if left:
+                    print(f"{cls}, {'--fix --unsafe-fixes' if unsafe else '--fix'}, what is left (blobs):",
+                          ", ".join(f"{k} {v}" for k, v in left.most_common()))
         print()
         print(f"second --fix changed the file: {len(second)} (must be 0)")
         print(f"xeplint exit codes other than 0 and 1: {len(crashed)}")
