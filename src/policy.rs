@@ -22,6 +22,21 @@ pub struct Policy {
     #[serde(default)]
     pub profiles: Vec<Profile>,
     pub files: Files,
+    /// What each status, type and approver means (shown on hover).
+    #[serde(default)]
+    pub meanings: Meanings,
+}
+
+/// What XEP-0001 says each header value means.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Meanings {
+    #[serde(default)]
+    pub status: BTreeMap<String, String>,
+    #[serde(default, rename = "type")]
+    pub type_: BTreeMap<String, String>,
+    #[serde(default)]
+    pub approver: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
