@@ -46,9 +46,34 @@ impl Session {
         inputs: impl IntoIterator<Item = Input>,
         batch: usize,
         resolve: impl Fn(&FileReport, &Sources) -> T + Sync,
+        each: impl FnMut(FileReport, T),
+    ) {
+        self.check_each_by(
+            inputs,
+            batch,
+            |input| {
+                let (report, file) = self.check_document(input);
+                (report, file, ())
+            },
+            |r, sources, ()| resolve(r, sources),
+            each,
+        );
+    }
+
+    /// [`Session::check_each`], with `work` in place of the plain check of a
+    /// document (fixing it, say: [`crate::fix`]): it returns the report, the
+    /// id of the text the report points into (released after `resolve`),
+    /// and what else it made for `resolve`.
+    pub fn check_each_by<T: Send, E>(
+        &self,
+        inputs: impl IntoIterator<Item = Input>,
+        batch: usize,
+        work: impl Fn(&Input) -> (FileReport, Option<FileId>, E) + Sync,
+        resolve: impl Fn(&FileReport, &Sources, E) -> T + Sync,
         mut each: impl FnMut(FileReport, T),
     ) {
         let batch = batch.max(1);
+        let work = &work;
         let mut inputs = inputs.into_iter();
         let resolve = &resolve;
         // Batches in the pool, oldest first: the generation each began, the
@@ -67,7 +92,7 @@ impl Session {
                     let generation = self.loader.next_generation();
                     let (tx, rx) = mpsc::sync_channel(1);
                     s.spawn(move |_| {
-                        let _ = tx.send(self.check_chunk(&chunk, generation, resolve));
+                        let _ = tx.send(self.check_chunk(&chunk, generation, work, resolve));
                     });
                     flight.push_back((generation, folders, rx));
                 }
@@ -102,19 +127,20 @@ impl Session {
 
     /// Check a batch in parallel; resolve each report where it was made, then
     /// release its document.
-    fn check_chunk<T: Send>(
+    fn check_chunk<T: Send, E>(
         &self,
         chunk: &[Input],
         generation: u64,
-        resolve: &(impl Fn(&FileReport, &Sources) -> T + Sync),
+        work: &(impl Fn(&Input) -> (FileReport, Option<FileId>, E) + Sync),
+        resolve: &(impl Fn(&FileReport, &Sources, E) -> T + Sync),
     ) -> Vec<(FileReport, T)> {
         chunk
             .par_iter()
             .map(|input| {
-                let (report, file) =
-                    crate::generation::within(Some(generation), || self.check_document(input));
+                let (report, file, extra) =
+                    crate::generation::within(Some(generation), || work(input));
                 let sources = self.sources.snapshot_of(files_of(&report).chain(file));
-                let made = resolve(&report, &sources);
+                let made = resolve(&report, &sources, extra);
                 drop(sources);
                 if let Some(file) = file {
                     self.sources.release(file);

@@ -10,7 +10,7 @@
 //! document's text: memory does not grow with the number of documents.
 
 use crate::diag::{Diagnostic, FileReport};
-use crate::gate::Gate;
+use crate::gate::{Admitted, Gate, Place};
 use crate::load::{Chosen, Loader};
 use crate::source::{FileId, SourceMap, Sources};
 pub use crate::walk::Input;
@@ -71,30 +71,7 @@ impl Session {
     /// Parse a document (reading it through the gate unless its text is
     /// given).
     pub fn parse(&self, input: &Input) -> Result<Parsed, String> {
-        if let Some(why) = &input.error {
-            return Err(why.clone());
-        }
-        let gate = self.gate();
-        let (place, bytes) = match &input.bytes {
-            Some(b) => {
-                // Standard input: where the name it stands for is, else here.
-                let place = gate
-                    .place_of(&input.path)
-                    .or_else(|_| gate.place_of(Path::new("<stdin>")))
-                    .map_err(|e| e.reason())?;
-                (place, b.clone())
-            }
-            None => {
-                let admitted = match (&input.admitted, &input.root) {
-                    (Some(a), _) => Ok(a.clone()),
-                    (None, Some(root)) => gate.admit_in(&input.path, root),
-                    (None, None) => gate.admit_named(&input.path),
-                }
-                .map_err(|e| e.reason())?;
-                let bytes = gate.read(&admitted).map_err(|e| e.reason())?;
-                (admitted.place(), bytes)
-            }
-        };
+        let (place, bytes) = self.read(input)?;
         Ok(parse_document(
             &self.loader,
             &place,
@@ -105,6 +82,43 @@ impl Session {
         ))
     }
 
+    /// Where a document is and its bytes: read through the gate, or the
+    /// text given (standard input, or a text being fixed: then it stands
+    /// where the file it was read from is).
+    pub fn read(&self, input: &Input) -> Result<(Place, Vec<u8>), String> {
+        if let Some(why) = &input.error {
+            return Err(why.clone());
+        }
+        let gate = self.gate();
+        match (&input.bytes, &input.admitted) {
+            (Some(b), Some(admitted)) => Ok((admitted.place(), b.clone())),
+            (Some(b), None) => {
+                // Standard input: where the name it stands for is, else here.
+                let place = gate
+                    .place_of(&input.path)
+                    .or_else(|_| gate.place_of(Path::new("<stdin>")))
+                    .map_err(|e| e.reason())?;
+                Ok((place, b.clone()))
+            }
+            (None, _) => {
+                let admitted = self.admit(input)?;
+                let bytes = gate.read(&admitted).map_err(|e| e.reason())?;
+                Ok((admitted.place(), bytes))
+            }
+        }
+    }
+
+    /// The gate's admission of a document read from its path.
+    pub fn admit(&self, input: &Input) -> Result<Admitted, String> {
+        let gate = self.gate();
+        match (&input.admitted, &input.root) {
+            (Some(a), _) => Ok(a.clone()),
+            (None, Some(root)) => gate.admit_in(&input.path, root),
+            (None, None) => gate.admit_named(&input.path),
+        }
+        .map_err(|e| e.reason())
+    }
+
     /// Check one document: every stage, diagnostics sorted by position.
     pub fn check(&self, input: &Input) -> FileReport {
         self.check_document(input).0
@@ -112,7 +126,7 @@ impl Session {
 
     /// [`Session::check`], and the document's id in the source map (none when
     /// it could not be read).
-    pub(crate) fn check_document(&self, input: &Input) -> (FileReport, Option<FileId>) {
+    pub fn check_document(&self, input: &Input) -> (FileReport, Option<FileId>) {
         let parsed = match self.parse(input) {
             Ok(p) => p,
             Err(e) => {

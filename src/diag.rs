@@ -98,6 +98,19 @@ impl RuleInfo {
         self
     }
 
+    /// "Fix: …", for rules whose findings can carry fixes.
+    pub fn fix_line(&self) -> Option<&'static str> {
+        match self.fix {
+            FixAvailability::None => None,
+            FixAvailability::Sometimes => Some(
+                "Fix: available for some findings (`xeplint check --fix`, or `--diff` to see it).",
+            ),
+            FixAvailability::Always => {
+                Some("Fix: available (`xeplint check --fix`, or `--diff` to see it).")
+            }
+        }
+    }
+
     /// The documentation as Markdown: the one space a doc comment puts at the
     /// start of each line is removed.
     pub fn doc_text(&self) -> String {
@@ -328,6 +341,12 @@ impl Diagnostic {
     /// Attach a fix.
     pub fn with_fix(mut self, fix: Fix) -> Self {
         self.fix = Some(fix);
+        self
+    }
+
+    /// Attach a fix, when there is one.
+    pub fn with_fix_opt(mut self, fix: Option<Fix>) -> Self {
+        self.fix = fix.or(self.fix);
         self
     }
 

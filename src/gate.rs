@@ -362,7 +362,11 @@ impl Gate {
         };
         let dir = parent_of(&target);
         let name = target.file_name().unwrap_or_default().to_string_lossy();
-        let temp = dir.join(format!(".{name}.xeplint-{}.tmp", std::process::id()));
+        // Unique per write: two threads may write the same file (a path
+        // named twice).
+        static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let temp = dir.join(format!(".{name}.xeplint-{}-{n}.tmp", std::process::id()));
         let result = write_new(&temp, contents, existing)
             .and_then(|()| std::fs::rename(&temp, &target).map_err(|e| Refusal::io(&e)));
         if result.is_err() {

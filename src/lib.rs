@@ -8,6 +8,7 @@ pub mod config;
 pub mod diag;
 pub mod dtd;
 pub mod finish;
+pub mod fix;
 pub mod gate;
 pub mod generation;
 pub mod limits;

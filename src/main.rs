@@ -8,7 +8,8 @@ use xeplint::batch::BATCH;
 use xeplint::check::{Input, Options, Session};
 use xeplint::config::Config;
 use xeplint::diag::FileReport;
-use xeplint::diag::Severity;
+use xeplint::diag::{FixAvailability, Severity};
+use xeplint::fix::Mode;
 use xeplint::gate::Gate;
 use xeplint::limits::MAX_JOBS;
 use xeplint::load::Chosen;
@@ -31,7 +32,7 @@ enum Command {
     Check(CheckArgs),
     /// Print a document's metadata and section tree as JSON
     Meta(MetaArgs),
-    /// List every rule with its default severity
+    /// List every rule with its default severity (`fix`: --fix can fix some of its findings)
     Rules,
     /// Explain a rule: what it checks, why, and an example
     Explain {
@@ -115,6 +116,15 @@ struct CheckArgs {
     /// Record every current finding in this baseline file (and report none)
     #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
     write_baseline: Option<PathBuf>,
+    /// Apply the safe fixes in place, then report what is left (with `-`: print the fixed document)
+    #[arg(long, conflicts_with = "write_baseline")]
+    fix: bool,
+    /// Apply the unsafe fixes too (with --fix or --diff)
+    #[arg(long)]
+    unsafe_fixes: bool,
+    /// Print a unified diff of what --fix would change, write nothing; exit 1 when there is something to fix
+    #[arg(long, conflicts_with_all = ["fix", "write_baseline"])]
+    diff: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -190,10 +200,17 @@ fn rules() -> ExitCode {
     let width = all.iter().map(|r| r.id.len()).max().unwrap_or(0);
     let mut out = String::new();
     for r in all {
+        // `fix`: `check --fix` can fix some of its findings.
+        let fix = if r.fix == FixAvailability::None {
+            ""
+        } else {
+            "fix"
+        };
         out.push_str(&format!(
-            "{:<width$}  {:<7}  {}\n",
+            "{:<width$}  {:<7}  {:<3}  {}\n",
             r.id,
             r.severity.as_str(),
+            fix,
             r.summary
         ));
     }
@@ -204,10 +221,11 @@ fn explain(id: &str) -> ExitCode {
     match xeplint::rules::lookup(id) {
         Some(r) => {
             let text = format!(
-                "# {} ({})\n\n{}\n\n{}\n",
+                "# {} ({})\n\n{}\n\n{}{}\n",
                 r.id,
                 r.severity,
                 r.summary,
+                r.fix_line().map(|l| format!("{l}\n\n")).unwrap_or_default(),
                 r.doc_text()
             );
             print(text.as_bytes())
@@ -263,6 +281,9 @@ struct Stdout {
     /// The reader went away: nothing more is written, nothing is said.
     closed: bool,
     failed: bool,
+    /// Write to standard error instead (the report of `--fix -`, whose
+    /// standard output is the fixed document).
+    to_stderr: bool,
 }
 
 impl Stdout {
@@ -270,13 +291,21 @@ impl Stdout {
         if self.closed || self.failed {
             return;
         }
-        let r = std::io::stdout().lock().write_all(bytes);
+        let r = if self.to_stderr {
+            std::io::stderr().lock().write_all(bytes)
+        } else {
+            std::io::stdout().lock().write_all(bytes)
+        };
         self.take(r);
     }
 
     fn flush(&mut self) {
         if !self.closed && !self.failed {
-            let r = std::io::stdout().lock().flush();
+            let r = if self.to_stderr {
+                std::io::stderr().lock().flush()
+            } else {
+                std::io::stdout().lock().flush()
+            };
             self.take(r);
         }
     }
@@ -361,6 +390,17 @@ fn check(args: CheckArgs) -> ExitCode {
     if args.stdin_filename.is_some() && stdin_count == 0 {
         return usage("--stdin-filename needs `-` among the paths");
     }
+    let fixing = match (args.fix || args.diff, args.unsafe_fixes) {
+        (true, false) => Some(Mode::Safe),
+        (true, true) => Some(Mode::Unsafe),
+        (false, true) => return usage("--unsafe-fixes needs --fix or --diff"),
+        (false, false) => None,
+    };
+    if args.fix && stdin_count == 1 && args.paths.len() > 1 {
+        return usage(
+            "with --fix, `-` (standard input) must be the only path: the fixed document is printed on standard output",
+        );
+    }
     // Standard input is read first; folders are walked as the run goes.
     let mut stdin = None;
     if stdin_count == 1 {
@@ -377,7 +417,14 @@ fn check(args: CheckArgs) -> ExitCode {
         });
     }
     let progress = Progress::new();
-    let mut out = Stdout::default();
+    // `--fix -` prints the fixed document on standard output; the report
+    // goes to standard error.
+    let stdin_fix = args.fix && stdin_count == 1;
+    let mut out = Stdout {
+        to_stderr: stdin_fix,
+        ..Stdout::default()
+    };
+    let mut document = Stdout::default();
     let stop = std::cell::Cell::new(false);
     // What each folder named gave, to warn about those with no XEP source.
     let found_in: std::cell::RefCell<Vec<usize>> =
@@ -441,11 +488,40 @@ fn check(args: CheckArgs) -> ExitCode {
             }
         }
     };
-    session.check_each(
+    let mut fixes = FixTally::default();
+    let work = |input: &Input| match fixing {
+        None => {
+            let (report, file) = session.check_document(input);
+            (report, file, None)
+        }
+        Some(mode) => {
+            let outcome = xeplint::fix::fix_document(&session, input, mode);
+            let done = fixed(&outcome, input, &gate, args.diff);
+            (outcome.report, outcome.file, Some(done))
+        }
+    };
+    session.check_each_by(
         inputs,
         BATCH,
-        |r, sources| resolver.resolve(r, sources),
-        |r, made| {
+        work,
+        |r, sources, done| {
+            // `--diff` prints the diff alone; `--fix -` the document, and
+            // its findings on standard error.
+            let made = if args.diff {
+                Resolved::Nothing
+            } else {
+                resolver.resolve(r, sources)
+            };
+            (made, done)
+        },
+        |r, (made, done)| {
+            if let Some(done) = done {
+                fixes.add(&done, &mut pending, &mut document);
+            }
+            if args.diff {
+                summary.add(&r);
+                return;
+            }
             summary.add(&r);
             failing |= r.diagnostics.iter().any(|d| d.severity >= threshold);
             sink.add(&r, made, &mut pending);
@@ -469,6 +545,31 @@ fn check(args: CheckArgs) -> ExitCode {
         }
     }
 
+    if fixing.is_some() {
+        document.flush();
+        let line = fixes.line(args.diff);
+        if args.diff {
+            out.flush();
+            say(line);
+            return if let Some(status) = out.status().or(document.status()) {
+                status
+            } else if unreadable || fixes.problems {
+                ExitCode::from(2)
+            } else if fixes.findings > 0 {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+        if args.format != Format::Human || stdin_fix {
+            say(&line);
+        } else {
+            fixes.summary = Some(line);
+        }
+        if let Some(status) = document.status() {
+            return status;
+        }
+    }
     match sink {
         Sink::Baseline(tally) => {
             let baseline = tally.finish();
@@ -496,6 +597,9 @@ fn check(args: CheckArgs) -> ExitCode {
         }
         Sink::Print if args.format == Format::Human => {
             out.write(format!("{}\n", summary.line()).as_bytes());
+            if let Some(line) = &fixes.summary {
+                out.write(format!("{line}\n").as_bytes());
+            }
         }
         Sink::Print => {}
         Sink::Json(b) => {
@@ -515,12 +619,136 @@ fn check(args: CheckArgs) -> ExitCode {
     }
     if let Some(status) = out.status() {
         status
-    } else if unreadable && !out.closed {
+    } else if (unreadable || fixes.problems) && !out.closed {
         ExitCode::from(2)
     } else if failing {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// What fixing one document did, for the run's output.
+struct Fixed {
+    applied: usize,
+    unsafe_left: usize,
+    /// `--diff`: the diff, safe to print.
+    diff: Option<String>,
+    /// `--fix -`: the fixed document.
+    document: Option<Vec<u8>>,
+    /// Lines for standard error: a file not written, a fix refused.
+    problems: Vec<String>,
+}
+
+/// Write or show what fixing `input` gave.
+fn fixed(o: &xeplint::fix::Outcome, input: &Input, gate: &Gate, diff: bool) -> Fixed {
+    let shown = report::escape::text(&input.display).into_owned();
+    let mut done = Fixed {
+        applied: o.applied,
+        unsafe_left: o.unsafe_left(),
+        diff: None,
+        document: None,
+        problems: Vec::new(),
+    };
+    if let Some(why) = &o.unfixable {
+        done.problems.push(format!("{shown}: {why}"));
+    }
+    for (rule, title) in &o.refused {
+        done.problems.push(format!(
+            "{shown}: a fix of `{rule}` made the document worse and was left out ({}); this is a bug, please report it",
+            report::escape::text(title)
+        ));
+    }
+    if diff {
+        if o.changed() {
+            done.diff = Some(diff_text(&o.original, &o.fixed, &shown));
+        }
+    } else if let Some(bytes) = &input.bytes {
+        // Standard input: the document, fixed when it could be.
+        done.document = Some(if o.unfixable.is_some() || o.report.read_error.is_some() {
+            bytes.clone()
+        } else {
+            o.fixed.as_bytes().to_vec()
+        });
+    } else if o.changed()
+        && let Err(e) = gate.write_atomic(&input.path, o.fixed.as_bytes())
+    {
+        done.problems
+            .push(format!("cannot write {shown}: {}", e.reason()));
+        done.applied = 0;
+    }
+    done
+}
+
+/// A unified diff, safe for a terminal and a CI log: control characters
+/// escaped (a CR ending a line kept), and, under GitHub Actions, workflow
+/// commands stopped around it (a context line starts with a blank, which
+/// GitHub trims: a document line `::error::…` would be read as a command).
+fn diff_text(original: &str, fixed: &str, shown: &str) -> String {
+    let raw = xeplint::fix::unified_diff(original, fixed, shown);
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\n' | '\t' => out.push(c),
+            '\r' if chars.peek() == Some(&'\n') => out.push(c),
+            c => report::escape::push_char(&mut out, c),
+        }
+    }
+    if std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true") {
+        use std::hash::BuildHasher;
+        let token = std::collections::hash_map::RandomState::new().hash_one(std::process::id());
+        out = format!("::stop-commands::xeplint-{token:x}\n{out}::xeplint-{token:x}::\n");
+    }
+    out
+}
+
+/// What the fixes of a run did.
+#[derive(Default)]
+struct FixTally {
+    findings: usize,
+    files: usize,
+    unsafe_left: usize,
+    /// A file could not be written, a fix was refused: exit status 2.
+    problems: bool,
+    /// The summary line, for the human format's end.
+    summary: Option<String>,
+}
+
+impl FixTally {
+    fn add(&mut self, done: &Fixed, pending: &mut String, document: &mut Stdout) {
+        if done.applied > 0 {
+            self.findings += done.applied;
+            self.files += 1;
+        }
+        self.unsafe_left += done.unsafe_left;
+        for p in &done.problems {
+            say(p);
+            self.problems = true;
+        }
+        if let Some(d) = &done.diff {
+            pending.push_str(d);
+        }
+        if let Some(text) = &done.document {
+            document.write(text);
+        }
+    }
+
+    /// "fixed 14 findings in 3 files; 2 more with --unsafe-fixes"
+    fn line(&self, diff: bool) -> String {
+        fn plural(n: usize, one: &str) -> String {
+            format!("{n} {one}{}", if n == 1 { "" } else { "s" })
+        }
+        let mut line = format!(
+            "{} {} in {}",
+            if diff { "would fix" } else { "fixed" },
+            plural(self.findings, "finding"),
+            plural(self.files, "file")
+        );
+        if self.unsafe_left > 0 {
+            line.push_str(&format!("; {} more with --unsafe-fixes", self.unsafe_left));
+        }
+        line
     }
 }
 

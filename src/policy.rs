@@ -22,9 +22,18 @@ pub struct Policy {
     #[serde(default)]
     pub profiles: Vec<Profile>,
     pub files: Files,
+    pub fixes: Fixes,
     /// What each status, type and approver means (shown on hover).
     #[serde(default)]
     pub meanings: Meanings,
+}
+
+/// What fixes may insert (see `[fixes]` in `schemas/policy.toml`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fixes {
+    /// Elements whose empty form means "none": inserted when missing.
+    pub empty_means_none: Vec<String>,
 }
 
 /// What XEP-0001 says each header value means.

@@ -154,6 +154,21 @@ impl Date {
         }
         Ok(Date { year, month, day })
     }
+
+    /// A date written `Y-M-D` with one-digit months or days (`2019-2-3`), as
+    /// `YYYY-MM-DD` (`2019-02-03`), when that is a calendar date.
+    pub fn padded(s: &str) -> Option<String> {
+        let mut parts = s.split('-');
+        let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
+        let digits = |p: &str, n: std::ops::RangeInclusive<usize>| {
+            n.contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit())
+        };
+        if parts.next().is_some() || !digits(y, 4..=4) || !digits(m, 1..=2) || !digits(d, 1..=2) {
+            return None;
+        }
+        let out = format!("{y}-{m:0>2}-{d:0>2}");
+        (out != s && Date::parse(&out).is_ok()).then_some(out)
+    }
 }
 
 #[cfg(test)]
@@ -187,6 +202,12 @@ mod tests {
         assert_eq!(Date::parse("2023-02-29"), Err(DateError::Day { max: 28 }));
         assert_eq!(Date::parse("2023-13-01"), Err(DateError::Month));
         assert_eq!(Date::parse("2011-1-23"), Err(DateError::Format));
+        assert_eq!(Date::padded("2019-2-3").as_deref(), Some("2019-02-03"));
+        assert_eq!(Date::padded("2019-02-3").as_deref(), Some("2019-02-03"));
+        assert_eq!(Date::padded("2019-02-03"), None);
+        assert_eq!(Date::padded("2019-2-30"), None);
+        assert_eq!(Date::padded("19-2-3"), None);
+        assert_eq!(Date::padded("2019-2-3-1"), None);
         assert_eq!(Date::parse("2011-01-23T00:00Z"), Err(DateError::Format));
         assert!(Date::parse("2002-01-11").unwrap() > Date::parse("2001-06-28").unwrap());
     }

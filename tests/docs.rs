@@ -73,21 +73,23 @@ fn rule_reference() -> String {
         "{} rules, as `xeplint rules` lists them.\n\n",
         rules.len()
     ));
-    out.push_str("| rule | default | what is reported |\n|---|---|---|\n");
+    out.push_str("| rule | default | fix | what is reported |\n|---|---|---|---|\n");
     for r in &rules {
         out.push_str(&format!(
-            "| [`{id}`](#{id}) | {sev} | {summary} |\n",
+            "| [`{id}`](#{id}) | {sev} | {fix} | {summary} |\n",
             id = r.id,
             sev = r.severity,
+            fix = r.fix.as_str(),
             summary = inline(r.summary)
         ));
     }
     for r in &rules {
         out.push_str(&format!(
-            "\n## {id}\n\nDefault severity: **{sev}**. Reported: {summary}.\n\n{body}",
+            "\n## {id}\n\nDefault severity: **{sev}**. Reported: {summary}.\n\n{fix}{body}",
             id = r.id,
             sev = r.severity,
             summary = inline(r.summary),
+            fix = r.fix_line().map(|l| format!("{l}\n\n")).unwrap_or_default(),
             body = doc_body(&r.doc_text())
         ));
     }

@@ -353,6 +353,12 @@ impl Automaton {
         out
     }
 
+    /// Where `sym` first occurs in the model, counting names from the left
+    /// (for a sequence, its place in the sequence).
+    pub fn rank(&self, sym: Sym) -> Option<usize> {
+        self.syms.iter().position(|&s| s == sym)
+    }
+
     /// Whether `sym` occurs anywhere in the model.
     pub fn mentions(&self, sym: Sym) -> bool {
         self.syms.contains(&sym)

@@ -4,8 +4,8 @@
 //! numbers refer to Extensible Markup Language (XML) 1.0, Fifth Edition
 //! (<https://www.w3.org/TR/xml/>); "VC" is one of its validity constraints.
 
-use crate::diag::RuleInfo;
 use crate::diag::Severity;
+use crate::diag::{FixAvailability, RuleInfo};
 
 use Severity::{Error, Info};
 
@@ -268,6 +268,12 @@ misfit), so one mistake gives one error. Content checks (this one, and those of
 entity file could not be read, and for elements that end after the first
 well-formedness error, since the tree may then lack children or misplace them.
 
+Fix (safe, `--fix`): when every child is there and only the order is wrong, the
+children are put in the model's order, each moved whole with the white space and
+comments before it; a missing `<dependencies/>`, `<supersedes/>` or `<supersededby/>`
+(empty: "none") and a missing `<legal>` (as `&LEGALNOTICE;`) are inserted at their
+place. Only when the result matches the model.
+
 ## Why it matters
 
 XML 1.0 §3, VC: Element Valid, and §3.2.1 (Element Content). The header's fixed order is
@@ -288,7 +294,8 @@ the XSF editors' CI rejects the document.
 <sig>Standards</sig>
 ```
 "#,
-);
+)
+.fixable(FixAvailability::Sometimes);
 
 pub static DTD_CHILD_NOT_ALLOWED: RuleInfo = RuleInfo::new(
     "dtd-child-not-allowed",

@@ -83,6 +83,14 @@ pub fn render_report(r: &FileReport, sources: &Sources, out: &mut String) {
                 let _ = write!(message, " ({}:{}:{})", esc(&l.file), l.line, l.column);
             }
         }
+        if let Some(f) = &d.fix {
+            let _ = write!(
+                message,
+                "\nfix available ({}): {}",
+                f.applicability.as_str(),
+                esc(&f.title)
+            );
+        }
         let _ = writeln!(
             out,
             "::{} file={},line={},col={},endLine={},endColumn={},title={}::{}",

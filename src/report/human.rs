@@ -422,6 +422,13 @@ pub fn render_diagnostic(
             None => format!("note: {}", line(&n.message)),
         });
     }
+    if let Some(f) = &d.fix {
+        let how = match f.applicability {
+            crate::diag::Applicability::Safe => "safe: --fix",
+            crate::diag::Applicability::Unsafe => "unsafe: --fix --unsafe-fixes",
+        };
+        footer.push(format!("fix: {} ({how})", line(&f.title)));
+    }
     let report = Report {
         rule: d.rule,
         message: line(&d.message),

@@ -57,6 +57,22 @@ pub struct JsonDiagnostic {
     pub secondary: Vec<JsonLabel>,
     /// Location-independent key used by baselines.
     pub fingerprint: Option<String>,
+    /// Edits that make the finding go away, when the rule knows them.
+    pub fix: Option<JsonFix>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JsonFix {
+    pub title: String,
+    pub applicability: crate::diag::Applicability,
+    pub edits: Vec<JsonEdit>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JsonEdit {
+    #[serde(flatten)]
+    pub location: Location,
+    pub replacement: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -117,6 +133,18 @@ pub fn resolve(r: &FileReport, sources: &Sources) -> Resolved {
                     })
                     .collect(),
                 fingerprint: d.fingerprint.clone(),
+                fix: d.fix.as_ref().map(|f| JsonFix {
+                    title: f.title.clone(),
+                    applicability: f.applicability,
+                    edits: f
+                        .edits
+                        .iter()
+                        .map(|e| JsonEdit {
+                            location: Location::of(sources, e.span),
+                            replacement: e.replacement.clone(),
+                        })
+                        .collect(),
+                }),
             })
             .collect(),
     }

@@ -125,6 +125,50 @@ fn descriptor(
         .build()
 }
 
+/// A fix as SARIF has it (§3.55): one artifact change (fixes are in one
+/// file) whose replacements are the edits; regions give lines and columns
+/// and the byte range, which is exact.
+fn sarif_fix(sources: &Sources, fix: &crate::diag::Fix) -> sarif::Fix {
+    let file = fix.edits.first().map(|e| e.span.file);
+    let location = file.map_or_else(String::new, |f| uri(sources.display(f)));
+    let replacements: Vec<sarif::Replacement> = fix
+        .edits
+        .iter()
+        .map(|e| {
+            let l = Location::of(sources, e.span);
+            let region = sarif::Region::builder()
+                .start_line(n(l.line))
+                .start_column(n(l.column))
+                .end_line(n(l.end_line))
+                .end_column(n(l.end_column))
+                .byte_offset(n(l.start))
+                .byte_length(n(l.end.saturating_sub(l.start)))
+                .build();
+            sarif::Replacement::builder()
+                .deleted_region(region)
+                .inserted_content(
+                    sarif::ArtifactContent::builder()
+                        .text(e.replacement.clone())
+                        .build(),
+                )
+                .build()
+        })
+        .collect();
+    sarif::Fix::builder()
+        .description(message(format!(
+            "{} ({})",
+            fix.title,
+            fix.applicability.as_str()
+        )))
+        .artifact_changes(vec![
+            sarif::ArtifactChange::builder()
+                .artifact_location(sarif::ArtifactLocation::builder().uri(location).build())
+                .replacements(replacements)
+                .build(),
+        ])
+        .build()
+}
+
 /// One document's part of the log, positions resolved: made where the
 /// document's text is at hand ([`resolve`]), added to a [`Builder`] later
 /// (which numbers the rules).
@@ -190,6 +234,9 @@ pub fn resolve(r: &FileReport, sources: &Sources) -> Resolved {
             .build();
         if !rel.is_empty() {
             result.related_locations = Some(rel);
+        }
+        if let Some(fix) = &d.fix {
+            result.fixes = Some(vec![sarif_fix(sources, fix)]);
         }
         if let Some(fp) = &d.fingerprint {
             result.partial_fingerprints = Some(BTreeMap::from([(

@@ -1,5 +1,8 @@
+use super::shared::indent_before;
 use super::{Context, Rule, RuleInfo};
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Edit, Fix};
+use crate::source::Span;
+use crate::xml::NodeKind;
 
 declare_rule! {
     /// ## What it checks
@@ -13,7 +16,7 @@ declare_rule! {
     /// ## Example
     /// Bad: a header with `<sig>Standards</sig>` directly followed by `<dependencies/>`;
     /// good: `<sig>Standards</sig><approver>Council</approver><dependencies/>`.
-    ApproverMissing { id: "approver-missing", severity: Error, summary: "a header without an <approver>" }
+    ApproverMissing { id: "approver-missing", severity: Error, summary: "a header without an <approver>", fix: Sometimes }
 }
 
 impl Rule for ApproverMissing {
@@ -34,10 +37,31 @@ impl Rule for ApproverMissing {
             Some("Procedural") => "Board",
             _ => "Council",
         };
+        // A guess from the type: a person should confirm it (unsafe).
+        let fix = cx.xep.header.sig.as_ref().and_then(|sig| {
+            let node = sig.node?;
+            let n = cx.tree.node(node)?;
+            let NodeKind::Element(e) = &n.kind else {
+                return None;
+            };
+            if n.origin.is_some() || n.span.file != cx.parsed.file {
+                return None;
+            }
+            let end = e.end_span().map_or(n.span, |s| s);
+            let indent = indent_before(cx, node).unwrap_or_default();
+            Some(Fix::unsafe_(
+                format!("add <approver>{hint}</approver> after <sig>"),
+                vec![Edit::insert(
+                    Span::point(end.file, end.end as usize),
+                    format!("{indent}<approver>{hint}</approver>"),
+                )],
+            ))
+        });
         out.push(
             cx.diag(&Self::INFO, span, "the header has no <approver>")
                 .label(label)
-                .help(format!("add <approver>{hint}</approver> after <sig>")),
+                .help(format!("add <approver>{hint}</approver> after <sig>"))
+                .with_fix_opt(fix),
         );
     }
 }

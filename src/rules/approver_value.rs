@@ -1,5 +1,6 @@
+use super::shared::replace_value;
 use super::{Context, Rule, RuleInfo};
-use crate::diag::Diagnostic;
+use crate::diag::{Applicability, Diagnostic};
 
 declare_rule! {
     /// ## What it checks
@@ -12,7 +13,7 @@ declare_rule! {
     ///
     /// ## Example
     /// Bad: `<approver>council</approver>`, `<approver>N/A</approver>`; good: `<approver>Council</approver>`.
-    ApproverValue { id: "approver-value", severity: Error, summary: "an <approver> other than Board, Council or Editor" }
+    ApproverValue { id: "approver-value", severity: Error, summary: "an <approver> other than Board, Council or Editor", fix: Sometimes }
 }
 
 impl Rule for ApproverValue {
@@ -34,7 +35,9 @@ impl Rule for ApproverValue {
                 )
                 .label("unknown approver");
             d = match crate::suggest::closest(&a.value, allowed.iter().map(String::as_str)) {
-                Some(best) => d.help(format!("did you mean \"{best}\"?")),
+                Some(best) => d
+                    .help(format!("did you mean \"{best}\"?"))
+                    .with_fix_opt(replace_value(cx, a, best, Applicability::Unsafe)),
                 None => d.help(format!("use one of: {}", allowed.join(", "))),
             };
             out.push(d);

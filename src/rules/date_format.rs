@@ -1,6 +1,6 @@
 use super::{Context, Rule, RuleInfo};
 use crate::diag::Diagnostic;
-use crate::rules::revision_date::{date_help, date_problem};
+use crate::rules::revision_date::{date_fix, date_help, date_problem};
 
 declare_rule! {
     /// ## What it checks
@@ -12,7 +12,7 @@ declare_rule! {
     ///
     /// ## Example
     /// Bad: `<lastcall>2024-06-31</lastcall>`; good: `<lastcall>2024-06-30</lastcall>`.
-    DateFormat { id: "date-format", severity: Error, summary: "a <lastcall> or <expires> that is not a real YYYY-MM-DD date" }
+    DateFormat { id: "date-format", severity: Error, summary: "a <lastcall> or <expires> that is not a real YYYY-MM-DD date", fix: Sometimes }
 }
 
 impl Rule for DateFormat {
@@ -32,7 +32,8 @@ impl Rule for DateFormat {
                 out.push(
                     cx.at_field(&Self::INFO, f, format!("<{what}>: {msg}"))
                         .label("not a calendar date")
-                        .help(date_help(&f.value)),
+                        .help(date_help(&f.value))
+                        .with_fix_opt(date_fix(cx, f)),
                 );
             }
         }

@@ -1,4 +1,5 @@
 use super::shared::file_number;
+use super::shared::{proto_applicability, replace_value};
 use super::{Context, Rule, RuleInfo};
 use crate::diag::Diagnostic;
 
@@ -12,7 +13,7 @@ declare_rule! {
     ///
     /// ## Example
     /// Bad: `<number>0999</number>` in `inbox/my-proposal.xml`; good: `<number>xxxx</number>`.
-    ProtoNumber { id: "proto-number", severity: Error, summary: "a proto-XEP whose <number> is missing or is not the placeholder xxxx" }
+    ProtoNumber { id: "proto-number", severity: Error, summary: "a proto-XEP whose <number> is missing or is not the placeholder xxxx", fix: Sometimes }
 }
 
 impl Rule for ProtoNumber {
@@ -41,7 +42,8 @@ impl Rule for ProtoNumber {
                 out.push(
                     cx.at_field(&Self::INFO, n, format!("a proto-XEP must have number {first}, found {shown}"))
                         .label("proto-XEPs have no number yet")
-                        .help(format!("write <number>{first}</number>; the Editor assigns the number on acceptance")),
+                        .help(format!("write <number>{first}</number>; the Editor assigns the number on acceptance"))
+                        .with_fix_opt(replace_value(cx, n, first, proto_applicability(cx))),
                 )
             }
             None => out.push(

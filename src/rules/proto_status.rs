@@ -1,4 +1,5 @@
 use super::shared::file_number;
+use super::shared::{proto_applicability, replace_value};
 use super::{Context, Rule, RuleInfo};
 use crate::diag::Diagnostic;
 
@@ -12,7 +13,7 @@ declare_rule! {
     ///
     /// ## Example
     /// In `inbox/my-proposal.xml`, bad: `<status>Experimental</status>`; good: `<status>ProtoXEP</status>`.
-    ProtoStatus { id: "proto-status", severity: Error, summary: "a proto-XEP with a status other than ProtoXEP" }
+    ProtoStatus { id: "proto-status", severity: Error, summary: "a proto-XEP with a status other than ProtoXEP", fix: Sometimes }
 }
 
 impl Rule for ProtoStatus {
@@ -45,7 +46,8 @@ impl Rule for ProtoStatus {
                 ))
                 .help(format!(
                     "write <status>{want}</status>; the Editor changes it when the XEP is accepted"
-                )),
+                ))
+                .with_fix_opt(replace_value(cx, s, want, proto_applicability(cx))),
             ),
             None => {}
         }

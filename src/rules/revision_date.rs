@@ -1,3 +1,4 @@
+use super::shared::replace_value;
 use super::{Context, Rule, RuleInfo};
 use crate::diag::Diagnostic;
 use crate::values::{Date, DateError};
@@ -15,7 +16,7 @@ declare_rule! {
     ///
     /// ## Example
     /// Bad: `<date>2023-2-30</date>`; good: `<date>2023-03-02</date>`.
-    RevisionDate { id: "revision-date", severity: Error, summary: "a revision date that is not a real YYYY-MM-DD date, or is newer than the one above it" }
+    RevisionDate { id: "revision-date", severity: Error, summary: "a revision date that is not a real YYYY-MM-DD date, or is newer than the one above it", fix: Sometimes }
 }
 
 /// The problem with a date string, as a message, if any.
@@ -28,6 +29,13 @@ pub fn date_problem(value: &str) -> Option<String> {
             "`{value}` has no such day: that month has {max} days"
         )),
     }
+}
+
+/// The fix of a date written with one-digit months or days (safe: the
+/// date is the same).
+pub fn date_fix(cx: &Context<'_>, f: &crate::model::Field) -> Option<crate::diag::Fix> {
+    let padded = Date::padded(&f.value)?;
+    replace_value(cx, f, &padded, crate::diag::Applicability::Safe)
 }
 
 /// How to fix a date string that is not a date.
@@ -51,7 +59,8 @@ impl Rule for RevisionDate {
                 out.push(
                     cx.at_field(&Self::INFO, f, msg)
                         .label("not a calendar date")
-                        .help(date_help(&f.value)),
+                        .help(date_help(&f.value))
+                        .with_fix_opt(date_fix(cx, f)),
                 );
                 continue;
             }

@@ -1,5 +1,6 @@
+use super::shared::replace_value;
 use super::{Context, Rule, RuleInfo};
-use crate::diag::Diagnostic;
+use crate::diag::{Applicability, Diagnostic};
 
 declare_rule! {
     /// ## What it checks
@@ -13,7 +14,7 @@ declare_rule! {
     ///
     /// ## Example
     /// Bad: `<status>Stable</status>`, `<status>ProtoXep</status>`; good: `<status>Draft</status>`, `<status>ProtoXEP</status>`.
-    StatusValue { id: "status-value", severity: Error, summary: "a <status> that is not a state XEP-0001 defines" }
+    StatusValue { id: "status-value", severity: Error, summary: "a <status> that is not a state XEP-0001 defines", fix: Sometimes }
 }
 
 impl Rule for StatusValue {
@@ -35,11 +36,14 @@ impl Rule for StatusValue {
         if let Some(real) = cx.policy.status_aliases.get(s.value.as_str()) {
             d = d
                 .label(format!("readers see `{}`, but the source must say `{real}`", s.value))
-                .help(format!("write <status>{real}</status>: XEP-0001 shows the {real} state to readers as \"{}\"", s.value));
+                .help(format!("write <status>{real}</status>: XEP-0001 shows the {real} state to readers as \"{}\"", s.value))
+                .with_fix_opt(replace_value(cx, s, real, Applicability::Safe));
         } else if let Some(best) =
             crate::suggest::closest(&s.value, allowed.iter().map(String::as_str))
         {
-            d = d.help(format!("did you mean \"{best}\"?"));
+            d = d
+                .help(format!("did you mean \"{best}\"?"))
+                .with_fix_opt(replace_value(cx, s, best, Applicability::Unsafe));
         } else {
             d = d.help(format!("use one of: {}", allowed.join(", ")));
         }

@@ -1,5 +1,6 @@
 use super::{Context, Rule, RuleInfo};
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Edit, Fix};
+use crate::source::Span;
 
 declare_rule! {
     /// ## What it checks
@@ -12,7 +13,7 @@ declare_rule! {
     /// ## Example
     /// Bad: no processing instruction, or `href='style.xsl'`;
     /// good: `<?xml-stylesheet type='text/xsl' href='xep.xsl'?>` after the DOCTYPE.
-    Stylesheet { id: "stylesheet", severity: Error, summary: "an <?xml-stylesheet?> PI that is missing or does not name xep.xsl" }
+    Stylesheet { id: "stylesheet", severity: Error, summary: "an <?xml-stylesheet?> PI that is missing or does not name xep.xsl", fix: Always }
 }
 
 impl Rule for Stylesheet {
@@ -22,6 +23,7 @@ impl Rule for Stylesheet {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let want = &cx.policy.files.stylesheet;
+        let pi = format!("<?xml-stylesheet type='text/xsl' href='{want}'?>");
         match (&cx.xep.stylesheet, cx.xep.stylesheet_span) {
             (Some(href), _) if href == want => {}
             (Some(href), Some(span)) => out.push(
@@ -31,16 +33,24 @@ impl Rule for Stylesheet {
                     format!("the stylesheet is `{href}`, not `{want}`"),
                 )
                 .label("this processing instruction names another stylesheet")
-                .help(format!(
-                    "write <?xml-stylesheet type='text/xsl' href='{want}'?>"
+                .help(format!("write {pi}"))
+                .with_fix(Fix::safe(
+                    format!("name `{want}`"),
+                    vec![Edit::replace(span, pi.clone())],
                 )),
             ),
             _ => {
-                let span = cx
-                    .tree
-                    .doctype
-                    .as_ref()
-                    .map_or(cx.xep.root_span, |d| d.span);
+                let doctype = cx.tree.doctype.as_ref().map(|d| d.span);
+                let span = doctype.unwrap_or(cx.xep.root_span);
+                let fix = doctype.map(|d| {
+                    Fix::safe(
+                        "add the processing instruction after the DOCTYPE",
+                        vec![Edit::insert(
+                            Span::point(d.file, d.end as usize),
+                            format!("\n{pi}"),
+                        )],
+                    )
+                });
                 out.push(
                     cx.diag(
                         &Self::INFO,
@@ -48,9 +58,8 @@ impl Rule for Stylesheet {
                         format!("no <?xml-stylesheet?> naming `{want}`"),
                     )
                     .label("add the processing instruction after this")
-                    .help(format!(
-                        "add <?xml-stylesheet type='text/xsl' href='{want}'?> after the DOCTYPE"
-                    )),
+                    .help(format!("add {pi} after the DOCTYPE"))
+                    .with_fix_opt(fix),
                 );
             }
         }

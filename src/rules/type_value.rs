@@ -1,6 +1,7 @@
 use super::shared::file_number;
+use super::shared::replace_value;
 use super::{Context, Rule, RuleInfo};
-use crate::diag::Diagnostic;
+use crate::diag::{Applicability, Diagnostic};
 
 declare_rule! {
     /// ## What it checks
@@ -14,7 +15,7 @@ declare_rule! {
     ///
     /// ## Example
     /// Bad: `<type>Standards track</type>`; good: `<type>Standards Track</type>`.
-    TypeValue { id: "type-value", severity: Error, summary: "a <type> XEP-0001 does not define, or a legacy type on a document not allowed to keep it" }
+    TypeValue { id: "type-value", severity: Error, summary: "a <type> XEP-0001 does not define, or a legacy type on a document not allowed to keep it", fix: Sometimes }
 }
 
 impl Rule for TypeValue {
@@ -59,7 +60,9 @@ impl Rule for TypeValue {
             .at_field(&Self::INFO, t, format!("`{}` is not a XEP type", t.value))
             .label("unknown type");
         d = match crate::suggest::closest(&t.value, types.allowed.iter().map(String::as_str)) {
-            Some(best) => d.help(format!("did you mean \"{best}\"?")),
+            Some(best) => d
+                .help(format!("did you mean \"{best}\"?"))
+                .with_fix_opt(replace_value(cx, t, best, Applicability::Unsafe)),
             None => d.help(format!("use one of: {}", types.allowed.join(", "))),
         };
         out.push(d);

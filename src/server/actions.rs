@@ -83,37 +83,38 @@ impl Server {
         Some(out)
     }
 
-    /// Every safe fix of the document, those overlapping an earlier one
-    /// left for the next round.
+    /// Every safe fix of the document, applied by the fix engine as
+    /// `xeplint check --fix` applies them (pass after pass, each checked),
+    /// sent as one edit of the stretch that changed.
     fn fix_all(&self, key: &str) -> Option<lsp::CodeAction> {
         let doc = self.docs.get(key)?;
-        let mut fixes: Vec<&super::diagnostics::FoundFix> = doc
-            .found
-            .iter()
-            .filter_map(|f| f.fix.as_ref())
-            .filter(|f| f.applicability == Applicability::Safe && !f.spans.is_empty())
-            .collect();
-        fixes.sort_by_key(|f| f.spans.first().map(|s| (s.0.start, s.0.end)));
-        let mut edits = Vec::new();
-        let mut end = 0;
-        let mut first = true;
-        for fix in fixes {
-            let start = fix.spans.first().map_or(0, |s| s.0.start);
-            if !first && start < end {
-                continue;
-            }
-            first = false;
-            end = fix.spans.iter().map(|s| s.0.end).max().unwrap_or(end);
-            edits.extend(fix.edits.iter().cloned());
-        }
-        if edits.is_empty() {
+        let safe = doc.found.iter().any(|f| {
+            f.fix
+                .as_ref()
+                .is_some_and(|f| f.applicability == Applicability::Safe)
+        });
+        if !safe {
             return None;
         }
+        let input = Server::input_of(doc);
+        let outcome = crate::fix::fix_document(&self.session, &input, crate::fix::Mode::Safe);
+        if let Some(file) = outcome.file {
+            self.session.sources.release(file);
+        }
+        if !outcome.changed() || outcome.original != doc.text {
+            return None;
+        }
+        let (start, end, replacement) = changed_stretch(&doc.text, &outcome.fixed);
+        let index = super::text::LineIndex::new(&doc.text);
+        let edit = lsp::TextEdit {
+            range: index.range(&doc.text, start..end, self.enc),
+            new_text: replacement.to_string(),
+        };
         Some(lsp::CodeAction {
-            title: "Fix all safe xeplint findings".into(),
+            title: format!("Fix all safe xeplint findings ({})", outcome.applied),
             kind: Some(FIX_ALL.into()),
             edit: Some(lsp::WorkspaceEdit {
-                changes: Some(HashMap::from([(doc.uri.clone(), edits)])),
+                changes: Some(HashMap::from([(doc.uri.clone(), vec![edit])])),
                 ..Default::default()
             }),
             ..Default::default()
@@ -177,5 +178,47 @@ impl Server {
             is_preferred: Some(false),
             ..Default::default()
         })
+    }
+}
+
+/// The stretch of `old` that became something else in `new`: its byte range
+/// in `old` and what replaces it (on character boundaries).
+fn changed_stretch<'n>(old: &str, new: &'n str) -> (usize, usize, &'n str) {
+    let mut prefix = old
+        .bytes()
+        .zip(new.bytes())
+        .take_while(|(a, b)| a == b)
+        .count();
+    while !old.is_char_boundary(prefix) || !new.is_char_boundary(prefix) {
+        prefix -= 1;
+    }
+    let max_suffix = old.len().min(new.len()) - prefix;
+    let mut suffix = old
+        .bytes()
+        .rev()
+        .zip(new.bytes().rev())
+        .take(max_suffix)
+        .take_while(|(a, b)| a == b)
+        .count();
+    while !old.is_char_boundary(old.len() - suffix) || !new.is_char_boundary(new.len() - suffix) {
+        suffix -= 1;
+    }
+    (
+        prefix,
+        old.len() - suffix,
+        crate::source::piece(new, prefix..new.len() - suffix),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::changed_stretch;
+
+    #[test]
+    fn the_changed_stretch_is_found() {
+        assert_eq!(changed_stretch("abcdef", "abXYef"), (2, 4, "XY"));
+        assert_eq!(changed_stretch("aaa", "aaaa"), (3, 3, "a"));
+        assert_eq!(changed_stretch("héllo", "hällo"), (1, 3, "ä"));
+        assert_eq!(changed_stretch("same", "same"), (4, 4, ""));
     }
 }

@@ -3,8 +3,8 @@
 //! severity they use. Section numbers refer to Extensible Markup Language
 //! (XML) 1.0, Fifth Edition (<https://www.w3.org/TR/xml/>).
 
-use crate::diag::RuleInfo;
 use crate::diag::Severity;
+use crate::diag::{FixAvailability, RuleInfo};
 
 use Severity::{Error, Warning};
 
@@ -219,7 +219,8 @@ Attribute Values*. XEPs talk about XML all the time; protocol examples belong in
 <p>Retry when attempts &lt; 3.</p>
 ```
 "#,
-);
+)
+.fixable(FixAvailability::Sometimes);
 
 pub static XML_BARE_AMPERSAND: RuleInfo = RuleInfo::new(
     "xml-bare-ampersand",
@@ -247,7 +248,8 @@ strings (`?a=1&b=2`) in `<link url='…'>` are the classic case in XEPs.
 <link url='https://example.org/?a=1&amp;b=2'>query</link>
 ```
 "#,
-);
+)
+.fixable(FixAvailability::Sometimes);
 
 pub static XML_BAD_CHAR_REF: RuleInfo = RuleInfo::new(
     "xml-bad-char-ref",

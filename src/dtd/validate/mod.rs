@@ -31,6 +31,7 @@ use crate::xml::{ExpId, NodeId, NodeKind, Parsed, Tree};
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::sync::Arc;
 
+mod order;
 mod quick;
 
 /// Validity errors reported per document before giving up.
@@ -132,6 +133,14 @@ impl DtdCache {
             states: Vec::new(),
             next_states: Vec::new(),
             seen: Vec::new(),
+            text: loader.sources.get(parsed.file),
+            legal_entity: {
+                let name = &crate::policy::Policy::bundled().files.legal_entity;
+                parsed
+                    .included
+                    .iter()
+                    .any(|f| f.general.contains_key(name.as_str()))
+            },
         };
         for d in &dtd.errors {
             v.emit(d.clone(), None);
@@ -272,6 +281,10 @@ struct Validator<'a> {
     states: Vec<State>,
     next_states: Vec<State>,
     seen: Vec<&'a str>,
+    /// The document's text, for fixes.
+    text: Option<Arc<crate::source::SourceFile>>,
+    /// Whether the document's entities declare the legal notice's entity.
+    legal_entity: bool,
 }
 
 /// Whether the value of the `i`th declared attribute of `et` needs no finding
@@ -826,6 +839,8 @@ impl<'a> Validator<'a> {
         // has fitted since: further misfits join it instead of piling up.
         let mut open: Option<(usize, usize)> = None;
         let mut misfits = false;
+        // The first finding about this element's content: it carries the fix.
+        let mut first: Option<usize> = None;
         for c in tree.children(id) {
             let Some(cn) = tree.node(c) else { continue };
             match &cn.kind {
@@ -917,8 +932,9 @@ impl<'a> Validator<'a> {
                     misfits = true;
                     if resynced.is_empty() {
                         open = self.emit(d, cn.origin).map(|i| (i, 0));
+                        first = first.or(open.map(|(i, _)| i));
                     } else {
-                        self.emit(d, cn.origin);
+                        first = first.or(self.emit(d, cn.origin));
                         cur = resynced;
                         prev = Some(tree.name(e));
                     }
@@ -990,7 +1006,13 @@ impl<'a> Validator<'a> {
             )
             .label(label)
             .help(help());
-            self.emit(d, node.origin);
+            first = first.or(self.emit(d, node.origin));
+        }
+        if let Some(i) = first
+            && let Some(fix) = self.order_fix(a, id)
+            && let Some(d) = self.out.get_mut(i)
+        {
+            d.fix = Some(fix);
         }
         self.states = cur;
         self.next_states = next;

@@ -57,6 +57,7 @@ impl Parser<'_> {
                             )
                             .label("a bare `&` in an attribute value")
                             .help("write `&amp;`");
+                            let d = self.amp_fix(d, frag.origin);
                             let d = self.with_origin(d, frag.origin);
                             self.push(d);
                             out.push('&');
@@ -339,6 +340,7 @@ impl Parser<'_> {
             )
             .label(format!("`{raw}` is not a reference"))
             .help("write `&amp;`");
+            let d = self.amp_fix(d, frag.origin);
             let d = self.with_origin(d, frag.origin);
             self.push(d);
             self.add_text(raw, span, frag.origin);

@@ -3,7 +3,7 @@
 //! node the place it came from.
 
 use super::tree::*;
-use crate::diag::{Diagnostic, RuleInfo, Severity};
+use crate::diag::{Diagnostic, Edit, Fix, RuleInfo, Severity};
 use crate::dtd::decl::{
     Decl, EntityDecl, EntityValue, Subset, char_ref_value, is_name, is_name_char, is_name_start,
     is_xml_char, parse_decls,
@@ -412,6 +412,19 @@ impl<'l> Parser<'l> {
     /// document, with the place in the entity's text as a secondary label.
     fn with_origin(&self, d: Diagnostic, origin: Option<ExpId>) -> Diagnostic {
         self.tree.in_document(d, origin)
+    }
+
+    /// A bare `&` of the document itself (at the finding's one-byte span)
+    /// gets the fix `&amp;`: safe, the text reads the same.
+    fn amp_fix(&self, d: Diagnostic, origin: Option<ExpId>) -> Diagnostic {
+        let span = d.primary.span;
+        if origin.is_some() || span.file != self.file || span.len() != 1 {
+            return d;
+        }
+        d.with_fix(Fix::safe(
+            "write `&amp;`",
+            vec![Edit::replace(span, "&amp;")],
+        ))
     }
 
     /// The name of an element of the tree, borrowed.
@@ -1052,6 +1065,7 @@ impl<'l> Parser<'l> {
             )
             .label("a bare `&` in text")
             .help("write `&amp;`");
+            let d = self.amp_fix(d, frag.origin);
             let d = self.with_origin(d, frag.origin);
             self.push(d);
             self.add_text("&", frag.span(before + i, before + i + 1), frag.origin);
@@ -1101,6 +1115,15 @@ impl<'l> Parser<'l> {
                 )
                 .label("a bare `<` in text")
                 .help("write `&lt;`");
+                // Unsafe: the `<` may be the start of a tag gone wrong.
+                let d = if frag.origin.is_none() {
+                    d.with_fix(Fix::unsafe_(
+                        "write `&lt;`",
+                        vec![Edit::replace(frag.span(before, before + 1), "&lt;")],
+                    ))
+                } else {
+                    d
+                };
                 let d = self.with_origin(d, frag.origin);
                 self.push(d);
                 self.add_text("<", frag.span(before, before + 1), frag.origin);
