@@ -602,11 +602,36 @@ fn code_actions_disable_and_fix() {
             "textDocument/codeAction",
             json!({"textDocument": {"uri": u}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}, "context": {"diagnostics": [], "only": ["source.fixAll"]}}),
         );
+        let safe_fixes = c.result(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": u}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 999, "character": 0}}, "context": {"diagnostics": [], "only": ["quickfix"]}}),
+        );
+        let any_safe = safe_fixes.as_array().unwrap().iter().any(|a| {
+            a["isPreferred"] == true && !a["title"].as_str().unwrap().starts_with("Disable ")
+        });
+        assert_eq!(
+            all.as_array().unwrap().len(),
+            usize::from(any_safe),
+            "{all}"
+        );
         for a in all.as_array().unwrap() {
             assert_eq!(a["kind"], "source.fixAll.xeplint");
+            // Fixed as `xeplint check --fix` fixes the same text.
+            let path = dir.path().join("fixall.xml");
+            std::fs::write(&path, &f).unwrap();
+            let _ = assert_cmd::Command::cargo_bin("xeplint")
+                .unwrap()
+                .args(["check", "--fix", "--format", "short"])
+                .arg(&path)
+                .output()
+                .unwrap();
+            let by_cli = std::fs::read_to_string(&path)
+                .unwrap()
+                .replace("fixall.xml", "xep-0002.xml");
+            assert_eq!(apply(&f, &a["edit"]["changes"][&u]), by_cli);
         }
     }
-    eprintln!("{offered} fixes offered");
+    assert!(offered >= 2, "{offered} fixes offered");
     c.stop();
 }
 
