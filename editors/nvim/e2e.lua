@@ -1,14 +1,15 @@
 -- End-to-end test of `xeplint server` in a real editor: Neovim (0.7 or
--- newer), headless. Run by tests/nvim.rs as
+-- newer), headless, configured with the ```lua block of
+-- docs/integrations.md as its init.lua. Run by tests/nvim.rs as
 --
---   XEPLINT=path/to/xeplint XEP=path/to/xep-NNNN.xml RESULT=out.txt \
---     nvim --headless --clean -u NONE -c 'luafile editors/nvim/e2e.lua'
+--   XEP=path/to/xep-NNNN.xml RESULT=out.txt \
+--     nvim --headless -i NONE -u init.lua -c 'luafile editors/nvim/e2e.lua'
 --
--- It opens the document, waits for diagnostics, hovers an entity, jumps to
+-- with `xeplint` on the PATH. It opens the document, waits for the server
+-- the configuration starts and for diagnostics, hovers an entity, jumps to
 -- its definition, and applies a quick fix to the stylesheet finding. It
 -- writes "ok" to RESULT, or what went wrong, and quits.
 
-local xeplint = os.getenv('XEPLINT')
 local file = os.getenv('XEP')
 local result = os.getenv('RESULT')
 local steps = {}
@@ -39,14 +40,15 @@ end
 local ok, err = pcall(function()
   vim.cmd('edit ' .. vim.fn.fnameescape(file))
   local buf = vim.api.nvim_get_current_buf()
-  local client_id = vim.lsp.start_client({
-    name = 'xeplint',
-    cmd = { xeplint, 'server' },
-    root_dir = vim.fn.fnamemodify(file, ':h'),
-  })
-  check(client_id ~= nil, 'the server starts')
-  vim.lsp.buf_attach_client(buf, client_id)
-  local client = vim.lsp.get_client_by_id(client_id)
+  check(vim.bo[buf].filetype == 'xml', 'the document is XML')
+  local client
+  vim.wait(10000, function()
+    for _, c in pairs(vim.lsp.buf_get_clients(buf)) do
+      if c.name == 'xeplint' then client = c end
+    end
+    return client ~= nil
+  end, 20)
+  check(client ~= nil, 'the documented configuration starts the server')
 
   -- Diagnostics: the damaged stylesheet is reported.
   local uri = vim.uri_from_bufnr(buf)

@@ -24,8 +24,6 @@ pub(crate) struct Found {
 pub(crate) struct FoundFix {
     pub title: String,
     pub applicability: Applicability,
-    /// Byte ranges and replacements, sorted, for fixing all at once.
-    pub spans: Vec<(std::ops::Range<usize>, String)>,
     pub edits: Vec<lsp::TextEdit>,
 }
 
@@ -211,11 +209,6 @@ fn convert(
                     Some(FoundFix {
                         title: f.title.clone(),
                         applicability: f.applicability,
-                        spans: f
-                            .edits
-                            .iter()
-                            .map(|e| (e.span.range(), e.replacement.clone()))
-                            .collect(),
                         edits: f
                             .edits
                             .iter()

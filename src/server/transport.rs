@@ -10,9 +10,8 @@ use serde_json::{Value, json};
 use std::io::{self, BufRead, Read, Write};
 use std::thread::JoinHandle;
 
-/// The largest message read, in bytes: a document of the largest size the
-/// gate reads ([`crate::limits::MAX_FILE_SIZE`]), escaped as JSON, fits.
-pub const MAX_MESSAGE: usize = 4 * crate::limits::MAX_FILE_SIZE as usize;
+/// The largest message read, in bytes ([`crate::limits::MAX_LSP_MESSAGE`]).
+pub const MAX_MESSAGE: usize = crate::limits::MAX_LSP_MESSAGE as usize;
 
 /// The longest header line read.
 const MAX_HEADER_LINE: usize = 1024;
