@@ -54,7 +54,7 @@ pub const MAX_WALK_DEPTH: usize = 64;
 
 /// Largest message the language server reads (`xeplint server`): a
 /// document of [`MAX_FILE_SIZE`], escaped as JSON, fits.
-pub const MAX_LSP_MESSAGE: u64 = 4 * MAX_FILE_SIZE;
+pub const MAX_LSP_MESSAGE: u64 = 64 * 1024 * 1024;
 
 /// Most worker threads (`--jobs` is lowered to this, with a note).
 pub const MAX_JOBS: usize = 256;

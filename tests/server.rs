@@ -46,11 +46,18 @@ struct Client {
     next: i32,
     /// Notifications received while waiting for something else.
     seen: Vec<Notification>,
+    /// The position encoding the server chose.
+    encoding: String,
 }
 
 impl Client {
     /// A server in this process, over lsp-server's in-memory connection.
     fn start(dir: &Path) -> Client {
+        Client::start_with(dir, json!({}))
+    }
+
+    /// The same, the client saying what it can do.
+    fn start_with(dir: &Path, capabilities: Value) -> Client {
         let (server, conn) = Connection::memory();
         let handle = std::thread::spawn(move || xeplint::server::run(&server));
         let (tx, rx) = std::sync::mpsc::channel();
@@ -70,8 +77,9 @@ impl Client {
             child: None,
             next: 0,
             seen: Vec::new(),
+            encoding: String::new(),
         };
-        c.initialize(dir)
+        c.initialize(dir, capabilities)
     }
 
     /// The binary, over its standard input and output.
@@ -99,20 +107,25 @@ impl Client {
             child: Some(child),
             next: 0,
             seen: Vec::new(),
+            encoding: String::new(),
         };
-        c.initialize(dir)
+        c.initialize(dir, json!({}))
     }
 
-    fn initialize(mut self, dir: &Path) -> Client {
+    fn initialize(mut self, dir: &Path, capabilities: Value) -> Client {
         let init = self.request(
             "initialize",
             json!({
                 "processId": null,
                 "rootUri": uri(dir),
-                "capabilities": {},
+                "capabilities": capabilities,
             }),
         );
         assert!(init.response_result.is_ok(), "{init:?}");
+        self.encoding = init.response_result.unwrap()["capabilities"]["positionEncoding"]
+            .as_str()
+            .unwrap_or("utf-16")
+            .to_string();
         self.notify("initialized", json!({}));
         self
     }
@@ -808,4 +821,33 @@ fn stdio_answers_malformed_messages() {
     );
     assert!(stdout.contains(r#""capabilities""#), "{stdout}");
     assert!(stdout.contains(r#""id":3,"result":null"#), "{stdout}");
+}
+
+/// Columns count UTF-16 code units, or bytes when the client offers UTF-8.
+#[test]
+fn positions_in_utf16_or_utf8() {
+    let text = fixture().replace("<p>Each group", "<p>Grüße &nosuch; Each group");
+    let dir = project(&[("xep-0002.xml", &text)]);
+    let (line, chars) = pos(&text, "&nosuch;", 0);
+    let line_text = text.lines().nth(line as usize).unwrap();
+    let bytes = line_text.find("&nosuch;").unwrap() as u64;
+    for (caps, want, name) in [
+        (json!({}), u64::from(chars), "utf-16"),
+        (
+            json!({"general": {"positionEncodings": ["utf-8", "utf-16"]}}),
+            bytes,
+            "utf-8",
+        ),
+    ] {
+        let mut c = Client::start_with(dir.path(), caps);
+        assert_eq!(c.encoding, name);
+        let u = c.open(&dir.path().join("xep-0002.xml"), &text);
+        let d = c.diagnostics(&u);
+        assert_eq!(
+            d["diagnostics"][0]["range"]["start"]["character"], want,
+            "{name}"
+        );
+        c.stop();
+    }
+    assert_eq!(bytes, u64::from(chars) + 2);
 }

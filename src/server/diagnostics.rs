@@ -134,7 +134,6 @@ fn files_of(report: &FileReport) -> impl Iterator<Item = FileId> + '_ {
 struct Places<'a> {
     doc: &'a Doc,
     doc_file: Option<FileId>,
-    doc_index: LineIndex,
     sources: &'a Sources,
     enc: Encoding,
     /// Other files: their URI and line index (none: not a file the client
@@ -145,13 +144,15 @@ struct Places<'a> {
 impl Places<'_> {
     fn locate(&mut self, span: crate::source::Span) -> Option<(lsp::Uri, lsp::Range)> {
         if Some(span.file) == self.doc_file {
-            let range = self.doc_index.range(&self.doc.text, span.range(), self.enc);
+            let range = self.doc.index.range(&self.doc.text, span.range(), self.enc);
             return Some((self.doc.uri.clone(), range));
         }
         let file = self.sources.get(span.file)?;
         let entry = self.others.entry(span.file).or_insert_with(|| {
+            // Files the loader read are admitted paths, absolute; what it
+            // did not read (the bundled DTD) has a name, not a path.
             let path = &file.path;
-            if !path.is_absolute() || !path.is_file() {
+            if !path.is_absolute() {
                 return None;
             }
             let uri = super::text::path_to_uri(path)?;
@@ -176,7 +177,6 @@ fn convert(
     let mut places = Places {
         doc,
         doc_file: file,
-        doc_index: LineIndex::new(&doc.text),
         sources,
         enc,
         others: HashMap::new(),
@@ -213,7 +213,7 @@ fn convert(
                             .edits
                             .iter()
                             .map(|e| lsp::TextEdit {
-                                range: places.doc_index.range(&doc.text, e.span.range(), enc),
+                                range: doc.index.range(&doc.text, e.span.range(), enc),
                                 new_text: e.replacement.clone(),
                             })
                             .collect(),

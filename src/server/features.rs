@@ -188,6 +188,9 @@ impl Server {
             .is_some_and(|a| a.key == key && a.stamp == doc.stamp);
         if !fresh {
             self.analysis = None;
+            // Counted first: a renewed session drops the analysis.
+            self.count_check();
+            let doc = self.docs.get(key)?;
             let input = Server::input_of(doc);
             let parsed = self.session.parse(&input).ok()?;
             let xep = self.session.model(&input, &parsed);
@@ -203,10 +206,9 @@ impl Server {
                 xep,
                 internal,
                 place,
-                index: LineIndex::new(&doc.text),
+                index: doc.index.clone(),
                 sources: self.session.sources.clone(),
             });
-            self.count_check();
         }
         self.analysis.as_ref()
     }
@@ -234,7 +236,7 @@ impl Server {
         let uri = if span.file == a.parsed.file {
             self.docs.get(&a.key)?.uri.clone()
         } else {
-            if !file.path.is_absolute() || !file.path.is_file() {
+            if !file.path.is_absolute() {
                 return None;
             }
             super::text::path_to_uri(&file.path)?

@@ -52,6 +52,8 @@ pub(crate) fn log(message: &str) {
 
 /// Serve over standard input and output until the client says `exit`.
 pub fn run_stdio() -> Result<(), String> {
+    // A panic's message goes to the log escaped, as every line there does.
+    std::panic::set_hook(Box::new(|info| log(&format!("panic: {info}"))));
     let (connection, threads) = transport::stdio().map_err(|e| e.to_string())?;
     let result = run(&connection);
     drop(connection);
@@ -104,6 +106,8 @@ pub(crate) struct Doc {
     /// Its path, for a `file:` URI.
     pub path: Option<PathBuf>,
     pub text: String,
+    /// Where its lines start, kept in step with edits.
+    pub index: text::LineIndex,
     pub version: i32,
     /// Counts changes: an analysis or a check of an older text is stale.
     pub stamp: u64,
@@ -501,7 +505,12 @@ impl Server {
                 if let Some(p) = params::<lsp::DidChangeTextDocumentParams>(n) {
                     let key = p.text_document.uri.as_str().to_string();
                     if let Some(doc) = self.docs.get_mut(&key) {
-                        text::apply_changes(&mut doc.text, p.content_changes, self.enc);
+                        text::apply_changes(
+                            &mut doc.text,
+                            &mut doc.index,
+                            p.content_changes,
+                            self.enc,
+                        );
                         doc.version = p.text_document.version;
                         doc.stamp += 1;
                         if doc.xml {
@@ -547,6 +556,7 @@ impl Server {
             Doc {
                 uri: item.uri,
                 path,
+                index: text::LineIndex::new(&item.text),
                 text: item.text,
                 version: item.version,
                 stamp: 0,

@@ -173,10 +173,13 @@ pub fn stdio() -> io::Result<(Connection, IoThreads)> {
                         }
                     }
                     Ok(Frame::Malformed(answer)) => {
-                        super::log(&format!(
-                            "malformed message answered: {}",
-                            answer["error"]["message"]
-                        ));
+                        // The server's log line (its module is above this
+                        // one: written here, escaped the same way).
+                        let _ = writeln!(
+                            io::stderr().lock(),
+                            "xeplint server: malformed message answered: {}",
+                            crate::report::escape::text(&answer["error"]["message"].to_string())
+                        );
                         let mut out = io::stdout().lock();
                         if write_frame(&mut out, &answer).is_err() {
                             return;
