@@ -34,6 +34,10 @@ pub struct Policy {
 pub struct Fixes {
     /// Elements whose empty form means "none": inserted when missing.
     pub empty_means_none: Vec<String>,
+    /// Required elements with a placeholder value (element → value):
+    /// inserted when missing by an unsafe fix.
+    #[serde(default)]
+    pub placeholders: BTreeMap<String, String>,
 }
 
 /// What XEP-0001 says each header value means.

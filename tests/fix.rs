@@ -38,6 +38,8 @@ const CASES: &[(&str, Option<&str>, Option<&str>)] = &[
     ("xep-1950.xml", Some("xep-1950.xml.fixed"), None),
     ("xep-1951.xml", Some("xep-1951.xml.fixed"), None),
     ("xep-1952.xml", None, Some("xep-1952.xml.unsafe-fixed")),
+    ("xep-1954.xml", Some("xep-1954.xml.fixed"), None),
+    ("xep-1955.xml", None, Some("xep-1955.xml.unsafe-fixed")),
     (
         "inbox/colourhint.xml",
         Some("inbox/colourhint.xml.fixed"),

@@ -272,7 +272,8 @@ Fix (safe, `--fix`): when every child is there and only the order is wrong, the
 children are put in the model's order, each moved whole with the white space and
 comments before it; a missing `<dependencies/>`, `<supersedes/>` or `<supersededby/>`
 (empty: "none") and a missing `<legal>` (as `&LEGALNOTICE;`) are inserted at their
-place. Only when the result matches the model.
+place. Only when the result matches the model. A missing `<shortname>` is inserted
+with the template's placeholder `NOT_YET_ASSIGNED`, which makes the fix unsafe.
 
 ## Why it matters
 

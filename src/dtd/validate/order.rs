@@ -4,10 +4,11 @@
 //! empty form means "none" (`<dependencies/>`, policy `[fixes]`) and a
 //! missing `<legal>` (as `&LEGALNOTICE;`) inserted where the model wants
 //! them. The fix is offered only when the result matches the model: safe,
-//! since every child the author wrote stays, as written.
+//! since every child the author wrote stays, as written; unsafe when it
+//! also inserts a placeholder for the author to fill in (`<shortname>`).
 
 use super::Validator;
-use crate::diag::{Edit, Fix};
+use crate::diag::{Applicability, Edit, Fix};
 use crate::dtd::compile::{Automaton, State, Sym};
 use crate::source::Span;
 use crate::xml::{NodeId, NodeKind};
@@ -114,13 +115,13 @@ impl Validator<'_> {
             state = self.insert_missing(a, state, &mut pieces)?;
         }
         let moved = moved(&order);
-        let inserted: Vec<String> = pieces
+        let inserted: Vec<(String, Applicability)> = pieces
             .iter()
             .filter_map(|p| match p {
                 Piece::Insert(s) => Some(self.insertion(*s)),
                 Piece::Unit(_) => None,
             })
-            .collect::<Option<Vec<String>>>()?;
+            .collect::<Option<Vec<_>>>()?;
         if moved.is_empty() && inserted.is_empty() {
             return None;
         }
@@ -137,15 +138,25 @@ impl Validator<'_> {
                 Piece::Unit(i) => new.push_str(text.get(units[*i].start..units[*i].end)?),
                 Piece::Insert(s) => {
                     new.push_str(indent);
-                    new.push_str(&self.insertion(*s)?);
+                    new.push_str(&self.insertion(*s)?.0);
                 }
             }
         }
         let last = units.last()?;
         let span = Span::new(self.file, first.start, last.end);
         let pname = tree.name(parent);
+        let applicability = inserted
+            .iter()
+            .map(|(_, a)| *a)
+            .max()
+            .unwrap_or(Applicability::Safe);
+        let inserted: Vec<String> = inserted.into_iter().map(|(t, _)| t).collect();
         let title = self.order_title(pname, &units, &order, &moved, &inserted);
-        Some(Fix::safe(title, vec![Edit::replace(span, new)]))
+        Some(Fix::new(
+            title,
+            applicability,
+            vec![Edit::replace(span, new)],
+        ))
     }
 
     /// Insert the one required name at `state` if its empty form means
@@ -165,17 +176,24 @@ impl Validator<'_> {
         a.next(state, *sym)
     }
 
-    /// What a missing `sym` is written as, when a fix may add it.
-    fn insertion(&self, sym: Sym) -> Option<String> {
+    /// What a missing `sym` is written as, when a fix may add it, and how
+    /// sure that is: an empty list element or the legal notice is what the
+    /// author meant (safe); a placeholder is for the author to fill in
+    /// (unsafe).
+    fn insertion(&self, sym: Sym) -> Option<(String, Applicability)> {
         let name = self.dtd.name(sym);
         let policy = crate::policy::Policy::bundled();
         if policy.fixes.empty_means_none.iter().any(|n| n == name) {
-            return Some(format!("<{name}/>"));
+            return Some((format!("<{name}/>"), Applicability::Safe));
         }
         if name == "legal" && self.legal_entity {
-            return Some(format!("&{};", policy.files.legal_entity));
+            return Some((
+                format!("&{};", policy.files.legal_entity),
+                Applicability::Safe,
+            ));
         }
-        None
+        let value = policy.fixes.placeholders.get(name)?;
+        Some((format!("<{name}>{value}</{name}>"), Applicability::Unsafe))
     }
 
     fn order_title(
