@@ -17,6 +17,7 @@ pub mod model;
 pub mod policy;
 pub mod report;
 pub mod rules;
+pub mod server;
 pub mod source;
 pub mod suggest;
 pub mod suppress;

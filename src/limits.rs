@@ -52,6 +52,10 @@ pub const MAX_PE_DEPTH: usize = 8;
 /// Deepest folder followed when a folder is checked.
 pub const MAX_WALK_DEPTH: usize = 64;
 
+/// Largest message the language server reads (`xeplint server`): a
+/// document of [`MAX_FILE_SIZE`], escaped as JSON, fits.
+pub const MAX_LSP_MESSAGE: u64 = 64 * 1024 * 1024;
+
 /// Most worker threads (`--jobs` is lowered to this, with a note).
 pub const MAX_JOBS: usize = 256;
 

@@ -39,6 +39,8 @@ enum Command {
         /// A rule id, as shown in brackets in the output (e.g. `revision-order`)
         rule: String,
     },
+    /// Run the language server (LSP over standard input and output), for editors
+    Server,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -144,6 +146,13 @@ fn main() -> ExitCode {
         Command::Meta(args) => meta(args),
         Command::Rules => rules(),
         Command::Explain { rule } => explain(&rule),
+        Command::Server => match xeplint::server::run_stdio() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                say(report::escape::text(&e));
+                ExitCode::FAILURE
+            }
+        },
     }
 }
 

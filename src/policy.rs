@@ -23,6 +23,9 @@ pub struct Policy {
     pub profiles: Vec<Profile>,
     pub files: Files,
     pub fixes: Fixes,
+    /// What each status, type and approver means (shown on hover).
+    #[serde(default)]
+    pub meanings: Meanings,
 }
 
 /// What fixes may insert (see `[fixes]` in `schemas/policy.toml`).
@@ -35,6 +38,18 @@ pub struct Fixes {
     /// inserted when missing by an unsafe fix.
     #[serde(default)]
     pub placeholders: BTreeMap<String, String>,
+}
+
+/// What XEP-0001 says each header value means.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Meanings {
+    #[serde(default)]
+    pub status: BTreeMap<String, String>,
+    #[serde(default, rename = "type")]
+    pub type_: BTreeMap<String, String>,
+    #[serde(default)]
+    pub approver: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -297,6 +297,12 @@ impl SourceMap {
             .is_some()
     }
 
+    /// How many texts are held (not released).
+    pub fn held(&self) -> usize {
+        let files = self.files.read().unwrap_or_else(|e| e.into_inner());
+        files.iter().filter(|f| f.is_some()).count()
+    }
+
     /// Whether `id` was added and is still held.
     pub fn is_held(&self, id: FileId) -> bool {
         let files = self.files.read().unwrap_or_else(|e| e.into_inner());
