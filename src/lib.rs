@@ -14,6 +14,7 @@ pub mod limits;
 pub mod load;
 pub mod model;
 pub mod policy;
+pub mod repo;
 pub mod report;
 pub mod rules;
 pub mod source;
