@@ -246,13 +246,15 @@ impl ChangeSet {
                 .map(|(id, _)| format!("{id}:{}", c.rel))
                 .collect();
             let blobs = cat_files(&self.top, specs.iter().map(String::as_str))?;
-            let tops: Vec<Option<String>> = blobs
+            // The top revision block of the XEP at each commit: version,
+            // date, initials and remark.
+            let tops: Vec<Option<[String; 4]>> = blobs
                 .iter()
                 .map(|b| {
-                    b.as_ref().and_then(|bytes| {
-                        let h = scan::scan(head_of(bytes));
-                        h.revision.and_then(|r| r.version).map(|v| v.value)
-                    })
+                    let h = scan::scan(head_of(b.as_ref()?));
+                    let r = h.revision?;
+                    let v = |f: Option<scan::Val>| f.map(|v| v.value).unwrap_or_default();
+                    Some([v(r.version), v(r.date), v(r.initials), v(r.remark)])
                 })
                 .collect();
             let base_top = c
@@ -264,14 +266,19 @@ impl ChangeSet {
             let Some(last) = tops.last().cloned().flatten() else {
                 continue;
             };
-            if Some(&last) == base_top.as_ref() {
+            if Some(&last[0]) == base_top.as_ref() {
                 continue; // no new revision: `change-revision` says so
             }
-            let Some(first) = tops.iter().position(|t| t.as_ref() == Some(&last)) else {
+            // The commit that wrote the top revision block as it now is: the
+            // last one that changed it. A commit that updates the block
+            // (its date, its remark) along with the text describes itself.
+            let Some(first) = (0..tops.len())
+                .rev()
+                .find(|&i| i == 0 || tops.get(i) != tops.get(i - 1))
+            else {
                 continue;
             };
-            let after: Vec<(String, String)> =
-                commits.get(first + 1..).unwrap_or_default().to_vec();
+            let after: Vec<(String, String)> = commits.get(first + 1..).unwrap_or_default().to_vec();
             let adder = commits.get(first).map(|(id, _)| id.clone());
             if let Some(c) = self.changed.get_mut(&path) {
                 c.after_revision = after;

@@ -4,8 +4,10 @@ use crate::diag::Diagnostic;
 
 declare_rule! {
     /// ## What it checks
-    /// With `--base REF` and the history since the base: no commit after the one that added
-    /// a XEP's top revision block changes the XEP again. The commits are listed.
+    /// With `--base REF` and the history since the base: no commit after the one that wrote
+    /// a XEP's top revision block (the last commit that changed the block) changes the XEP
+    /// again. The commits are listed. A commit that changes the text and updates the block
+    /// with it (its date, its remark) is the one that wrote it.
     ///
     /// ## Why it matters
     /// XEP-0001 ("Publication Process") records each published change in a revision; the

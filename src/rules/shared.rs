@@ -60,10 +60,22 @@ pub fn new_revisions<'a>(
     let Some(top) = base_top_version(base) else {
         return if base.revisions == 0 { revs } else { &[] };
     };
+    // The base's top revision, by its version (`0.3` and `0.3.0` are one
+    // version: a change may rewrite old versions in three parts); failing
+    // that, the revisions beyond the base's count are the new ones.
+    let same = |r: &crate::model::Revision| {
+        version_of(r).is_some_and(|v| {
+            v == top
+                || matches!(
+                    (crate::values::Version::parse(v), crate::values::Version::parse(top)),
+                    (Some(a), Some(b)) if a == b
+                )
+        })
+    };
     let k = revs
         .iter()
-        .position(|r| version_of(r) == Some(top))
-        .unwrap_or(0);
+        .position(same)
+        .unwrap_or_else(|| revs.len().saturating_sub(base.revisions));
     revs.get(..k).unwrap_or_default()
 }
 
@@ -95,4 +107,13 @@ pub fn next_patch(v: &str) -> String {
 /// A short commit id.
 pub fn short_commit(id: &str) -> &str {
     id.get(..10).unwrap_or(id)
+}
+
+/// "A, B or C".
+pub fn either(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
+    }
 }

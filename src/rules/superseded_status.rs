@@ -100,7 +100,7 @@ impl Rule for SupersededStatus {
         }
         d = d.label("this status").help(format!(
             "a superseded XEP is {} (XEP-0001, \"Approval Process\")",
-            allowed.join(" or ")
+            super::shared::either(allowed)
         ));
         out.push(d);
     }
