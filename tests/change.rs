@@ -194,14 +194,20 @@ fn change_fixtures_report_what_they_declare() {
         let want = declared(tmp.path());
         let (got, _) = reported(tmp.path(), &base);
         if want != got {
-            failures.push(format!("{name}:\n  declared: {want:#?}\n  reported: {got:#?}"));
+            failures.push(format!(
+                "{name}:\n  declared: {want:#?}\n  reported: {got:#?}"
+            ));
         }
         if got.iter().any(|(_, f)| f.starts_with(&format!("{name} "))) {
             triggered.insert(name, true);
         }
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
-    let missing: Vec<&String> = triggered.iter().filter(|(_, t)| !**t).map(|(k, _)| k).collect();
+    let missing: Vec<&String> = triggered
+        .iter()
+        .filter(|(_, t)| !**t)
+        .map(|(k, _)| k)
+        .collect();
     assert!(
         missing.is_empty(),
         "change rules without a fixture in fixtures/change/<rule-id>/ that triggers them: {missing:?}"
@@ -255,7 +261,10 @@ fn the_revision_fix_makes_the_finding_go() {
     }
     use xeplint::check::{Input, Options, Session};
     let tmp = tempfile::tempdir().expect("temporary folder");
-    let base = build(&fixtures().join("change").join("change-revision"), tmp.path());
+    let base = build(
+        &fixtures().join("change").join("change-revision"),
+        tmp.path(),
+    );
     let doc = tmp.path().join("xep-0901.xml");
     let session = |initials: &str| {
         let mut o = Options::default();
@@ -280,7 +289,12 @@ fn the_revision_fix_makes_the_finding_go() {
     for e in fix.edits.iter().rev() {
         text.replace_range(e.span.range(), &e.replacement);
     }
-    assert!(text.contains("<version>0.2.1</version>\n    <date>2025-06-01</date>\n    <initials>ab</initials>"), "{text}");
+    assert!(
+        text.contains(
+            "<version>0.2.1</version>\n    <date>2025-06-01</date>\n    <initials>ab</initials>"
+        ),
+        "{text}"
+    );
     std::fs::write(&doc, &text).expect("write");
     let after = session("ab").check(&Input::file(&doc));
     let left: Vec<String> = after

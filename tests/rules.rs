@@ -45,7 +45,11 @@ fn xep_rule_ids() -> Vec<&'static str> {
         .into_iter()
         .map(|r| r.id)
         .filter(|id| is_xep_rule(id))
-        .filter(|id| !xeplint::rules::CHANGE_RULES.iter().any(|r| r.info().id == *id))
+        .filter(|id| {
+            !xeplint::rules::CHANGE_RULES
+                .iter()
+                .any(|r| r.info().id == *id)
+        })
         .collect()
 }
 

@@ -278,7 +278,8 @@ impl ChangeSet {
             else {
                 continue;
             };
-            let after: Vec<(String, String)> = commits.get(first + 1..).unwrap_or_default().to_vec();
+            let after: Vec<(String, String)> =
+                commits.get(first + 1..).unwrap_or_default().to_vec();
             let adder = commits.get(first).map(|(id, _)| id.clone());
             if let Some(c) = self.changed.get_mut(&path) {
                 c.after_revision = after;
