@@ -87,6 +87,10 @@ def main():
             print(f"    missed: {m[:10]} {path} {dict(found or {})}")
     pct = 100.0 * len(clean) / max(1, len(added))
     print(f"  new top revision: {len(added)}; with no change finding: {len(clean)} ({pct:.1f} %)")
+    revision_only = [r for r in added if r[3] is not None and not (set(r[3]) - {"change-after-revision"})]
+    pct2 = 100.0 * len(revision_only) / max(1, len(added))
+    print(f"  the same, not counting change-after-revision (history after the revision commit): "
+          f"{len(revision_only)} ({pct2:.1f} %)")
     by_rule = collections.Counter()
     for m, path, _, found in added:
         for rule in found or {}:

@@ -17,11 +17,10 @@ pub mod scan;
 
 use crate::gate::{Admitted, Gate};
 use crate::limits::MAX_REPOSITORY_XEPS;
-use crate::source::{FileId, SourceFile, SourceMap, Span};
+use crate::source::SourceMap;
 use scan::{Head, Val};
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// One numbered XEP of the repository.
 #[derive(Debug)]
@@ -58,9 +57,6 @@ pub struct Repository {
     pub ent: Option<ent::EntFile>,
     /// More than [`MAX_REPOSITORY_XEPS`] sources: the rest were not read.
     pub truncated: bool,
-    gate: Arc<Gate>,
-    /// Headers of other XEPs loaded into the source map, for labels there.
-    loaded: Mutex<HashMap<usize, Option<FileId>>>,
 }
 
 /// The number in a file name `xep-NNNN.xml`.
@@ -160,8 +156,6 @@ impl Repository {
             xeps,
             ent,
             truncated,
-            gate: gate.clone(),
-            loaded: Mutex::new(HashMap::new()),
         })
     }
 
@@ -209,32 +203,17 @@ impl Repository {
         self.xeps.last().map(|e| e.number)
     }
 
-    /// A span in the header of XEP `k`, for a label there: its header is
-    /// loaded into the source map the first time (read again through the
-    /// gate). `None` when it cannot be read.
-    pub fn span_in(&self, sources: &SourceMap, k: usize, val: &Val) -> Option<Span> {
-        let entry = self.xeps.get(k)?;
-        let mut loaded = self.loaded.lock().unwrap_or_else(|e| e.into_inner());
-        let file = *loaded.entry(k).or_insert_with(|| {
-            let bytes = self.gate.read_head(&entry.admitted, b"</header>").ok()?;
-            let text = String::from_utf8(bytes).ok()?;
-            Some(sources.add(SourceFile::new(
-                entry.admitted.path().to_path_buf(),
-                join_shown(&self.shown, &entry.file_name),
-                Arc::new(text),
-            )))
-        });
-        let file = file?;
-        let len = sources.get(file).map_or(0, |f| f.text.len());
-        let end = (val.offset + val.value.len()).min(len);
-        let start = val.offset.min(end);
-        let span = Span::new(file, start, end);
-        // The value as read may differ from the text (a decoded reference):
-        // the span then covers what starts there, on character boundaries.
-        let text = sources.get(file)?;
-        let start = text.char_floor(span.start as usize);
-        let end = text.char_floor(span.end as usize).max(start);
-        Some(Span::new(file, start, end))
+    /// Where a value of XEP `k`'s header is, as `path:line:column`, for a
+    /// note: other documents are not loaded to point into them (the run holds
+    /// no more than the document it reports on).
+    pub fn place(&self, k: usize, val: &Val) -> String {
+        let name = self.xeps.get(k).map_or("?", |e| e.file_name.as_str());
+        format!(
+            "{}:{}:{}",
+            join_shown(&self.shown, name),
+            val.line,
+            val.column
+        )
     }
 }
 

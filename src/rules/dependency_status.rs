@@ -46,10 +46,8 @@ impl Rule for DependencyStatus {
                     format!("dependency {} is {status}", xep_name(n)),
                 )
                 .label(format!("{} is {status}", xep_name(n)));
-            if let Some(v) = &other.head.status
-                && let Some(span) = repo.span_in(cx.sources, k, v)
-            {
-                d = d.secondary(span, "its status");
+            if let Some(v) = &other.head.status {
+                d = d.note(format!("its status: {}", repo.place(k, v)));
             }
             let by = other
                 .head

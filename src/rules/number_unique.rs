@@ -51,9 +51,7 @@ impl Rule for NumberUnique {
                 )
                 .label("this number")
                 .help("each XEP has a number of its own: the one its file name gives");
-            if let Some(span) = repo.span_in(cx.sources, k, v) {
-                d = d.secondary(span, "the same number here");
-            }
+            d = d.note(format!("the same number at {}", repo.place(k, v)));
             out.push(d);
         }
     }

@@ -53,9 +53,7 @@ impl Rule for ShortnameUnique {
                 )
                 .label("this shortname")
                 .help("ask the XMPP Extensions Editor for a shortname of its own");
-            if let Some(span) = repo.span_in(cx.sources, k, v) {
-                d = d.secondary(span, "the same shortname here");
-            }
+            d = d.note(format!("the same shortname at {}", repo.place(k, v)));
             out.push(d);
         }
     }

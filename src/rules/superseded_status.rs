@@ -92,9 +92,11 @@ impl Rule for SupersededStatus {
                     status.value
                 ),
             );
-            if let Some(span) = repo.span_in(cx.sources, k, v) {
-                d = d.secondary(span, format!("{} supersedes it here", xep_name(n)));
-            }
+            d = d.note(format!(
+                "{} supersedes it at {}",
+                xep_name(n),
+                repo.place(k, v)
+            ));
         } else {
             return;
         }

@@ -73,10 +73,9 @@ impl Rule for SupersedesSymmetric {
                         xep_name(me),
                         other.file_name
                     ));
-                if let Some(v) = other.head.status.as_ref()
-                    && let Some(span) = repo.span_in(cx.sources, k, v)
-                {
-                    d = d.secondary(span, format!("{}'s header", xep_name(n)));
+                let their = list.first().or(other.head.status.as_ref());
+                if let Some(v) = their {
+                    d = d.note(format!("{}'s header: {}", xep_name(n), repo.place(k, v)));
                 }
                 out.push(d);
             }
