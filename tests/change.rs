@@ -267,12 +267,14 @@ fn the_revision_fix_makes_the_finding_go() {
     );
     let doc = tmp.path().join("xep-0901.xml");
     let session = |initials: &str| {
-        let mut o = Options::default();
-        o.change = Some(std::sync::Arc::new(
-            xeplint::repo::git::ChangeSet::open(tmp.path(), &base).expect("change set"),
-        ));
-        o.today = xeplint::values::Date::parse("2025-06-01").ok();
-        o.initials = Some(initials.to_string());
+        let o = Options {
+            change: Some(std::sync::Arc::new(
+                xeplint::repo::git::ChangeSet::open(tmp.path(), &base).expect("change set"),
+            )),
+            today: xeplint::values::Date::parse("2025-06-01").ok(),
+            initials: Some(initials.to_string()),
+            ..Options::default()
+        };
         Session::new(o)
     };
     let s = session("ab");
