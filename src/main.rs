@@ -370,15 +370,21 @@ fn check(args: CheckArgs) -> ExitCode {
             },
             None => cwd.clone(),
         };
-        match xeplint::repo::git::ChangeSet::open(&dir, base) {
+        // git's user.name (for the initials of a fix) is asked beside the
+        // change set, when neither --initials nor the configuration gives them.
+        let given = args.initials.clone().or_else(|| config.initials.clone());
+        let (set, initials) = std::thread::scope(|s| {
+            let initials = given
+                .is_none()
+                .then(|| s.spawn(|| xeplint::repo::git::user_initials(&dir)));
+            let set = xeplint::repo::git::ChangeSet::open(&dir, base);
+            (set, initials.and_then(|h| h.join().ok().flatten()))
+        });
+        match set {
             Ok(set) => opts.change = Some(Arc::new(set)),
             Err(e) => return usage(format!("--base: {}", report::escape::text(&e))),
         }
-        opts.initials = args
-            .initials
-            .clone()
-            .or_else(|| config.initials.clone())
-            .or_else(|| xeplint::repo::git::user_initials(&dir));
+        opts.initials = given.or(initials);
     }
     let config = Arc::new(config);
     opts.config = config.clone();

@@ -87,10 +87,21 @@ impl ChangeSet {
     /// Read the change set of the work tree at (or above) `dir` against
     /// `base_ref`.
     pub fn open(dir: &Path, base_ref: &str) -> Result<ChangeSet, String> {
-        let top_out = git(
-            dir,
-            &["rev-parse", "--show-toplevel", "--is-shallow-repository"],
-        )?;
+        // The top of the work tree and the merge base, side by side (each
+        // git process costs a millisecond or two to start).
+        let (top_out, merged) = std::thread::scope(|s| {
+            let merged =
+                s.spawn(|| git(dir, &["merge-base", "--end-of-options", base_ref, "HEAD"]));
+            let top = git(
+                dir,
+                &["rev-parse", "--show-toplevel", "--is-shallow-repository"],
+            );
+            let merged = merged
+                .join()
+                .unwrap_or_else(|_| Err("git merge-base failed".to_string()));
+            (top, merged)
+        });
+        let top_out = top_out?;
         let top_text = String::from_utf8_lossy(&top_out);
         let mut lines = top_text.lines();
         let top = PathBuf::from(lines.next().unwrap_or_default());
@@ -109,7 +120,7 @@ impl ChangeSet {
                  or `git fetch origin {shown}`)"
             )
         };
-        let base = match git(&top, &["merge-base", "--end-of-options", base_ref, "HEAD"]) {
+        let base = match merged {
             Ok(out) => String::from_utf8_lossy(&out).trim().to_string(),
             Err(_) => {
                 let known = git(
