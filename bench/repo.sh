@@ -14,8 +14,17 @@ xeplint=$(realpath "$1")
 corpus=$(realpath "$2")
 clone=$(realpath "$3")
 runs=${RUNS:-20}
-hf() { hyperfine -N -i -w 3 -r "$runs" --export-json /dev/stdout "$@" 2>/dev/null |
-  python3 -c 'import json,sys; [print(f"{r[\"command\"]}: {1000*r[\"mean\"]:.1f} ± {1000*r[\"stddev\"]:.1f} ms") for r in json.load(sys.stdin)["results"]]'; }
+hf() {
+  local out
+  out=$(mktemp)
+  hyperfine -N -i -w 3 -r "$runs" --style none --export-json "$out" "$@" >/dev/null
+  python3 -c '
+import json, sys
+for r in json.load(open(sys.argv[1]))["results"]:
+    print("%s: %.1f ± %.1f ms" % (r["command"], 1000 * r["mean"], 1000 * r["stddev"]))
+' "$out"
+  rm -f "$out"
+}
 
 echo "## whole corpus"
 hf "$xeplint check --format short --no-repository $corpus" \

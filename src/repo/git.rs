@@ -157,6 +157,8 @@ impl ChangeSet {
                 "--no-textconv",
                 &base,
                 "--",
+                "xep-*.xml",
+                "inbox/*.xml",
             ],
         )?;
         let mut changed = HashMap::new();
@@ -179,14 +181,27 @@ impl ChangeSet {
                 },
             );
         }
-        // The base's headers, in one process.
+        // The base's headers, in one process, beside the history of the
+        // numbered XEPs changed.
         let wanted: Vec<(PathBuf, String)> = changed
             .iter()
             .filter(|(_, c)| !c.added)
             .map(|(p, c)| (p.clone(), format!("{base}:{}", c.rel)))
             .collect();
-        let blobs = cat_files(&top, wanted.iter().map(|(_, s)| s.as_str()))?;
-        for ((path, _), blob) in wanted.iter().zip(blobs) {
+        let numbered: Vec<(PathBuf, String)> = changed
+            .iter()
+            .filter(|(_, c)| c.is_numbered())
+            .map(|(p, c)| (p.clone(), c.rel.clone()))
+            .collect();
+        let (blobs, histories) = std::thread::scope(|s| {
+            let blobs = s.spawn(|| cat_files(&top, wanted.iter().map(|(_, s)| s.as_str())));
+            let histories = histories(&top, &base, &numbered);
+            let blobs = blobs
+                .join()
+                .unwrap_or_else(|_| Err("git cat-file failed".to_string()));
+            (blobs, histories)
+        });
+        for ((path, _), blob) in wanted.iter().zip(blobs?) {
             if let (Some(c), Some(bytes)) = (changed.get_mut(path), blob) {
                 c.base = Some(scan::scan(head_of(&bytes)));
             }
@@ -200,105 +215,111 @@ impl ChangeSet {
         } else {
             Vec::new()
         };
-        let mut set = ChangeSet {
+        for (path, commits, tops) in histories? {
+            if let Some(c) = changed.get_mut(&path) {
+                after_revision(c, &commits, &tops);
+            }
+        }
+        Ok(ChangeSet {
             base_ref: base_ref.to_string(),
             base,
             top,
             changed,
             base_numbers,
-        };
-        set.read_history()?;
-        Ok(set)
+        })
     }
+}
 
-    /// For each numbered XEP changed: the commits since the base that
-    /// changed it, and which of them come after the one that added its top
-    /// revision block (xsf/xeps issue 1225).
-    fn read_history(&mut self) -> Result<(), String> {
-        let numbered: Vec<PathBuf> = self
-            .changed
-            .iter()
-            .filter(|(_, c)| c.is_numbered())
-            .map(|(p, _)| p.clone())
+/// A document's commits since the base (oldest first) and its top revision
+/// block at each: (version, date, initials, remark).
+type History = (PathBuf, Vec<(String, String)>, Vec<Option<[String; 4]>>);
+
+/// For each numbered XEP changed (`(real path, path from the top)`): the
+/// commits since the base that changed it, and its top revision block at
+/// each (one `git log` per document, one `git cat-file` for them all).
+fn histories(
+    top: &Path,
+    base: &str,
+    numbered: &[(PathBuf, String)],
+) -> Result<Vec<History>, String> {
+    let range = format!("{base}..HEAD");
+    let mut logs = Vec::new();
+    for (path, rel) in numbered {
+        let log = git(
+            top,
+            &[
+                "log",
+                "--reverse",
+                "--no-merges",
+                "-z",
+                "--format=%H%x01%s",
+                &range,
+                "--",
+                rel,
+            ],
+        )?;
+        let commits: Vec<(String, String)> = log
+            .split(|&b| b == 0)
+            .filter(|r| !r.is_empty())
+            .filter_map(|r| {
+                let r = String::from_utf8_lossy(r);
+                let (id, subject) = r.trim_start_matches('\n').split_once('\x01')?;
+                Some((id.to_string(), subject.to_string()))
+            })
+            .take(MAX_HISTORY_COMMITS)
             .collect();
-        for path in numbered {
-            let Some(c) = self.changed.get(&path) else {
-                continue;
-            };
-            let range = format!("{}..HEAD", self.base);
-            let log = git(
-                &self.top,
-                &[
-                    "log",
-                    "--reverse",
-                    "--no-merges",
-                    "-z",
-                    "--format=%H%x01%s",
-                    &range,
-                    "--",
-                    &c.rel,
-                ],
-            )?;
-            let commits: Vec<(String, String)> = log
-                .split(|&b| b == 0)
-                .filter(|r| !r.is_empty())
-                .filter_map(|r| {
-                    let r = String::from_utf8_lossy(r);
-                    let (id, subject) = r.trim_start_matches('\n').split_once('\x01')?;
-                    Some((id.to_string(), subject.to_string()))
-                })
-                .take(MAX_HISTORY_COMMITS)
-                .collect();
-            if commits.len() < 2 {
-                continue;
-            }
-            let specs: Vec<String> = commits
-                .iter()
-                .map(|(id, _)| format!("{id}:{}", c.rel))
-                .collect();
-            let blobs = cat_files(&self.top, specs.iter().map(String::as_str))?;
-            // The top revision block of the XEP at each commit: version,
-            // date, initials and remark.
-            let tops: Vec<Option<[String; 4]>> = blobs
-                .iter()
-                .map(|b| {
-                    let h = scan::scan(head_of(b.as_ref()?));
-                    let r = h.revision?;
-                    let v = |f: Option<scan::Val>| f.map(|v| v.value).unwrap_or_default();
-                    Some([v(r.version), v(r.date), v(r.initials), v(r.remark)])
-                })
-                .collect();
-            let base_top = c
-                .base
-                .as_ref()
-                .and_then(|h| h.revision.as_ref())
-                .and_then(|r| r.version.as_ref())
-                .map(|v| v.value.clone());
-            let Some(last) = tops.last().cloned().flatten() else {
-                continue;
-            };
-            if Some(&last[0]) == base_top.as_ref() {
-                continue; // no new revision: `change-revision` says so
-            }
-            // The commit that wrote the top revision block as it now is: the
-            // last one that changed it. A commit that updates the block
-            // (its date, its remark) along with the text describes itself.
-            let Some(first) = (0..tops.len())
-                .rev()
-                .find(|&i| i == 0 || tops.get(i) != tops.get(i - 1))
-            else {
-                continue;
-            };
-            let after: Vec<(String, String)> =
-                commits.get(first + 1..).unwrap_or_default().to_vec();
-            let adder = commits.get(first).map(|(id, _)| id.clone());
-            if let Some(c) = self.changed.get_mut(&path) {
-                c.after_revision = after;
-                c.revision_commit = adder;
-            }
+        if commits.len() >= 2 {
+            logs.push((path.clone(), rel.clone(), commits));
         }
-        Ok(())
     }
+    let specs: Vec<String> = logs
+        .iter()
+        .flat_map(|(_, rel, commits)| commits.iter().map(move |(id, _)| format!("{id}:{rel}")))
+        .collect();
+    let mut blobs = cat_files(top, specs.iter().map(String::as_str))?.into_iter();
+    let mut out = Vec::new();
+    for (path, _, commits) in logs {
+        let tops: Vec<Option<[String; 4]>> = blobs
+            .by_ref()
+            .take(commits.len())
+            .map(|b| {
+                let h = scan::scan(head_of(b.as_ref()?));
+                let r = h.revision?;
+                let v = |f: Option<scan::Val>| f.map(|v| v.value).unwrap_or_default();
+                Some([v(r.version), v(r.date), v(r.initials), v(r.remark)])
+            })
+            .collect();
+        out.push((path, commits, tops));
+    }
+    Ok(out)
+}
+
+/// The commits after the one that wrote `c`'s top revision block (xsf/xeps
+/// issue 1225), from its history.
+fn after_revision(c: &mut Changed, commits: &[(String, String)], tops: &[Option<[String; 4]>]) {
+    let base_top = c
+        .base
+        .as_ref()
+        .and_then(|h| h.revision.as_ref())
+        .and_then(|r| r.version.as_ref())
+        .map(|v| v.value.clone());
+    let Some(last) = tops.last().cloned().flatten() else {
+        return;
+    };
+    if Some(&last[0]) == base_top.as_ref() {
+        return; // no new revision: `change-revision` says so
+    }
+    // The commit that wrote the top revision block as it now is: the last
+    // one that changed it. A commit that updates the block (its date, its
+    // remark) along with the text describes itself.
+    let Some(first) = (0..tops.len())
+        .rev()
+        .find(|&i| i == 0 || tops.get(i) != tops.get(i - 1))
+    else {
+        return;
+    };
+    c.after_revision = commits.get(first + 1..).unwrap_or_default().to_vec();
+    c.revision_commit = commits.get(first).map(|(id, _)| id.clone());
 }
 
 /// The beginning of a source up to `</header>`.

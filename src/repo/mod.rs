@@ -121,7 +121,8 @@ impl Repository {
                 Some(t) if t.is_file() => gate.admit_listed(dir, name.as_ref(), root)?,
                 _ => gate.admit_in(&dir.join(name), root).ok()?,
             };
-            let bytes = gate.read_head(&admitted, b"</header>").ok()?;
+            // Up to the end of the top revision: all the view needs.
+            let bytes = gate.read_head(&admitted, b"</revision>").ok()?;
             Some(Entry {
                 head: scan::scan(&bytes),
                 file_name: name.clone(),

@@ -1,8 +1,9 @@
 //! The light reading of a XEP's header for the repository view: the text up
 //! to `</header>` read with quick-xml's reader, no DTD, no entity expanded
 //! (a reference other than the five predefined ones and character
-//! references is kept as written, `&name;`). About a tenth of the corpus's
-//! bytes are headers; nothing past `</header>` is looked at.
+//! references is kept as written, `&name;`). The header is read up to the
+//! end of its first (top) revision; the revisions below are only counted,
+//! and nothing past `</header>` is looked at.
 
 use quick_xml::events::Event;
 use serde::Serialize;
@@ -187,6 +188,16 @@ pub fn scan(text: &[u8]) -> Head {
                     && let Some(r) = rev.take()
                 {
                     head.revision = Some(r);
+                    // The fields that matter come before the revisions (the
+                    // DTD puts them there): the rest of the header is only
+                    // counted, not read.
+                    let at = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
+                    let rest = text.get(at..).unwrap_or_default();
+                    let end = memchr::memmem::find(rest, b"</header>");
+                    let rest = rest.get(..end.unwrap_or(rest.len())).unwrap_or_default();
+                    head.revisions += memchr::memmem::find_iter(rest, b"<revision").count();
+                    head.complete = end.is_some();
+                    break;
                 }
                 if in_header && stack.len() == 1 {
                     head.complete = true;
