@@ -4,7 +4,7 @@
 //! the folder of a document, or the folder above for a document in
 //! `inbox/`, inside its project root (see [`crate::gate`]). The header of
 //! each `xep-NNNN.xml` is read once per run, through the gate, up to
-//! `</header>` only ([`scan`]), and `xep.ent`'s `xepNNNN` entities are read
+//! the end of its top revision only ([`scan`]), and `xep.ent`'s `xepNNNN` entities are read
 //! for the titles they show ([`ent`]). Every document of the run shares the
 //! view. A folder whose `xep.ent` is a link to another (as in xeplint's own
 //! rule fixtures) is no repository.
