@@ -312,7 +312,9 @@ impl Gate {
     /// of a XEP without the rest. Read in chunks, as [`Gate::read`] opens
     /// files, and never past [`MAX_FILE_SIZE`].
     pub fn read_head(&self, a: &Admitted, until: &[u8]) -> Result<Vec<u8>, Refusal> {
-        const CHUNK: usize = 16 * 1024;
+        // A XEP's top revision usually ends in its first few kilobytes:
+        // read 4 KiB, then twice as much each time.
+        let mut chunk: usize = 4 * 1024;
         let file = self.open(a)?;
         let meta = file.metadata().map_err(|e| Refusal::io(&e))?;
         if !meta.is_file() {
@@ -330,11 +332,12 @@ impl Gate {
                 .push(a.real.clone());
         }
         let mut reader = file.take(MAX_FILE_SIZE + 1);
-        let mut buf: Vec<u8> = Vec::with_capacity(CHUNK);
+        let mut buf: Vec<u8> = Vec::with_capacity(chunk);
         loop {
             let searched = buf.len().saturating_sub(until.len());
             let before = buf.len();
-            buf.resize(before + CHUNK, 0);
+            buf.resize(before + chunk, 0);
+            chunk = (chunk * 2).min(256 * 1024);
             let n = match reader.read(buf.get_mut(before..).unwrap_or_default()) {
                 Ok(n) => n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {

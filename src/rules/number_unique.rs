@@ -30,7 +30,7 @@ impl Rule for NumberUnique {
             return;
         };
         for (k, other) in repo.xeps.iter().enumerate() {
-            if Some(other.admitted.path()) == cx.real {
+            if crate::repo::same_file(other.admitted.path(), cx.real) {
                 continue;
             }
             let Some(v) = &other.head.number else {

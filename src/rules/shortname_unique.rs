@@ -36,7 +36,7 @@ impl Rule for ShortnameUnique {
             return;
         }
         for (k, other) in repo.xeps.iter().enumerate() {
-            if Some(other.admitted.path()) == cx.real {
+            if crate::repo::same_file(other.admitted.path(), cx.real) {
                 continue;
             }
             let Some(v) = &other.head.shortname else {

@@ -52,7 +52,9 @@ impl Rule for SupersededStatus {
             .find(|(n, _)| approved(*n));
         let by_other = || {
             repo.xeps.iter().enumerate().find_map(|(k, e)| {
-                if Some(e.admitted.path()) == cx.real || !policy.supersedes_in(e.status()) {
+                if crate::repo::same_file(e.admitted.path(), cx.real)
+                    || !policy.supersedes_in(e.status())
+                {
                     return None;
                 }
                 let v = e
