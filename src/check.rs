@@ -12,12 +12,16 @@
 use crate::diag::{Diagnostic, FileReport};
 use crate::gate::{Admitted, Gate, Place};
 use crate::load::{Chosen, Loader};
+use crate::repo::Repository;
+use crate::repo::git::ChangeSet;
 use crate::source::{FileId, SourceMap, Sources};
 pub use crate::walk::Input;
 use crate::xml::{ParseOptions, Parsed, parse_document};
 use rayon::prelude::*;
+use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Arc;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Documents of this many nodes or more are validated and checked against
 /// the XEP rules side by side (`rayon::join`); smaller ones one after the
@@ -35,7 +39,20 @@ pub struct Options {
     pub config: Arc<crate::config::Config>,
     /// Accepted findings, dropped from reports (`--baseline`).
     pub baseline: Option<Arc<crate::baseline::Baseline>>,
+    /// Do not read the repository a document is in: no repository rules.
+    pub no_repository: bool,
+    /// "Today" for the rules that compare dates with it (`--today`); the
+    /// system clock's date (UTC) when not given.
+    pub today: Option<crate::values::Date>,
+    /// The change set of `--base`: the change rules apply.
+    pub change: Option<Arc<ChangeSet>>,
+    /// Initials for the revision block a fix inserts (`--initials`, the
+    /// configuration or git's `user.name`).
+    pub initials: Option<String>,
 }
+
+/// The repositories of a run, by folder: each read once.
+type Repos = Mutex<HashMap<PathBuf, Arc<OnceLock<Option<Arc<Repository>>>>>>;
 
 /// Shared state of one run.
 #[derive(Debug)]
@@ -44,6 +61,7 @@ pub struct Session {
     pub loader: Loader,
     pub options: Options,
     pub dtds: crate::dtd::cache::DtdCache,
+    repos: Repos,
 }
 
 impl Session {
@@ -60,6 +78,7 @@ impl Session {
             sources,
             options,
             dtds: Default::default(),
+            repos: Default::default(),
         }
     }
 
@@ -183,12 +202,59 @@ impl Session {
         crate::model::build(&parsed.tree, &self.sources, input.file_name())
     }
 
+    /// Where a document is (none for standard input without a name).
+    fn place_of(&self, input: &Input) -> Option<Place> {
+        if input.unnamed || input.error.is_some() {
+            return None;
+        }
+        if let Some(a) = &input.admitted {
+            return Some(a.place());
+        }
+        if input.bytes.is_some() {
+            return self.gate().place_of(&input.path).ok();
+        }
+        match &input.root {
+            Some(root) => self.gate().admit_in(&input.path, root),
+            None => self.gate().admit_named(&input.path),
+        }
+        .ok()
+        .map(|a| a.place())
+    }
+
+    /// The repository of a document at `place` (its folder, or the folder
+    /// above one named `inbox`), if it is one: read the first time a
+    /// document of it asks.
+    pub fn repository(&self, place: &Place, written: &Path) -> Option<Arc<Repository>> {
+        if self.options.no_repository {
+            return None;
+        }
+        let dir = place.dir();
+        let dir = match dir.parent() {
+            Some(up) if dir.file_name().is_some_and(|n| n == "inbox") => up,
+            _ => dir,
+        };
+        let cell = {
+            let mut repos = self.repos.lock().unwrap_or_else(|e| e.into_inner());
+            repos.entry(dir.to_path_buf()).or_default().clone()
+        };
+        cell.get_or_init(|| {
+            let root: Arc<Path> = place.root().into();
+            let shown = crate::repo::shown_root(written, place.dir(), dir);
+            Repository::open(self.gate(), &self.sources, dir, &root, shown).map(Arc::new)
+        })
+        .clone()
+    }
+
     /// Build the model and run the XEP rules.
     fn xep_rules(&self, input: &Input, parsed: &Parsed) -> Vec<Diagnostic> {
         if parsed.undecodable {
             return Vec::new();
         }
         let xep = crate::model::build_for_rules(&parsed.tree, &self.sources, input.file_name());
+        let place = xep.is_xep.then(|| self.place_of(input)).flatten();
+        let real = place.as_ref().map(|p| p.dir().join(input.file_name()));
+        let repo = place.as_ref().and_then(|p| self.repository(p, &input.path));
+        let change = self.options.change.as_deref();
         let cx = crate::rules::Context {
             xep: &xep,
             tree: &parsed.tree,
@@ -196,6 +262,11 @@ impl Session {
             sources: &self.sources,
             policy: crate::policy::Policy::bundled(),
             named: !input.unnamed,
+            real: real.as_deref(),
+            repo: repo.as_deref(),
+            change: change.map(|c| (c, real.as_deref().and_then(|r| c.of(r)))),
+            today: self.options.today.or_else(crate::values::Date::today),
+            initials: self.options.initials.as_deref(),
         };
         let mut out = crate::rules::run(&cx);
         if input.unnamed && xep.is_xep {

@@ -111,6 +111,7 @@ struct RawConfig {
     dtd: Option<toml::Spanned<String>>,
     #[serde(default)]
     ignore: Vec<toml::Spanned<String>>,
+    initials: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -121,7 +122,14 @@ struct RawOverride {
     rules: BTreeMap<toml::Spanned<String>, toml::Spanned<String>>,
 }
 
-const TOP_KEYS: &[&str] = &["rules", "overrides", "entities", "dtd", "ignore"];
+const TOP_KEYS: &[&str] = &[
+    "rules",
+    "overrides",
+    "entities",
+    "dtd",
+    "ignore",
+    "initials",
+];
 const OVERRIDE_KEYS: &[&str] = &["files", "rules"];
 
 #[derive(Debug, Clone)]
@@ -142,6 +150,8 @@ pub struct Config {
     pub entities: Option<crate::load::Chosen>,
     /// `dtd = …`: the file, once [`Config::load`] admitted it.
     pub dtd: Option<crate::load::Chosen>,
+    /// `initials = …`: the initials of the revision blocks fixes insert.
+    pub initials: Option<String>,
     /// The paths as written, with where: admitted by [`Config::load`].
     written: Vec<(PathKey, String, usize)>,
     rules: HashMap<String, Level>,
@@ -344,6 +354,7 @@ impl Config {
             dir: dir.to_path_buf(),
             entities: None,
             dtd: None,
+            initials: raw.initials.filter(|i| !i.trim().is_empty()),
             written,
             rules,
             overrides,

@@ -307,6 +307,62 @@ impl Gate {
         Ok(buf)
     }
 
+    /// The beginning of an admitted file, up to and including the first
+    /// occurrence of `until` (the whole file when it has none): the header
+    /// of a XEP without the rest. Read in chunks, as [`Gate::read`] opens
+    /// files, and never past [`MAX_FILE_SIZE`].
+    pub fn read_head(&self, a: &Admitted, until: &[u8]) -> Result<Vec<u8>, Refusal> {
+        // A XEP's top revision usually ends in its first few kilobytes:
+        // read 4 KiB, then twice as much each time.
+        let mut chunk: usize = 4 * 1024;
+        let file = self.open(a)?;
+        let meta = file.metadata().map_err(|e| Refusal::io(&e))?;
+        if !meta.is_file() {
+            return Err(Refusal::NotRegular);
+        }
+        if meta.len() > MAX_FILE_SIZE {
+            return Err(Refusal::TooLarge {
+                size: Some(meta.len()),
+            });
+        }
+        if let Some(audit) = &self.audit {
+            audit
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(a.real.clone());
+        }
+        let mut reader = file.take(MAX_FILE_SIZE + 1);
+        let mut buf: Vec<u8> = Vec::with_capacity(chunk);
+        loop {
+            let searched = buf.len().saturating_sub(until.len());
+            let before = buf.len();
+            buf.resize(before + chunk, 0);
+            chunk = (chunk * 2).min(256 * 1024);
+            let n = match reader.read(buf.get_mut(before..).unwrap_or_default()) {
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {
+                    buf.truncate(before);
+                    continue;
+                }
+                Err(e) => return Err(Refusal::io(&e)),
+            };
+            buf.truncate(before + n);
+            if buf.len() as u64 > MAX_FILE_SIZE {
+                return Err(Refusal::TooLarge { size: None });
+            }
+            if let Some(at) = buf
+                .get(searched..)
+                .and_then(|tail| memchr::memmem::find(tail, until))
+            {
+                buf.truncate(searched + at + until.len());
+                return Ok(buf);
+            }
+            if n == 0 {
+                return Ok(buf);
+            }
+        }
+    }
+
     /// Read standard input, up to [`MAX_FILE_SIZE`] bytes as any file.
     pub fn read_stdin(&self) -> Result<Vec<u8>, Refusal> {
         let mut buf = Vec::new();

@@ -15,6 +15,7 @@ pub mod limits;
 pub mod load;
 pub mod model;
 pub mod policy;
+pub mod repo;
 pub mod report;
 pub mod rules;
 pub mod server;

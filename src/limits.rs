@@ -55,6 +55,13 @@ pub const MAX_WALK_DEPTH: usize = 64;
 /// Largest message the language server reads (`xeplint server`): a
 /// document of [`MAX_FILE_SIZE`], escaped as JSON, fits.
 pub const MAX_LSP_MESSAGE: u64 = 64 * 1024 * 1024;
+/// Most XEP sources (`xep-NNNN.xml`) read for the repository view: the
+/// headers of more are not read, and the repository rules say so.
+pub const MAX_REPOSITORY_XEPS: usize = 20_000;
+
+/// Most commits of a change set read for the rule `change-after-revision`
+/// (the commits that changed one document since the base).
+pub const MAX_HISTORY_COMMITS: usize = 200;
 
 /// Most worker threads (`--jobs` is lowered to this, with a note).
 pub const MAX_JOBS: usize = 256;

@@ -32,6 +32,8 @@ enum Command {
     Check(CheckArgs),
     /// Print a document's metadata and section tree as JSON
     Meta(MetaArgs),
+    /// Print the XEP list of a XEP repository as JSON (the headers of its xep-NNNN.xml)
+    List(ListArgs),
     /// List every rule with its default severity (`fix`: --fix can fix some of its findings)
     Rules,
     /// Explain a rule: what it checks, why, and an example
@@ -125,6 +127,31 @@ struct CheckArgs {
     /// Print a unified diff of what --fix would change, write nothing; exit 1 when there is something to fix
     #[arg(long, conflicts_with_all = ["fix", "write_baseline"])]
     diff: bool,
+    /// Also compare each changed XEP with its version at the merge base of REF and HEAD
+    /// (change rules; needs the history: `fetch-depth: 0` in GitHub Actions)
+    #[arg(long, value_name = "REF")]
+    base: Option<String>,
+    /// The date the rules take as today, YYYY-MM-DD (default: the system's date, UTC)
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    today: Option<xeplint::values::Date>,
+    /// Initials for the revision block a fix inserts (default: `initials` in xeplint.toml,
+    /// else those of git's user.name)
+    #[arg(long, value_name = "INITIALS")]
+    initials: Option<String>,
+    /// Do not read the XEP repository around the documents (no repository rules)
+    #[arg(long)]
+    no_repository: bool,
+}
+
+fn parse_date(s: &str) -> Result<xeplint::values::Date, String> {
+    xeplint::values::Date::parse(s).map_err(|_| format!("`{s}` is not a date YYYY-MM-DD"))
+}
+
+#[derive(clap::Args, Debug)]
+struct ListArgs {
+    /// The repository's folder (holding xep.ent and the xep-NNNN.xml files)
+    #[arg(value_name = "FOLDER", default_value = ".")]
+    folder: PathBuf,
 }
 
 #[derive(clap::Args, Debug)]
@@ -144,6 +171,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => check(args),
         Command::Meta(args) => meta(args),
+        Command::List(args) => list(args),
         Command::Rules => rules(),
         Command::Explain { rule } => explain(&rule),
         Command::Server => match xeplint::server::run_stdio() {
@@ -367,6 +395,34 @@ fn check(args: CheckArgs) -> ExitCode {
                 ));
             }
         }
+    }
+    opts.no_repository = args.no_repository;
+    opts.today = args.today;
+    if let Some(base) = &args.base {
+        let first = args.paths.iter().find(|p| p.as_os_str() != "-");
+        let dir = match first {
+            Some(p) if p.is_dir() => p.clone(),
+            Some(p) => match p.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+                _ => PathBuf::from("."),
+            },
+            None => cwd.clone(),
+        };
+        // git's user.name (for the initials of a fix) is asked beside the
+        // change set, when neither --initials nor the configuration gives them.
+        let given = args.initials.clone().or_else(|| config.initials.clone());
+        let (set, initials) = std::thread::scope(|s| {
+            let initials = given
+                .is_none()
+                .then(|| s.spawn(|| xeplint::repo::git::user_initials(&dir)));
+            let set = xeplint::repo::git::ChangeSet::open(&dir, base);
+            (set, initials.and_then(|h| h.join().ok().flatten()))
+        });
+        match set {
+            Ok(set) => opts.change = Some(Arc::new(set)),
+            Err(e) => return usage(format!("--base: {}", report::escape::text(&e))),
+        }
+        opts.initials = given.or(initials);
     }
     let config = Arc::new(config);
     opts.config = config.clone();
@@ -872,5 +928,29 @@ fn meta(args: MetaArgs) -> ExitCode {
             }
         }
         Err(e) => usage(format!("cannot read {shown}: {}", report::escape::text(&e))),
+    }
+}
+
+fn list(args: ListArgs) -> ExitCode {
+    let gate = Arc::new(Gate::new());
+    let shown = report::escape::path(&args.folder);
+    let (root, dir) = match (
+        gate.root_of(&args.folder, true),
+        std::fs::canonicalize(&args.folder),
+    ) {
+        (Ok(r), Ok(d)) => (r, d),
+        (Err(e), _) => return usage(format!("cannot read {shown}: {}", e.reason())),
+        (_, Err(e)) => return usage(format!("cannot read {shown}: {e}")),
+    };
+    let sources = xeplint::source::SourceMap::new();
+    let written = xeplint::walk::display_path(&args.folder);
+    let Some(repo) = xeplint::repo::Repository::open(&gate, &sources, &dir, &root, written) else {
+        return usage(format!(
+            "{shown} is not a XEP repository: it holds no xep.ent beside xep-NNNN.xml files"
+        ));
+    };
+    match serde_json::to_string_pretty(&repo.list()) {
+        Ok(json) => print(format!("{json}\n").as_bytes()),
+        Err(e) => usage(format!("cannot print the list: {e}")),
     }
 }

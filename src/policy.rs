@@ -26,6 +26,8 @@ pub struct Policy {
     /// What each status, type and approver means (shown on hover).
     #[serde(default)]
     pub meanings: Meanings,
+    pub repository: RepositoryPolicy,
+    pub lifecycle: Lifecycle,
 }
 
 /// What fixes may insert (see `[fixes]` in `schemas/policy.toml`).
@@ -50,6 +52,64 @@ pub struct Meanings {
     pub type_: BTreeMap<String, String>,
     #[serde(default)]
     pub approver: BTreeMap<String, String>,
+}
+
+/// What the repository and change rules compare (see `[repository]` in
+/// `schemas/policy.toml`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RepositoryPolicy {
+    pub shortname_placeholders: Vec<String>,
+    pub superseded_statuses: Vec<String>,
+    pub superseding_statuses: Vec<String>,
+    pub retired_statuses: Vec<String>,
+    pub reference_statuses: Vec<String>,
+    pub deferral_status: String,
+    pub deferral_months: u32,
+    pub promoted_status: String,
+    pub promoted_version: String,
+    pub entity_from: String,
+}
+
+impl RepositoryPolicy {
+    /// Whether a status is one of [`RepositoryPolicy::retired_statuses`].
+    pub fn is_retired(&self, status: Option<&str>) -> bool {
+        status.is_some_and(|s| self.retired_statuses.iter().any(|r| r == s))
+    }
+
+    /// Whether a status is one of [`RepositoryPolicy::superseding_statuses`].
+    pub fn supersedes_in(&self, status: Option<&str>) -> bool {
+        status.is_some_and(|s| self.superseding_statuses.iter().any(|r| r == s))
+    }
+
+    /// Whether a shortname stands for "none yet".
+    pub fn is_placeholder(&self, shortname: &str) -> bool {
+        let key = |s: &str| -> String {
+            s.chars()
+                .filter(|c| !matches!(c, ' ' | '_' | '-'))
+                .flat_map(char::to_lowercase)
+                .collect()
+        };
+        let k = key(shortname);
+        k.is_empty() || self.shortname_placeholders.iter().any(|p| key(p) == k)
+    }
+}
+
+/// The XEP-0001 life cycle: the statuses each status may change to.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lifecycle {
+    /// Where it comes from, cited in findings.
+    pub source: String,
+    pub next: BTreeMap<String, Vec<String>>,
+}
+
+impl Lifecycle {
+    /// Whether `from` may change to `to` (both as written in a source,
+    /// aliases such as `Stable` read as the value they stand for).
+    pub fn allows(&self, from: &str, to: &str) -> Option<bool> {
+        Some(self.next.get(from)?.iter().any(|s| s == to))
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -163,6 +223,13 @@ mod tests {
             Some("Draft")
         );
         assert!(p.profiles.iter().any(|x| x.rule == "sig-sections"));
+        for (from, to) in &p.lifecycle.next {
+            for s in std::iter::once(from).chain(to) {
+                assert!(p.statuses.contains(s), "lifecycle names unknown status {s}");
+            }
+        }
+        assert!(p.repository.is_placeholder("NOT_YET_ASSIGNED"));
+        assert!(!p.repository.is_placeholder("disco"));
         for rule in p.closed_severity.keys() {
             assert!(
                 crate::rules::lookup(rule).is_some(),

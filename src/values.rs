@@ -171,6 +171,62 @@ impl Date {
     }
 }
 
+impl Date {
+    /// Today in UTC, from the system clock (`None` if it is before 1970).
+    pub fn today() -> Option<Date> {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?
+            .as_secs();
+        Some(Date::from_days(i64::try_from(secs / 86_400).ok()?))
+    }
+
+    /// The date `days` days after 1970-01-01 (Howard Hinnant's algorithm).
+    pub fn from_days(days: i64) -> Date {
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let y = yoe + era * 400;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let d = doy - (153 * mp + 2) / 5 + 1;
+        let m = if mp < 10 { mp + 3 } else { mp - 9 };
+        let y = if m <= 2 { y + 1 } else { y };
+        Date {
+            year: u32::try_from(y).unwrap_or(0),
+            month: u32::try_from(m).unwrap_or(1),
+            day: u32::try_from(d).unwrap_or(1),
+        }
+    }
+
+    /// The same day `n` months earlier (the last day of that month when it
+    /// is shorter).
+    pub fn months_before(self, n: u32) -> Date {
+        let total = i64::from(self.year) * 12 + i64::from(self.month) - 1 - i64::from(n);
+        let year = u32::try_from(total.div_euclid(12)).unwrap_or(0);
+        let month = u32::try_from(total.rem_euclid(12)).unwrap_or(0) + 1;
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+        let max = match month {
+            2 if leap => 29,
+            2 => 28,
+            4 | 6 | 9 | 11 => 30,
+            _ => 31,
+        };
+        Date {
+            year,
+            month,
+            day: self.day.min(max),
+        }
+    }
+}
+
+impl std::fmt::Display for Date {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

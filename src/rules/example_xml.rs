@@ -993,6 +993,11 @@ mod tests {
                 sources: &session.sources,
                 policy: crate::policy::Policy::bundled(),
                 named: true,
+                real: None,
+                repo: None,
+                change: None,
+                today: None,
+                initials: None,
             };
             for ex in &xep.examples {
                 examples += 1;

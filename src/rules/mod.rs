@@ -20,6 +20,19 @@ pub struct Context<'a> {
     /// Whether the document has a file name (standard input given without
     /// `--stdin-filename` has none).
     pub named: bool,
+    /// The document's real path, when it has one.
+    pub real: Option<&'a std::path::Path>,
+    /// The repository it is in ([`crate::repo`]): the repository rules apply.
+    pub repo: Option<&'a crate::repo::Repository>,
+    /// `--base`: the change set, and this document's change if it changed.
+    pub change: Option<(
+        &'a crate::repo::git::ChangeSet,
+        Option<&'a crate::repo::git::Changed>,
+    )>,
+    /// "Today", for the rules that compare dates with it.
+    pub today: Option<crate::values::Date>,
+    /// Initials for a revision block a fix inserts.
+    pub initials: Option<&'a str>,
 }
 
 impl Context<'_> {
@@ -96,8 +109,21 @@ mod approver_type;
 mod approver_value;
 mod author_duplicate;
 mod author_fields;
+mod change_after_revision;
+mod change_date;
+mod change_number;
+mod change_promotion;
+mod change_revision;
+mod change_split;
+mod change_status;
+mod change_version;
 mod date_format;
+mod deferral_due;
+mod dependency_exists;
+mod dependency_status;
 mod empty_field;
+mod entity_missing;
+mod entity_title;
 mod example_xml;
 mod internal_link;
 mod legacy_type;
@@ -105,17 +131,22 @@ mod legal_notice;
 pub mod notices;
 mod number_filename;
 mod number_literal;
+mod number_unique;
 mod proto_filename;
 mod proto_number;
 mod proto_status;
+mod reference_status;
 mod required_sections;
 mod revision_date;
 mod revision_order;
 mod sections;
 mod shared;
+mod shortname_unique;
 mod sig_sections;
 mod status_value;
 mod stylesheet;
+mod superseded_status;
+mod supersedes_symmetric;
 pub mod suppression;
 mod type_value;
 mod version_status;
@@ -149,6 +180,34 @@ pub static XEP_RULES: &[&dyn Rule] = &[
     &example_xml::ExampleXml,
 ];
 
+/// The repository rules: they read the XEPs beside the document
+/// ([`Context::repo`]) and apply only inside a XEP repository.
+pub static REPO_RULES: &[&dyn Rule] = &[
+    &number_unique::NumberUnique,
+    &shortname_unique::ShortnameUnique,
+    &supersedes_symmetric::SupersedesSymmetric,
+    &superseded_status::SupersededStatus,
+    &dependency_exists::DependencyExists,
+    &dependency_status::DependencyStatus,
+    &entity_missing::EntityMissing,
+    &entity_title::EntityTitle,
+    &reference_status::ReferenceStatus,
+    &deferral_due::DeferralDue,
+];
+
+/// The change rules: they compare a document with its version at the base
+/// of `--base` ([`Context::change`]).
+pub static CHANGE_RULES: &[&dyn Rule] = &[
+    &change_revision::ChangeRevision,
+    &change_version::ChangeVersion,
+    &change_date::ChangeDate,
+    &change_status::ChangeStatus,
+    &change_number::ChangeNumber,
+    &change_promotion::ChangePromotion,
+    &change_split::ChangeSplit,
+    &change_after_revision::ChangeAfterRevision,
+];
+
 /// Run every XEP rule over a document.
 pub fn run(cx: &Context<'_>) -> Vec<Diagnostic> {
     let mut out = Vec::new();
@@ -161,7 +220,13 @@ pub fn run(cx: &Context<'_>) -> Vec<Diagnostic> {
         .number
         .as_ref()
         .is_some_and(|n| cx.policy.editorial.numbers.contains(&n.value.to_string()));
-    for r in XEP_RULES {
+    let repo: &[&dyn Rule] = if cx.repo.is_some() { REPO_RULES } else { &[] };
+    let change: &[&dyn Rule] = if cx.change.is_some_and(|(_, c)| c.is_some()) {
+        CHANGE_RULES
+    } else {
+        &[]
+    };
+    for r in XEP_RULES.iter().chain(repo).chain(change) {
         if editorial
             && cx
                 .policy
@@ -186,6 +251,8 @@ pub fn registry() -> Vec<&'static RuleInfo> {
     all.extend(crate::xml::rules::RULES.iter().copied());
     all.extend(crate::dtd::rules::RULES.iter().copied());
     all.extend(XEP_RULES.iter().map(|r| r.info()));
+    all.extend(REPO_RULES.iter().map(|r| r.info()));
+    all.extend(CHANGE_RULES.iter().map(|r| r.info()));
     all.extend(suppression::RULES.iter().copied());
     all.extend(notices::RULES.iter().copied());
     all
@@ -235,7 +302,12 @@ mod tests {
                     "{}: \"Why it matters\" must cite XML 1.0",
                     r.id
                 );
-            } else if XEP_RULES.iter().any(|x| x.info().id == r.id) {
+            } else if XEP_RULES
+                .iter()
+                .chain(REPO_RULES)
+                .chain(CHANGE_RULES)
+                .any(|x| x.info().id == r.id)
+            {
                 assert!(
                     why_text.contains("XEP-0001")
                         || why_text.contains("XEP-0143")
