@@ -223,7 +223,9 @@ impl Checked {
         if out.is_empty() {
             out.push_str("(no diagnostics)\n");
         }
-        out
+        // Notes name other documents by path: shown from the repository's
+        // root, wherever the checkout is.
+        out.replace(concat!(env!("CARGO_MANIFEST_DIR"), "/"), "")
     }
 }
 
