@@ -158,6 +158,12 @@ impl Session {
             self.dtds.forget(&ext);
             self.sources.release(ext.file);
         }
+        // Repository views no document to come is in: read again if one is.
+        let keep: Vec<PathBuf> = folders
+            .iter()
+            .filter_map(|f| self.loader.canonical(f).ok())
+            .collect();
+        self.forget_repositories(|dir| keep.iter().any(|k| k.starts_with(dir)));
     }
 }
 

@@ -221,6 +221,24 @@ impl Session {
         .map(|a| a.place())
     }
 
+    /// Forget the repository views of the folders `keep` does not accept
+    /// (a long run over many repositories holds few at once).
+    pub(crate) fn forget_repositories(&self, keep: impl Fn(&Path) -> bool) {
+        self.repos
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|dir, cell| {
+                let kept = keep(dir);
+                // Its copy of xep.ent goes with it.
+                if !kept && let Some(Some(repo)) = cell.get() {
+                    if let Some(ent) = &repo.ent {
+                        self.sources.release(ent.file);
+                    }
+                }
+                kept
+            });
+    }
+
     /// The repository of a document at `place` (its folder, or the folder
     /// above one named `inbox`), if it is one: read the first time a
     /// document of it asks.
