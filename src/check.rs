@@ -230,10 +230,11 @@ impl Session {
             .retain(|dir, cell| {
                 let kept = keep(dir);
                 // Its copy of xep.ent goes with it.
-                if !kept && let Some(Some(repo)) = cell.get() {
-                    if let Some(ent) = &repo.ent {
-                        self.sources.release(ent.file);
-                    }
+                if !kept
+                    && let Some(Some(repo)) = cell.get()
+                    && let Some(ent) = &repo.ent
+                {
+                    self.sources.release(ent.file);
                 }
                 kept
             });
