@@ -278,9 +278,9 @@ impl Gate {
         done
     }
 
-    /// Read an admitted file: a regular file of at most [`MAX_FILE_SIZE`]
-    /// bytes, opened below its root without following any symbolic link.
-    pub fn read(&self, a: &Admitted) -> Result<Vec<u8>, Refusal> {
+    /// Open an admitted file for reading: a regular file of at most
+    /// [`MAX_FILE_SIZE`] bytes (recorded when reads are audited).
+    fn open_regular(&self, a: &Admitted) -> Result<(std::fs::File, std::fs::Metadata), Refusal> {
         let file = self.open(a)?;
         let meta = file.metadata().map_err(|e| Refusal::io(&e))?;
         if !meta.is_file() {
@@ -297,6 +297,13 @@ impl Gate {
                 .unwrap_or_else(|e| e.into_inner())
                 .push(a.real.clone());
         }
+        Ok((file, meta))
+    }
+
+    /// Read an admitted file: a regular file of at most [`MAX_FILE_SIZE`]
+    /// bytes, opened below its root without following any symbolic link.
+    pub fn read(&self, a: &Admitted) -> Result<Vec<u8>, Refusal> {
+        let (file, meta) = self.open_regular(a)?;
         let mut buf = Vec::with_capacity(meta.len() as usize);
         file.take(MAX_FILE_SIZE + 1)
             .read_to_end(&mut buf)
@@ -315,22 +322,7 @@ impl Gate {
         // A XEP's top revision usually ends in its first few kilobytes:
         // read 4 KiB, then twice as much each time.
         let mut chunk: usize = 4 * 1024;
-        let file = self.open(a)?;
-        let meta = file.metadata().map_err(|e| Refusal::io(&e))?;
-        if !meta.is_file() {
-            return Err(Refusal::NotRegular);
-        }
-        if meta.len() > MAX_FILE_SIZE {
-            return Err(Refusal::TooLarge {
-                size: Some(meta.len()),
-            });
-        }
-        if let Some(audit) = &self.audit {
-            audit
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push(a.real.clone());
-        }
+        let (file, _) = self.open_regular(a)?;
         let mut reader = file.take(MAX_FILE_SIZE + 1);
         let mut buf: Vec<u8> = Vec::with_capacity(chunk);
         loop {
