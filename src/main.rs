@@ -741,7 +741,18 @@ fn fixed(o: &xeplint::fix::Outcome, input: &Input, gate: &Gate, diff: bool) -> F
 /// commands stopped around it (a context line starts with a blank, which
 /// GitHub trims: a document line `::error::…` would be read as a command).
 fn diff_text(original: &str, fixed: &str, shown: &str) -> String {
-    let raw = xeplint::fix::unified_diff(original, fixed, shown);
+    let mut out = safe_lines(&xeplint::fix::unified_diff(original, fixed, shown));
+    if std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true") {
+        use std::hash::BuildHasher;
+        let token = std::collections::hash_map::RandomState::new().hash_one(std::process::id());
+        out = format!("::stop-commands::xeplint-{token:x}\n{out}::xeplint-{token:x}::\n");
+    }
+    out
+}
+
+/// Text whose lines are kept (LF, CRLF, tabs) and whose other control
+/// characters are escaped.
+fn safe_lines(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
     let mut chars = raw.chars().peekable();
     while let Some(c) = chars.next() {
@@ -750,11 +761,6 @@ fn diff_text(original: &str, fixed: &str, shown: &str) -> String {
             '\r' if chars.peek() == Some(&'\n') => out.push(c),
             c => report::escape::push_char(&mut out, c),
         }
-    }
-    if std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true") {
-        use std::hash::BuildHasher;
-        let token = std::collections::hash_map::RandomState::new().hash_one(std::process::id());
-        out = format!("::stop-commands::xeplint-{token:x}\n{out}::xeplint-{token:x}::\n");
     }
     out
 }
@@ -786,7 +792,13 @@ impl FixTally {
             pending.push_str(d);
         }
         if let Some(text) = &done.document {
-            document.write(text);
+            // The document itself, for a pipe or a file; on a terminal its
+            // control characters are escaped (ESC, BEL, a bare CR…).
+            if std::io::stdout().is_terminal() {
+                document.write(safe_lines(&String::from_utf8_lossy(text)).as_bytes());
+            } else {
+                document.write(text);
+            }
         }
     }
 
