@@ -1,5 +1,5 @@
 //! The bodies of the fuzz targets, shared by `fuzz_targets/*.rs` and by
-//! `tests/fuzz_replay.rs` (which replays the committed corpus without a
+//! `tests/it/fuzz_replay.rs` (which replays the committed corpus without a
 //! fuzzer). Besides "no panic", each body checks invariants a reader of the
 //! diagnostics relies on: every span lies inside its file, on character
 //! boundaries, and every `xml-…` rule id is documented.

@@ -29,5 +29,5 @@ pub mod xml;
 /// What a unit test does when the corpus it needs is missing: the same
 /// helper as the integration tests' (`XEPLINT_REQUIRE_ALL=1` makes it fail).
 #[cfg(test)]
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/it/common.rs"]
 mod test_common;

@@ -1,6 +1,6 @@
 -- End-to-end test of `xeplint server` in a real editor: Neovim (0.7 or
 -- newer), headless, configured with the ```lua block of
--- docs/integrations.md as its init.lua. Run by tests/nvim.rs as
+-- docs/integrations.md as its init.lua. Run by tests/it/nvim.rs as
 --
 --   XEP=path/to/xep-NNNN.xml RESULT=out.txt \
 --     nvim --headless -i NONE -u init.lua -c 'luafile editors/nvim/e2e.lua'

@@ -19,9 +19,8 @@
 //! 5. failed writes
 //! 6. wrong results on unusual but valid input
 //! 7. the class: random project trees, every read inside the root
-#![cfg(target_os = "linux")]
 
-mod common;
+use crate::common;
 
 use std::ffi::OsStr;
 use std::io::{BufWriter, Read, Write};
@@ -369,7 +368,7 @@ fn json(out: &Out) -> serde_json::Value {
 }
 
 /// Peak resident memory (kB) and result of a child, reaped by `wait4` (as
-/// in tests/memory.rs: std's `wait` would not give `ru_maxrss`).
+/// in tests/it/memory.rs: std's `wait` would not give `ru_maxrss`).
 #[allow(
     clippy::zombie_processes,
     reason = "reaped by `wait4`, not through std"
@@ -928,21 +927,17 @@ fn fifteen_megabytes_of_entity_declarations() {
     }
 }
 
-/// Set in the copy of this test binary that measures the peak memory of
-/// [`seventeen_mib_on_standard_input`]'s child.
-const PEAK_PROBE: &str = "XEPLINT_SECURITY_PEAK_PROBE";
-
 /// Finding 3: Standard input of 17 MiB: refused, naming the 16 MiB limit (and
 /// not a size it cannot know), exit 2, with a low peak (under 200 MB).
 ///
 /// Linux counts the resident memory of the process that spawns a child in
-/// the child's peak (`ru_maxrss`, see tests/memory.rs), and this process
+/// the child's peak (`ru_maxrss`, see tests/it/memory.rs), and this process
 /// runs the other cases in parallel (over 150 MB at times). So the child is
-/// spawned from a fresh copy of this test binary running only this test,
-/// with [`PEAK_PROBE`] set, which prints the peak for this one to check.
+/// spawned from a fresh copy of this test binary running only this test
+/// (`common::run_alone`), which prints the peak for this one to check.
 #[test]
 fn seventeen_mib_on_standard_input() {
-    if std::env::var_os(PEAK_PROBE).is_some() {
+    if std::env::var_os(common::ALONE).is_some() {
         let (out, peak_kb) = seventeen_mib_child();
         println!("peak-kb={peak_kb} status={:?}", out.code());
         assert_no_panic(&out, "17 MiB stdin");
@@ -953,16 +948,13 @@ fn seventeen_mib_on_standard_input() {
         assert!(!all.contains("bytes, over"), "a size it cannot know: {all}");
         return;
     }
-    let me = std::env::current_exe().expect("test binary");
-    let mut c = Command::new(me);
-    c.args([
-        "seventeen_mib_on_standard_input",
-        "--exact",
-        "--nocapture",
-        "--test-threads=1",
-    ])
-    .env(PEAK_PROBE, "1");
-    let probe = run_cmd(c, None, RUN_LIMIT);
+    let probe = common::run_alone(module_path!(), "seventeen_mib_on_standard_input");
+    let probe = Out {
+        status: probe.status,
+        stdout: probe.stdout,
+        stderr: probe.stderr,
+        took: Duration::ZERO,
+    };
     assert!(probe.status.success(), "the probe failed\n{}", probe.show());
     let peak_kb: u64 = probe
         .stdout()

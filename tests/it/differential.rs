@@ -34,7 +34,7 @@
 //! xeplint validates against its bundled DTD (saying so with `dtd-bundled`).
 //! The fixtures test below skips the verdict for such documents.
 
-mod common;
+use crate::common;
 
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
@@ -755,7 +755,7 @@ fn mutants_match_xmllint() {
     const PER_FILE: usize = 12;
     let corpus = corpus().expect("checked");
     // A fixed seed, so every run checks the same mutants; another may be
-    // given to explore (XEPLINT_MUTANT_SEED=123 cargo test --test differential).
+    // given to explore (XEPLINT_MUTANT_SEED=123 cargo test --test it differential::).
     let seed = std::env::var("XEPLINT_MUTANT_SEED")
         .ok()
         .and_then(|s| s.parse::<u64>().ok())

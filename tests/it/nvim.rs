@@ -4,7 +4,7 @@
 //! was damaged: diagnostics arrive, hover on an entity, jump to its
 //! definition in xep.ent, apply a quick fix.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 

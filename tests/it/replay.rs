@@ -2,9 +2,7 @@
 //! shared entities were expanded before, in another document, must come out
 //! exactly as when every expansion is parsed.
 
-#[path = "../fuzz/harness.rs"]
-#[allow(dead_code)]
-mod harness;
+use crate::harness;
 
 use std::path::Path;
 use xeplint::check::{Input, Options, Session};

@@ -125,7 +125,7 @@ fn every_fixture_gives_what_it_expects() {
 fn every_validity_rule_has_a_fixture() {
     let names: Vec<String> = fixtures().iter().map(|p| stem(p)).collect();
     // dtd-unreadable needs a --dtd that does not exist: see below;
-    // dtd-limit a DTD too large for a fixture: see tests/security.rs.
+    // dtd-limit a DTD too large for a fixture: see tests/it/security.rs.
     for r in xeplint::dtd::rules::RULES {
         if r.id == "dtd-unreadable" || r.id == "dtd-limit" {
             continue;

@@ -25,8 +25,8 @@ fn every_summary_names_what_is_reported() {
 // ---------------------------------------------------------------- docs/rules.md
 
 const RULES_MD: &str = "docs/rules.md";
-const BEGIN: &str = "<!-- BEGIN GENERATED: the rule reference below is written by tests/docs.rs from \
-xeplint::rules::registry(); do not edit it by hand, run `XEPLINT_BLESS=1 cargo test --test docs` -->";
+const BEGIN: &str = "<!-- BEGIN GENERATED: the rule reference below is written by tests/it/docs.rs from \
+xeplint::rules::registry(); do not edit it by hand, run `XEPLINT_BLESS=1 cargo test --test it docs::` -->";
 const END: &str = "<!-- END GENERATED -->";
 
 /// Markdown for text that is not inside backticks: `<`, `>` and `&` as
@@ -125,7 +125,7 @@ fn docs_rules_md_is_generated_from_the_registry() {
         + 1;
     panic!(
         "{RULES_MD} differs from what the rule registry gives (first at line {line}).\n\
-         Run `XEPLINT_BLESS=1 cargo test --test docs` to rewrite it, and commit the result."
+         Run `XEPLINT_BLESS=1 cargo test --test it docs::` to rewrite it, and commit the result."
     );
 }
 

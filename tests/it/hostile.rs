@@ -1,9 +1,9 @@
 //! Hostile input: each case is answered with a clear diagnostic, never a
-//! panic, in bounded time (and memory: `tests/memory.rs`). Documents are
+//! panic, in bounded time (and memory: `tests/it/memory.rs`). Documents are
 //! checked through the library; paths (devices, FIFOs, links, unreadable
 //! files, big folders) through the binary, as a user runs it.
 
-mod common;
+use crate::common;
 
 use assert_cmd::Command;
 use std::path::Path;

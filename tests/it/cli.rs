@@ -2,7 +2,7 @@
 //! status, ordering under parallelism, baselines, and the Vim / VS Code
 //! patterns documented in `docs/integrations.md`.
 
-mod common;
+use crate::common;
 
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};

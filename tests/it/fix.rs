@@ -3,7 +3,7 @@
 //! run that changes nothing, a diff that writes nothing and gives the same
 //! change, standard input, and documents with nothing to fix left alone.
 
-mod common;
+use crate::common;
 
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};

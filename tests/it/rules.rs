@@ -16,7 +16,7 @@
 //! is also kept as an insta snapshot: the short format, with each
 //! diagnostic's labels, help and notes below it.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -39,7 +39,7 @@ fn is_xep_rule(id: &str) -> bool {
 }
 
 /// Every XEP rule id in the registry, but the change rules: they need a
-/// history, and `tests/change.rs` runs their fixtures (`fixtures/change/`).
+/// history, and `tests/it/change.rs` runs their fixtures (`fixtures/change/`).
 fn xep_rule_ids() -> Vec<&'static str> {
     xeplint::rules::registry()
         .into_iter()
@@ -447,7 +447,7 @@ fn snapshots() {
 #[test]
 fn every_snapshot_has_a_fixture() {
     let names: BTreeSet<String> = rule_fixtures().iter().map(|p| snapshot_name(p)).collect();
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/snapshots");
     let Ok(entries) = std::fs::read_dir(&dir) else {
         return; // no snapshots written yet
     };
@@ -456,7 +456,7 @@ fn every_snapshot_has_a_fixture() {
         let name = e.expect("directory entry").file_name();
         let name = name.to_string_lossy();
         if let Some(n) = name
-            .strip_prefix("rules__")
+            .strip_prefix("it__rules__")
             .and_then(|n| n.strip_suffix(".snap"))
             && !names.contains(n)
         {

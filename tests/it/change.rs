@@ -10,7 +10,7 @@
 //! a document without one must get none. Findings of the other rules (the
 //! repository rules see this repository too) are not compared here.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

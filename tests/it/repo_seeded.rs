@@ -8,7 +8,7 @@
 //! before and after compare line for line. The documents are chosen by what
 //! they hold, not by name.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

@@ -2,7 +2,7 @@
 //! they declare, exact positions (characters, CRLF, entity expansions), and
 //! the whole corpus against xmllint.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

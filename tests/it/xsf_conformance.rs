@@ -12,7 +12,7 @@
 //! of Humorous XEPs), and it judges the editors' README as a proto-XEP (it is
 //! not a XEP at all). DTD validity is compared with xmllint in differential.rs.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

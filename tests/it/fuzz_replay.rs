@@ -6,8 +6,7 @@
 //! `XEPLINT_REPLAY=DIR` replays `DIR/TARGET/*` as well (e.g. fresh fuzzer
 //! artifacts sorted into target folders).
 
-#[path = "../fuzz/harness.rs"]
-mod harness;
+use crate::harness;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

@@ -2,7 +2,7 @@
 //! produces in `<!-- expect: … -->` comments. The whole check of it, every
 //! rule included, as `xeplint check` runs it from the repository root, must
 //! report exactly that: no finding of another rule, and as many findings as
-//! declared. (`tests/wellformed.rs` and `tests/dtd_snapshots.rs` check the
+//! declared. (`tests/it/wellformed.rs` and `tests/it/dtd_snapshots.rs` check the
 //! positions of the `xml-…` and `dtd-…` findings.)
 
 use std::collections::BTreeMap;

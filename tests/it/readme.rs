@@ -286,7 +286,7 @@ fn console_blocks_show_what_the_command_prints() {
     assert!(seen >= 3, "only {seen} console blocks");
     assert!(
         problems.is_empty(),
-        "{}\n\nRun `XEPLINT_BLESS=1 cargo test --test readme` to rewrite the console \
+        "{}\n\nRun `XEPLINT_BLESS=1 cargo test --test it readme::` to rewrite the console \
          blocks, and review the diff.",
         problems.join("\n")
     );

@@ -1,0 +1,46 @@
+//! What a test does when something it needs from outside the repository is
+//! missing (the XEP corpus in `../shared/corpus`, `xmllint`, `vim`, …).
+//! Included by the integration tests (`mod common;`) and by the crate's unit
+//! tests (`src/lib.rs`), so both behave the same.
+
+/// `what` is missing: with `XEPLINT_REQUIRE_ALL=1` (set by `.ci/run`) the
+/// test fails, so CI can never pass without running it; otherwise it says
+/// what it skips, and the caller returns (local runs without the corpus or
+/// the tools still pass).
+pub fn missing(what: &str) {
+    if std::env::var_os("XEPLINT_REQUIRE_ALL").is_some_and(|v| v == "1") {
+        panic!("{what} is missing and XEPLINT_REQUIRE_ALL=1: CI must have it");
+    }
+    eprintln!("skipped: {what} is missing (XEPLINT_REQUIRE_ALL=1 makes this an error)");
+}
+
+/// Runs the test `module::name` of this test binary alone, in a fresh copy
+/// of the binary, with the variable `ALONE` set; returns its output. For
+/// tests that measure the process (its peak memory): the other tests of the
+/// binary, running beside them, would count in the figure. `module` is the
+/// caller's `module_path!()`. The caller checks `std::env::var_os(ALONE)` to
+/// know whether it is that copy.
+#[allow(
+    dead_code,
+    reason = "used by the integration tests, not the unit tests"
+)]
+pub fn run_alone(module: &str, name: &str) -> std::process::Output {
+    // libtest names a test by its path without the crate's name.
+    let path = match module.split_once("::") {
+        Some((_, m)) => format!("{m}::{name}"),
+        None => name.to_string(),
+    };
+    let me = std::env::current_exe().expect("the test binary");
+    std::process::Command::new(me)
+        .args([&path, "--exact", "--nocapture", "--test-threads=1"])
+        .env(ALONE, "1")
+        .output()
+        .expect("run the test binary")
+}
+
+/// Set in the copy of the test binary that [`run_alone`] starts.
+#[allow(
+    dead_code,
+    reason = "used by the integration tests, not the unit tests"
+)]
+pub const ALONE: &str = "XEPLINT_TEST_ALONE";
