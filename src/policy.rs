@@ -69,9 +69,24 @@ pub struct RepositoryPolicy {
     pub promoted_status: String,
     pub promoted_version: String,
     pub entity_from: String,
+    /// From this day on (`YYYY-MM-DD`), a new revision's version has three
+    /// parts (`change-version`): the day the editors' tools began to require
+    /// it. A check whose "today" is earlier (`--today`) does not ask for it.
+    pub three_part_versions_since: String,
 }
 
 impl RepositoryPolicy {
+    /// Whether new versions must have three parts on `today` (always, when
+    /// `today` is unknown).
+    pub fn three_parts_required(&self, today: Option<crate::values::Date>) -> bool {
+        let since = crate::values::Date::parse(&self.three_part_versions_since).ok();
+        debug_assert!(since.is_some(), "three_part_versions_since is not a date");
+        match (today, since) {
+            (Some(today), Some(since)) => today >= since,
+            _ => true,
+        }
+    }
+
     /// Whether a status is one of [`RepositoryPolicy::retired_statuses`].
     pub fn is_retired(&self, status: Option<&str>) -> bool {
         status.is_some_and(|s| self.retired_statuses.iter().any(|r| r == s))
@@ -217,6 +232,12 @@ mod tests {
     #[test]
     fn bundled_policy_parses() {
         let p = Policy::parse(BUNDLED).expect("bundled policy");
+        let day = |s: &str| crate::values::Date::parse(s).ok();
+        let repo = &p.repository;
+        assert!(day(&repo.three_part_versions_since).is_some());
+        assert!(repo.three_parts_required(day("2026-01-01")));
+        assert!(!repo.three_parts_required(day("2020-01-01")));
+        assert!(repo.three_parts_required(None));
         assert!(p.statuses.iter().any(|s| s == "ProtoXEP"));
         assert_eq!(
             p.status_aliases.get("Stable").map(String::as_str),

@@ -7,12 +7,14 @@ declare_rule! {
     /// ## What it checks
     /// With `--base REF`: the new top revision of a changed XEP has a version higher than
     /// the top version at the base, and every revision added since the base has a
-    /// three-part version (`x.y.z`).
+    /// three-part version (`x.y.z`). Three parts are asked for from 2022-12-20 on (the
+    /// policy's `three_part_versions_since`): a run with an earlier `--today` does not.
     ///
     /// ## Why it matters
     /// XEP-0001 ("Publication Process") numbers revisions in increasing order, and the XSF
     /// editors ask for three-part versions (xsf/xeps `docs/TRIAGING.md`: a patch change is
-    /// `x.y.z+1`, a minor one `x.y+1.0`); the tools that publish XEPs sort by them.
+    /// `x.y.z+1`, a minor one `x.y+1.0`; `tools/triage.sh` refuses others since
+    /// 2022-12-20); the tools that publish XEPs sort by them.
     ///
     /// ## Example
     /// Bad: base at `1.2.0`, new revision `1.1.9`, or `1.3`; good: `1.2.1` or `1.3.0`.
@@ -33,9 +35,10 @@ impl Rule for ChangeVersion {
         }
         let Some(base) = &changed.base else { return };
         let added = new_revisions(cx.xep, base);
+        let three = cx.policy.repository.three_parts_required(cx.today);
         for rev in added {
             let Some(v) = &rev.version else { continue };
-            if !three_parts(&v.value) {
+            if three && !three_parts(&v.value) {
                 out.push(
                     cx.at_field(
                         &Self::INFO,

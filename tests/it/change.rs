@@ -214,6 +214,43 @@ fn change_fixtures_report_what_they_declare() {
     );
 }
 
+/// Three-part versions are asked for from the policy's
+/// `three_part_versions_since` (2022-12-20) on: a check dated the day
+/// before (`--today`, as when replaying history) does not report `0.3`.
+#[test]
+fn three_parts_are_asked_for_from_their_day_on() {
+    if !have_git() {
+        common::missing("git");
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("temporary folder");
+    let base = build(
+        &fixtures().join("change").join("change-version"),
+        tmp.path(),
+    );
+    let versions = |today: &str| -> Vec<String> {
+        let out = Command::new(env!("CARGO_BIN_EXE_xeplint"))
+            .current_dir(tmp.path())
+            .args(["check", "--format", "short", "--today", today])
+            .args(["--base", &base, "xep-0901.xml"])
+            .output()
+            .expect("run xeplint");
+        assert_ne!(out.status.code(), Some(2), "{out:?}");
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|l| l.contains("change-version"))
+            .map(String::from)
+            .collect()
+    };
+    let on_the_day = versions("2022-12-20");
+    assert_eq!(on_the_day.len(), 1, "{on_the_day:?}");
+    assert!(
+        on_the_day[0].contains("does not have three parts"),
+        "{on_the_day:?}"
+    );
+    assert_eq!(versions("2022-12-19"), Vec::<String>::new());
+}
+
 #[test]
 fn a_missing_base_says_how_to_fetch_it() {
     if !have_git() {
