@@ -320,25 +320,19 @@ impl Gate {
     /// files, and never past [`MAX_FILE_SIZE`].
     pub fn read_head(&self, a: &Admitted, until: &[u8]) -> Result<Vec<u8>, Refusal> {
         // A XEP's top revision usually ends in its first few kilobytes:
-        // read 4 KiB, then twice as much each time.
-        let mut chunk: usize = 4 * 1024;
+        // read 2 KiB, then twice as much each time (`read_to_end` fills the
+        // spare capacity without zeroing it first).
+        let mut chunk: u64 = 2 * 1024;
         let (file, _) = self.open_regular(a)?;
         let mut reader = file.take(MAX_FILE_SIZE + 1);
-        let mut buf: Vec<u8> = Vec::with_capacity(chunk);
+        let mut buf: Vec<u8> = Vec::new();
         loop {
             let searched = buf.len().saturating_sub(until.len());
-            let before = buf.len();
-            buf.resize(before + chunk, 0);
-            chunk = (chunk * 2).min(256 * 1024);
-            let n = match reader.read(buf.get_mut(before..).unwrap_or_default()) {
+            let n = match (&mut reader).take(chunk).read_to_end(&mut buf) {
                 Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {
-                    buf.truncate(before);
-                    continue;
-                }
                 Err(e) => return Err(Refusal::io(&e)),
             };
-            buf.truncate(before + n);
+            chunk = (chunk * 2).min(256 * 1024);
             if buf.len() as u64 > MAX_FILE_SIZE {
                 return Err(Refusal::TooLarge { size: None });
             }

@@ -18,6 +18,7 @@ pub mod scan;
 use crate::gate::{Admitted, Gate};
 use crate::limits::MAX_REPOSITORY_XEPS;
 use crate::source::SourceMap;
+use foldhash::HashMap;
 use scan::{Head, Val};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -57,6 +58,45 @@ pub struct Repository {
     pub ent: Option<ent::EntFile>,
     /// More than [`MAX_REPOSITORY_XEPS`] sources: the rest were not read.
     pub truncated: bool,
+    /// Lookups made once, so that a rule comparing a document with every
+    /// other XEP costs one lookup, not a pass over all (a whole-corpus run
+    /// would otherwise compare every pair).
+    index: Index,
+}
+
+/// Where values of the headers are found: indexes into [`Repository::xeps`],
+/// in increasing order.
+#[derive(Debug, Default)]
+struct Index {
+    /// By the number `<number>` holds (it may differ from the file name's).
+    number: HashMap<u32, Vec<usize>>,
+    /// By `<shortname>`.
+    shortname: HashMap<String, Vec<usize>>,
+    /// By the XEP a `<supersedes>` names: the XEP and which of its values.
+    superseders: HashMap<u32, Vec<(usize, usize)>>,
+}
+
+impl Index {
+    fn new(xeps: &[Entry]) -> Index {
+        let mut index = Index::default();
+        for (k, e) in xeps.iter().enumerate() {
+            if let Some(n) = e.head.number.as_ref().and_then(|v| v.value.parse().ok()) {
+                index.number.entry(n).or_default().push(k);
+            }
+            if let Some(v) = &e.head.shortname {
+                index.shortname.entry(v.value.clone()).or_default().push(k);
+            }
+            let mut named = Vec::new();
+            for (i, v) in e.head.supersedes.iter().enumerate() {
+                // The first value naming a XEP stands for it.
+                if let Some(n) = number_of_spec(&v.value).filter(|n| !named.contains(n)) {
+                    named.push(n);
+                    index.superseders.entry(n).or_default().push((k, i));
+                }
+            }
+        }
+        index
+    }
 }
 
 /// The number in a file name `xep-NNNN.xml`.
@@ -148,16 +188,53 @@ impl Repository {
             .ok()
             .and_then(|a| gate.read(&a).ok())
             .map(|bytes| {
-                let text = String::from_utf8_lossy(&bytes).into_owned();
+                // Valid UTF-8 (the usual case) is taken as it is, without
+                // the copy and the slower walk of a lossy conversion.
+                let text = String::from_utf8(bytes)
+                    .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
                 ent::EntFile::read(sources, ent_path, join_shown(&shown, "xep.ent"), text)
             });
         Some(Repository {
             dir: dir.into(),
             shown,
+            index: Index::new(&xeps),
             xeps,
             ent,
             truncated,
         })
+    }
+
+    /// The XEPs whose `<number>` holds `n`, with their index.
+    pub fn with_number(&self, n: u32) -> impl Iterator<Item = (usize, &Entry)> {
+        self.entries(self.index.number.get(&n))
+    }
+
+    /// The XEPs whose `<shortname>` is `name`, with their index.
+    pub fn with_shortname(&self, name: &str) -> impl Iterator<Item = (usize, &Entry)> {
+        self.entries(self.index.shortname.get(name))
+    }
+
+    /// The XEPs whose `<supersedes>` names XEP `n`, with their index and
+    /// the first value naming it.
+    pub fn superseders(&self, n: u32) -> impl Iterator<Item = (usize, &Entry, &Val)> {
+        self.index
+            .superseders
+            .get(&n)
+            .into_iter()
+            .flatten()
+            .filter_map(|&(k, i)| {
+                let e = self.xeps.get(k)?;
+                Some((k, e, e.head.supersedes.get(i)?))
+            })
+    }
+
+    fn entries<'a>(
+        &'a self,
+        at: Option<&'a Vec<usize>>,
+    ) -> impl Iterator<Item = (usize, &'a Entry)> + 'a {
+        at.into_iter()
+            .flatten()
+            .filter_map(|&k| Some((k, self.xeps.get(k)?)))
     }
 
     /// The XEPs numbered `n` (one, unless numbers are duplicated).

@@ -118,8 +118,9 @@ pub fn scan(text: &[u8]) -> Head {
         line: 1,
         line_start: 0,
     };
-    // Element names from the root down.
-    let mut stack: Vec<String> = Vec::new();
+    // Element names from the root down: the names a slot is made of, or ""
+    // for any other (no allocation per element).
+    let mut stack: Vec<&'static str> = Vec::new();
     let mut in_header = false;
     // The field being read: its slot, its text so far and where it began.
     let mut current: Option<(Slot, String, Option<usize>)> = None;
@@ -133,7 +134,7 @@ pub fn scan(text: &[u8]) -> Head {
         };
         match event {
             Event::Start(e) => {
-                let name = e.name().as_ref().to_string();
+                let name = known(e.name().as_ref());
                 if !in_header && name == "header" && stack.len() == 1 {
                     in_header = true;
                 }
@@ -144,7 +145,7 @@ pub fn scan(text: &[u8]) -> Head {
                     if let Some(slot) = slot_of(&stack) {
                         current = Some((slot, String::new(), None));
                         depth_of_current = stack.len();
-                    } else if stack.len() == 3 && stack.last().is_some_and(|n| n == "revision") {
+                    } else if stack.len() == 3 && stack.last() == Some(&"revision") {
                         head.revisions += 1;
                         if head.revisions == 1 {
                             rev = Some(Rev::default());
@@ -183,7 +184,7 @@ pub fn scan(text: &[u8]) -> Head {
                 }
                 let ended = stack.pop();
                 if stack.len() == 2
-                    && ended.as_deref() == Some("revision")
+                    && ended == Some("revision")
                     && head.revisions == 1
                     && let Some(r) = rev.take()
                 {
@@ -250,11 +251,37 @@ pub fn scan(text: &[u8]) -> Head {
     head
 }
 
+/// The element names [`slot_of`] looks for.
+const KNOWN: [&str; 18] = [
+    "header",
+    "number",
+    "title",
+    "status",
+    "type",
+    "approver",
+    "shortname",
+    "tags",
+    "tag",
+    "supersedes",
+    "supersededby",
+    "dependencies",
+    "spec",
+    "revision",
+    "version",
+    "date",
+    "initials",
+    "remark",
+];
+
+/// `name` if it is one of [`KNOWN`], else "".
+fn known(name: &str) -> &'static str {
+    KNOWN.iter().find(|k| **k == name).copied().unwrap_or("")
+}
+
 /// The field an element holds, from where it is (`stack`: names from the
-/// root element down to it).
-fn slot_of(stack: &[String]) -> Option<Slot> {
-    let names: Vec<&str> = stack.iter().map(String::as_str).collect();
-    Some(match names.as_slice() {
+/// root element down to it, as [`known`] gives them).
+fn slot_of(stack: &[&str]) -> Option<Slot> {
+    Some(match stack {
         [_, "header", "number"] => Slot::Number,
         [_, "header", "title"] => Slot::Title,
         [_, "header", "status"] => Slot::Status,

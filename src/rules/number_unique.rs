@@ -29,16 +29,13 @@ impl Rule for NumberUnique {
         else {
             return;
         };
-        for (k, other) in repo.xeps.iter().enumerate() {
+        for (k, other) in repo.with_number(n) {
             if crate::repo::same_file(other.admitted.path(), cx.real) {
                 continue;
             }
             let Some(v) = &other.head.number else {
                 continue;
             };
-            if v.value.parse::<u32>().ok() != Some(n) {
-                continue;
-            }
             let mut d = cx
                 .at_field(
                     &Self::INFO,

@@ -35,14 +35,14 @@ impl Rule for ShortnameUnique {
         if policy.is_placeholder(mine) || mine.contains('&') || policy.is_retired(cx.xep.status()) {
             return;
         }
-        for (k, other) in repo.xeps.iter().enumerate() {
+        for (k, other) in repo.with_shortname(mine) {
             if crate::repo::same_file(other.admitted.path(), cx.real) {
                 continue;
             }
             let Some(v) = &other.head.shortname else {
                 continue;
             };
-            if v.value != mine || policy.is_retired(other.status()) {
+            if policy.is_retired(other.status()) {
                 continue;
             }
             let mut d = cx

@@ -51,17 +51,12 @@ impl Rule for SupersededStatus {
             .filter_map(|s| number_of_spec(&s.value).map(|n| (n, s.span)))
             .find(|(n, _)| approved(*n));
         let by_other = || {
-            repo.xeps.iter().enumerate().find_map(|(k, e)| {
+            repo.superseders(me).find_map(|(k, e, v)| {
                 if crate::repo::same_file(e.admitted.path(), cx.real)
                     || !policy.supersedes_in(e.status())
                 {
                     return None;
                 }
-                let v = e
-                    .head
-                    .supersedes
-                    .iter()
-                    .find(|v| number_of_spec(&v.value) == Some(me))?;
                 Some((e.number, k, v))
             })
         };
