@@ -477,6 +477,14 @@ impl Server {
             })),
             #[cfg(debug_assertions)]
             "xeplint/panic" => panic!("a panic the tests asked for"),
+            // Keeps the server busy for `ms` milliseconds (at most two
+            // seconds), so that a test can queue requests behind it.
+            #[cfg(debug_assertions)]
+            "xeplint/sleep" => {
+                let ms = req.params.get("ms").and_then(Value::as_u64).unwrap_or(0);
+                std::thread::sleep(std::time::Duration::from_millis(ms.min(2_000)));
+                answer(Value::Null)
+            }
             _ => Err((
                 ErrorCode::MethodNotFound,
                 format!("method not handled: {}", req.method),
