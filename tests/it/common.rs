@@ -44,3 +44,40 @@ pub fn run_alone(module: &str, name: &str) -> std::process::Output {
     reason = "used by the integration tests, not the unit tests"
 )]
 pub const ALONE: &str = "XEPLINT_TEST_ALONE";
+
+/// Wait for `child` (spawned, and never waited on through std) for at most
+/// `limit`, then kill it and fail. Returns its wait status and its resource
+/// use, as `wait4` gives them: std's `wait` would not give `ru_maxrss`, the
+/// child's peak memory.
+#[cfg(unix)]
+#[allow(
+    dead_code,
+    reason = "used by the integration tests, not the unit tests"
+)]
+pub fn wait4(
+    child: &mut std::process::Child,
+    limit: std::time::Duration,
+    what: &str,
+) -> (i32, libc::rusage) {
+    let pid = child.id() as libc::pid_t;
+    let start = std::time::Instant::now();
+    let mut status = 0;
+    // SAFETY: `rusage` is plain integers, valid when zeroed.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    loop {
+        // SAFETY: `pid` is a child of this process not reaped yet (never
+        // waited on through std); both pointers are valid for writes.
+        let reaped = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
+        if reaped == pid {
+            return (status, usage);
+        }
+        assert_eq!(reaped, 0, "wait4: {}", std::io::Error::last_os_error());
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            // SAFETY: as above; reaps the killed child.
+            unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+            panic!("{what}: still running after {limit:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}

@@ -14,7 +14,7 @@ use crate::common;
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Peak resident memory (kB) of `xeplint check` on `path`. Fails when the
 /// binary does not find errors in it (exit status 1: the document was read
@@ -31,27 +31,8 @@ fn peak_kb(path: &Path) -> u64 {
         .stderr(Stdio::null())
         .spawn()
         .expect("run xeplint");
-    let pid = child.id() as libc::pid_t;
-    let start = Instant::now();
-    let mut status = 0;
-    // SAFETY: `rusage` is plain integers, valid when zeroed.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    loop {
-        // SAFETY: `pid` is a child of this process not reaped yet (`child` is
-        // never waited on through std); both pointers are valid for writes.
-        let reaped = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
-        if reaped == pid {
-            break;
-        }
-        assert_eq!(reaped, 0, "wait4: {}", std::io::Error::last_os_error());
-        if start.elapsed() > Duration::from_secs(60) {
-            let _ = child.kill();
-            // SAFETY: as above; reaps the killed child.
-            unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-            panic!("{} was not checked in a minute", path.display());
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    let what = format!("xeplint check {}", path.display());
+    let (status, usage) = common::wait4(&mut child, Duration::from_secs(60), &what);
     assert!(
         libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 1,
         "{}: xeplint did not exit with status 1 (wait status {status:#x})",

@@ -367,8 +367,8 @@ fn json(out: &Out) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e})\n{}", out.show()))
 }
 
-/// Peak resident memory (kB) and result of a child, reaped by `wait4` (as
-/// in tests/it/memory.rs: std's `wait` would not give `ru_maxrss`).
+/// Peak resident memory (kB) and result of a child, reaped by
+/// [`common::wait4`] (std's `wait` would not give `ru_maxrss`).
 #[allow(
     clippy::zombie_processes,
     reason = "reaped by `wait4`, not through std"
@@ -377,7 +377,6 @@ fn wait4_with_peak(
     mut child: Child,
     stdin: impl FnOnce(std::process::ChildStdin) + Send + 'static,
 ) -> (Out, u64) {
-    let pid = child.id() as libc::pid_t;
     let start = Instant::now();
     let feeder = child
         .stdin
@@ -395,25 +394,7 @@ fn wait4_with_peak(
         let _ = stderr.read_to_end(&mut b);
         b
     });
-    let mut status = 0;
-    // SAFETY: `rusage` is plain integers, valid when zeroed.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    loop {
-        // SAFETY: `pid` is a child of this process not reaped yet (never
-        // waited on through std); both pointers are valid for writes.
-        let reaped = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
-        if reaped == pid {
-            break;
-        }
-        assert_eq!(reaped, 0, "wait4: {}", std::io::Error::last_os_error());
-        if start.elapsed() > RUN_LIMIT {
-            let _ = child.kill();
-            // SAFETY: as above; reaps the killed child.
-            unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-            panic!("still running after {RUN_LIMIT:?}");
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    let (status, usage) = common::wait4(&mut child, RUN_LIMIT, "xeplint");
     let took = start.elapsed();
     if let Some(f) = feeder {
         let _ = f.join();
