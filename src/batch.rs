@@ -89,6 +89,7 @@ impl Session {
                 while flight.len() < 2 && !next.is_empty() {
                     let chunk = std::mem::replace(&mut next, inputs.by_ref().take(batch).collect());
                     let folders = folders_of(&chunk);
+                    self.open_repositories(&chunk);
                     let generation = self.loader.next_generation();
                     let (tx, rx) = mpsc::sync_channel(1);
                     s.spawn(move |_| {

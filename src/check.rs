@@ -240,6 +240,27 @@ impl Session {
             });
     }
 
+    /// Read the repository views the documents of `inputs` will ask for
+    /// ([`Session::repository`]) before any of them is checked. Called from
+    /// outside the thread pool, the headers are read on the pool's threads,
+    /// with no thread started for it.
+    pub(crate) fn open_repositories(&self, inputs: &[Input]) {
+        if self.options.no_repository {
+            return;
+        }
+        let mut seen: Vec<PathBuf> = Vec::new();
+        for input in inputs {
+            let Some(place) = self.place_of(input) else {
+                continue;
+            };
+            if seen.iter().any(|d| d == place.dir()) {
+                continue;
+            }
+            seen.push(place.dir().to_path_buf());
+            let _ = self.repository(&place, &input.path);
+        }
+    }
+
     /// The repository of a document at `place` (its folder, or the folder
     /// above one named `inbox`), if it is one: read the first time a
     /// document of it asks.

@@ -122,7 +122,7 @@ pub fn number_of_spec(spec: &str) -> Option<u32> {
 
 impl Repository {
     /// The repository in the folder `dir` (canonical, inside the project
-    /// root `root`), if it is one: read every header (on a few threads) and
+    /// root `root`), if it is one: read every header and
     /// `xep.ent`. `shown` is how the folder is shown.
     pub fn open(
         gate: &Arc<Gate>,
@@ -153,9 +153,6 @@ impl Repository {
         names.sort_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
         let truncated = names.len() > MAX_REPOSITORY_XEPS;
         names.truncate(MAX_REPOSITORY_XEPS);
-        // Read on threads of their own, not rayon's: a rayon thread waiting
-        // for the view could otherwise pick up the check of a document that
-        // waits for the same view.
         let read = |(name, number, kind): &(String, u32, Option<std::fs::FileType>)| {
             let admitted = match kind {
                 Some(t) if t.is_file() => gate.admit_listed(dir, name.as_ref(), root)?,
@@ -170,19 +167,17 @@ impl Repository {
                 admitted,
             })
         };
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .clamp(1, 8);
-        let per = names.len().div_ceil(threads).max(1);
-        let xeps: Vec<Entry> = std::thread::scope(|s| {
-            let jobs: Vec<_> = names
-                .chunks(per)
-                .map(|chunk| s.spawn(move || chunk.iter().filter_map(read).collect::<Vec<_>>()))
-                .collect();
-            jobs.into_iter()
-                .flat_map(|j| j.join().unwrap_or_default())
-                .collect()
-        });
+        // On the thread pool when asked from outside it (the command line
+        // opens the views before the documents are checked: see
+        // `Session::open_repositories`); one after the other on a thread
+        // of the pool, which waiting for its own jobs could pick up the
+        // check of a document asking for this same view.
+        let xeps: Vec<Entry> = if rayon::current_thread_index().is_none() {
+            use rayon::prelude::*;
+            names.par_iter().filter_map(read).collect()
+        } else {
+            names.iter().filter_map(read).collect()
+        };
         let ent = gate
             .admit_in(&ent_path, root)
             .ok()
