@@ -415,7 +415,13 @@ fn check(args: CheckArgs) -> ExitCode {
             let initials = given
                 .is_none()
                 .then(|| s.spawn(|| xeplint::repo::git::user_initials(&dir)));
-            let set = xeplint::repo::git::ChangeSet::open(&dir, base);
+            // Named files only: only they are compared in the work tree.
+            let files = args
+                .paths
+                .iter()
+                .all(|p| p.as_os_str() != "-" && p.is_file());
+            let checked = (files && !args.paths.is_empty()).then_some(args.paths.as_slice());
+            let set = xeplint::repo::git::ChangeSet::open(&dir, base, checked);
             (set, initials.and_then(|h| h.join().ok().flatten()))
         });
         match set {

@@ -85,8 +85,14 @@ impl ChangeSet {
     }
 
     /// Read the change set of the work tree at (or above) `dir` against
-    /// `base_ref`.
-    pub fn open(dir: &Path, base_ref: &str) -> Result<ChangeSet, String> {
+    /// `base_ref`. `checked`: the files the run checks, when it names files
+    /// only (no folder): only they are compared as they are in the work
+    /// tree, the other XEP sources as committed (see [`changed_files`]).
+    pub fn open(
+        dir: &Path,
+        base_ref: &str,
+        checked: Option<&[PathBuf]>,
+    ) -> Result<ChangeSet, String> {
         // The top of the work tree and the merge base, side by side (each
         // git process costs a millisecond or two to start).
         let (top_out, merged) = std::thread::scope(|s| {
@@ -144,36 +150,18 @@ impl ChangeSet {
         if base.is_empty() {
             return Err(missing("has no common history with HEAD"));
         }
-        let diff = git(
-            &top,
-            &[
-                "-c",
-                "core.quotepath=off",
-                "diff",
-                "--name-status",
-                "-z",
-                "--no-renames",
-                "--no-ext-diff",
-                "--no-textconv",
-                &base,
-                "--",
-                "xep-*.xml",
-                "inbox/*.xml",
-            ],
-        )?;
+        let diff = changed_files(&top, &base, checked)?;
         let mut changed = HashMap::new();
-        let mut fields = diff.split(|&b| b == 0).filter(|f| !f.is_empty());
-        while let (Some(status), Some(path)) = (fields.next(), fields.next()) {
-            let rel = String::from_utf8_lossy(path).into_owned();
+        for (status, rel) in diff {
             let is_xep = super::number_of_file(&rel).is_some()
                 || (rel.starts_with("inbox/") && rel.ends_with(".xml"));
-            if !is_xep || status.first() == Some(&b'D') {
+            if !is_xep || status == b'D' {
                 continue;
             }
             changed.insert(
                 top.join(&rel),
                 Changed {
-                    added: status.first() == Some(&b'A'),
+                    added: status == b'A',
                     rel,
                     base: None,
                     after_revision: Vec::new(),
@@ -228,6 +216,78 @@ impl ChangeSet {
             base_numbers,
         })
     }
+}
+
+/// The XEP sources changed between `base` and the work tree at `top`:
+/// (status letter, path from the top), as `git diff --name-status` gives
+/// them.
+///
+/// A fresh clone's index is "racily clean" (its files are as new as it), and
+/// git then reads every file it compares with the work tree again: 100 ms
+/// and more for all of xsf/xeps, at every run. When the run checks named
+/// files only (`checked`), only they are compared in the work tree; the
+/// other XEP sources as committed (HEAD against the base), which reads no
+/// file. A named file outside the work tree asks for the whole comparison.
+fn changed_files(
+    top: &Path,
+    base: &str,
+    checked: Option<&[PathBuf]>,
+) -> Result<Vec<(u8, String)>, String> {
+    const XEPS: [&str; 2] = ["xep-*.xml", "inbox/*.xml"];
+    let named: Option<Vec<String>> = checked.and_then(|paths| {
+        paths
+            .iter()
+            .map(|p| {
+                let real = std::fs::canonicalize(p).ok()?;
+                Some(real.strip_prefix(top).ok()?.to_str()?.to_string())
+            })
+            .collect()
+    });
+    let Some(named) = named else {
+        return name_status(top, &[base], &XEPS);
+    };
+    let specs: Vec<String> = named.iter().map(|r| format!(":(literal){r}")).collect();
+    let specs: Vec<&str> = specs.iter().map(String::as_str).collect();
+    let (committed, worked) = std::thread::scope(|s| {
+        let worked = s.spawn(|| name_status(top, &[base], &specs));
+        let committed = name_status(top, &[base, "HEAD"], &XEPS);
+        let worked = worked
+            .join()
+            .unwrap_or_else(|_| Err("git diff failed".to_string()));
+        (committed, worked)
+    });
+    let mut all: Vec<(u8, String)> = committed?
+        .into_iter()
+        .filter(|(_, rel)| !named.contains(rel))
+        .collect();
+    all.extend(worked?);
+    Ok(all)
+}
+
+/// `git diff --name-status` between `against` (a commit, or two) and the
+/// paths `specs`.
+fn name_status(top: &Path, against: &[&str], specs: &[&str]) -> Result<Vec<(u8, String)>, String> {
+    let mut args = vec![
+        "-c",
+        "core.quotepath=off",
+        "diff",
+        "--name-status",
+        "-z",
+        "--no-renames",
+        "--no-ext-diff",
+        "--no-textconv",
+    ];
+    args.extend(against);
+    args.push("--");
+    args.extend(specs);
+    let out = git(top, &args)?;
+    let mut fields = out.split(|&b| b == 0).filter(|f| !f.is_empty());
+    let mut found = Vec::new();
+    while let (Some(status), Some(path)) = (fields.next(), fields.next()) {
+        let letter = status.first().copied().unwrap_or(b'M');
+        found.push((letter, String::from_utf8_lossy(path).into_owned()));
+    }
+    Ok(found)
 }
 
 /// A document's commits since the base (oldest first) and its top revision

@@ -306,7 +306,7 @@ fn the_revision_fix_makes_the_finding_go() {
     let session = |initials: &str| {
         let o = Options {
             change: Some(std::sync::Arc::new(
-                xeplint::repo::git::ChangeSet::open(tmp.path(), &base).expect("change set"),
+                xeplint::repo::git::ChangeSet::open(tmp.path(), &base, None).expect("change set"),
             )),
             today: xeplint::values::Date::parse("2025-06-01").ok(),
             initials: Some(initials.to_string()),
@@ -343,4 +343,53 @@ fn the_revision_fix_makes_the_finding_go() {
         .map(|d| format!("{}: {}", d.rule, d.message))
         .collect();
     assert!(left.is_empty(), "{left:?}\n{text}");
+}
+
+#[test]
+fn named_files_alone_are_compared_in_the_work_tree() {
+    if !have_git() {
+        common::missing("git");
+        return;
+    }
+    use xeplint::repo::git::ChangeSet;
+    let tmp = tempfile::tempdir().expect("temporary folder");
+    let repo = tmp.path();
+    let first = build(&fixtures().join("change").join("change-revision"), repo);
+    let named = repo.join("xep-0901.xml");
+    let other = repo.join("xep-0977.xml");
+    let text = std::fs::read_to_string(&named).expect("text");
+    std::fs::write(&other, &text).expect("write");
+    git(repo, &["add", "-A"]);
+    git(repo, &["commit", "-q", "-m", "another"]);
+    let set = |base: &str, checked: Option<&[PathBuf]>| {
+        let set = ChangeSet::open(repo, base, checked).expect("change set");
+        let mut found: Vec<(String, bool)> = set
+            .changed
+            .values()
+            .map(|c| (c.rel.clone(), c.added))
+            .collect();
+        found.sort();
+        found
+    };
+    let changed = |names: &[&str]| -> Vec<(String, bool)> {
+        names.iter().map(|n| (n.to_string(), false)).collect()
+    };
+    let only = [named.clone()];
+    // Committed changes count, named or not.
+    let all = set(&first, None);
+    assert!(
+        all.contains(&("xep-0901.xml".to_string(), false)),
+        "{all:?}"
+    );
+    assert!(all.contains(&("xep-0977.xml".to_string(), true)), "{all:?}");
+    assert_eq!(set(&first, Some(&only)), all);
+    // Since the last commit: an edit not committed counts in a file named,
+    // and in a file not named only when no file is named.
+    let head = git(repo, &["rev-parse", "HEAD"]);
+    std::fs::write(&other, text.replace("</xep>", "<!-- edited --></xep>")).expect("write");
+    assert_eq!(set(&head, None), changed(&["xep-0977.xml"]));
+    assert_eq!(set(&head, Some(&only)), changed(&[]));
+    std::fs::write(&named, text.replace("</xep>", "<!-- edited --></xep>")).expect("write");
+    assert_eq!(set(&head, Some(&only)), changed(&["xep-0901.xml"]));
+    assert_eq!(set(&head, None), changed(&["xep-0901.xml", "xep-0977.xml"]));
 }
