@@ -72,19 +72,22 @@ pub struct RepositoryPolicy {
     /// From this day on (`YYYY-MM-DD`), a new revision's version has three
     /// parts (`change-version`): the day the editors' tools began to require
     /// it. A check whose "today" is earlier (`--today`) does not ask for it.
-    pub three_part_versions_since: String,
+    #[serde(deserialize_with = "date")]
+    pub three_part_versions_since: crate::values::Date,
+}
+
+/// A `YYYY-MM-DD` date of the policy, read once.
+fn date<'de, D: serde::Deserializer<'de>>(d: D) -> Result<crate::values::Date, D::Error> {
+    let text = <String as serde::Deserialize>::deserialize(d)?;
+    crate::values::Date::parse(&text)
+        .map_err(|_| serde::de::Error::custom(format!("`{text}` is not a YYYY-MM-DD date")))
 }
 
 impl RepositoryPolicy {
     /// Whether new versions must have three parts on `today` (always, when
     /// `today` is unknown).
     pub fn three_parts_required(&self, today: Option<crate::values::Date>) -> bool {
-        let since = crate::values::Date::parse(&self.three_part_versions_since).ok();
-        debug_assert!(since.is_some(), "three_part_versions_since is not a date");
-        match (today, since) {
-            (Some(today), Some(since)) => today >= since,
-            _ => true,
-        }
+        today.is_none_or(|today| today >= self.three_part_versions_since)
     }
 
     /// Whether a status is one of [`RepositoryPolicy::retired_statuses`].
@@ -234,7 +237,14 @@ mod tests {
         let p = Policy::parse(BUNDLED).expect("bundled policy");
         let day = |s: &str| crate::values::Date::parse(s).ok();
         let repo = &p.repository;
-        assert!(day(&repo.three_part_versions_since).is_some());
+        assert_eq!(day("2022-12-20"), Some(repo.three_part_versions_since));
+        let broken = BUNDLED.replace(
+            "three_part_versions_since = \"2022-12-20\"",
+            "three_part_versions_since = \"2022-13-20\"",
+        );
+        assert_ne!(broken, BUNDLED);
+        let e = Policy::parse(&broken).expect_err("a month 13");
+        assert!(e.contains("not a YYYY-MM-DD date"), "{e}");
         assert!(repo.three_parts_required(day("2026-01-01")));
         assert!(!repo.three_parts_required(day("2020-01-01")));
         assert!(repo.three_parts_required(None));
