@@ -2,39 +2,13 @@
 //! status, ordering under parallelism, baselines, and the Vim / VS Code
 //! patterns documented in `docs/integrations.md`.
 
+use crate::binary::run;
 use crate::common;
 
-use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn xeplint() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_xeplint"));
-    c.env_remove("NO_COLOR");
-    c
-}
-
-struct Run {
-    stdout: String,
-    stderr: String,
-    code: i32,
-}
-
-fn run(dir: &Path, args: &[&str], stdin: Option<Vec<u8>>) -> Run {
-    let mut c = xeplint();
-    c.current_dir(dir).args(args);
-    if let Some(input) = stdin {
-        c.write_stdin(input);
-    }
-    let out = c.output().expect("run xeplint");
-    Run {
-        stdout: String::from_utf8(out.stdout).expect("UTF-8"),
-        stderr: String::from_utf8(out.stderr).expect("UTF-8"),
-        code: out.status.code().unwrap_or(-1),
-    }
 }
 
 // ---------------------------------------------------------------- stdin

@@ -3,23 +3,16 @@
 //! run that changes nothing, a diff that writes nothing and gives the same
 //! change, standard input, and documents with nothing to fix left alone.
 
+use crate::binary::{self, Run};
 use crate::common;
 
-use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-struct Run {
-    stdout: String,
-    stderr: String,
-    code: i32,
-}
-
 fn run(dir: &Path, args: &[&str], stdin: Option<Vec<u8>>) -> Run {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_xeplint"));
     // A scratch copy is a XEP repository of its own (real xep.ent, numbered
     // files): its repository findings (the fixtures share a shortname, have
     // no entities in xep.ent) are not what these tests are about.
@@ -31,16 +24,7 @@ fn run(dir: &Path, args: &[&str], stdin: Option<Vec<u8>>) -> Run {
             .collect(),
         _ => args.to_vec(),
     };
-    c.current_dir(dir).args(&args);
-    if let Some(input) = stdin {
-        c.write_stdin(input);
-    }
-    let out = c.output().expect("run xeplint");
-    Run {
-        stdout: String::from_utf8(out.stdout).expect("UTF-8"),
-        stderr: String::from_utf8(out.stderr).expect("UTF-8"),
-        code: out.status.code().unwrap_or(-1),
-    }
+    binary::run(dir, &args, stdin)
 }
 
 /// The fix fixtures (document, expected after `--fix`, expected after

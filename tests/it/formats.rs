@@ -2,19 +2,13 @@
 //! JSON round trip and schema, SARIF against the SARIF 2.1.0 schema, GitHub
 //! escaping, positions inside entity files.
 
-use assert_cmd::Command;
+use crate::binary::xeplint;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use xeplint::report::json::JsonReport;
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
-}
-
-fn xeplint() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_xeplint"));
-    c.env_remove("NO_COLOR");
-    c
 }
 
 /// Copy fixture `from` to `to` in `root`, replacing each `(old, new)` once.

@@ -2,6 +2,7 @@
 //! keeps a clean `cargo test` short (issue 17). Each module is one former
 //! `tests/NAME.rs`; run one with `cargo test --test it NAME::`.
 
+mod binary;
 mod common;
 #[path = "../../fuzz/harness.rs"]
 #[allow(dead_code)]
