@@ -269,6 +269,16 @@ fn a_missing_base_says_how_to_fetch_it() {
     assert!(said.contains("`origin/master` is not a commit"), "{said}");
     assert!(said.contains("fetch-depth: 0"), "{said}");
     assert!(out.stdout.is_empty());
+    // The same with a file named (its repository view is read while git
+    // works): nothing checked, the same error.
+    let named = Command::new(env!("CARGO_BIN_EXE_xeplint"))
+        .current_dir(tmp.path())
+        .args(["check", "--base", "origin/master", "xep-0901.xml"])
+        .output()
+        .expect("run xeplint");
+    assert_eq!(named.status.code(), Some(2), "{named:?}");
+    assert_eq!(named.stderr, out.stderr);
+    assert!(named.stdout.is_empty());
 
     // A shallow clone of it: the base is not there.
     let clone = tempfile::tempdir().expect("temporary folder");
@@ -392,4 +402,37 @@ fn named_files_alone_are_compared_in_the_work_tree() {
     std::fs::write(&named, text.replace("</xep>", "<!-- edited --></xep>")).expect("write");
     assert_eq!(set(&head, Some(&only)), changed(&["xep-0901.xml"]));
     assert_eq!(set(&head, None), changed(&["xep-0901.xml", "xep-0977.xml"]));
+}
+
+#[test]
+fn a_file_named_gets_the_findings_it_gets_in_a_whole_run() {
+    if !have_git() {
+        common::missing("git");
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("temporary folder");
+    let base = build(
+        &fixtures().join("change").join("change-revision"),
+        tmp.path(),
+    );
+    let run = |path: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_xeplint"))
+            .current_dir(tmp.path())
+            .args(["check", "--format", "short", "--today", "2025-06-01"])
+            .args(["--initials", "ab", "--base", &base, path])
+            .output()
+            .expect("run xeplint");
+        assert_ne!(out.status.code(), Some(2), "{out:?}");
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|l| l.starts_with("xep-0901.xml:"))
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    let whole = run(".");
+    assert!(
+        whole.iter().any(|l| l.contains("[change-revision]")),
+        "{whole:?}"
+    );
+    assert_eq!(run("xep-0901.xml"), whole);
 }
