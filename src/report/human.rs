@@ -156,7 +156,9 @@ fn shown_line(
         })
         .any(|w| w > WINDOW);
     if let Some(anchor) = anchor.filter(|_| long) {
-        let anchor = anchor.saturating_sub(line.start).min(body.len());
+        // A span is expected to start on a character, but the window does
+        // not rely on it: inside one, it starts at that character.
+        let anchor = body.floor_char_boundary(anchor.saturating_sub(line.start).min(body.len()));
         let before = piece(body, ..anchor);
         if before.chars().count() > LEAD {
             let back: usize = before.chars().rev().take(LEAD).map(char::len_utf8).sum();
