@@ -290,22 +290,14 @@ pub fn apply<'e>(text: &str, edits: impl IntoIterator<Item = &'e Edit>) -> Strin
     let mut out = String::with_capacity(text.len());
     let mut at = 0;
     for e in edits {
-        let start = floor(text, e.span.start as usize).max(at);
-        let end = floor(text, e.span.end as usize).max(start);
+        let start = crate::source::floor_char(text, e.span.start as usize).max(at);
+        let end = crate::source::floor_char(text, e.span.end as usize).max(start);
         out.push_str(crate::source::piece(text, at..start));
         out.push_str(&e.replacement);
         at = end;
     }
     out.push_str(crate::source::piece(text, at..));
     out
-}
-
-fn floor(text: &str, mut i: usize) -> usize {
-    i = i.min(text.len());
-    while !text.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
 }
 
 /// A unified diff of a fix, as `diff -u` prints it, with `path` as both

@@ -81,6 +81,24 @@ where
     }
 }
 
+/// `at` (clamped to `s`), or the start of the character it falls in.
+pub fn floor_char(s: &str, at: usize) -> usize {
+    let mut at = at.min(s.len());
+    while !s.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+/// `at` (clamped to `s`), or the end of the character it falls in.
+pub fn ceil_char(s: &str, at: usize) -> usize {
+    let mut at = at.min(s.len());
+    while !s.is_char_boundary(at) {
+        at += 1;
+    }
+    at
+}
+
 fn clamp_u32(v: usize) -> u32 {
     u32::try_from(v).unwrap_or(u32::MAX)
 }
@@ -146,11 +164,7 @@ impl SourceFile {
     /// boundary: where [`SourceFile::line_col`] places it. Within a file,
     /// these offsets and line and column follow each other one for one.
     pub fn char_floor(&self, offset: usize) -> usize {
-        let mut offset = offset.min(self.text.len());
-        while !self.text.is_char_boundary(offset) {
-            offset -= 1;
-        }
-        offset
+        floor_char(&self.text, offset)
     }
 
     /// Line and column of a byte offset (clamped to the text, snapped back to a

@@ -158,10 +158,7 @@ fn shown_line(
     if let Some(anchor) = anchor.filter(|_| long) {
         // A span is expected to start on a character, but the window does
         // not rely on it: inside one, it starts at that character.
-        let mut anchor = anchor.saturating_sub(line.start).min(body.len());
-        while !body.is_char_boundary(anchor) {
-            anchor -= 1;
-        }
+        let anchor = crate::source::floor_char(body, anchor.saturating_sub(line.start));
         let before = piece(body, ..anchor);
         if before.chars().count() > LEAD {
             let back: usize = before.chars().rev().take(LEAD).map(char::len_utf8).sum();

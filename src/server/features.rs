@@ -48,10 +48,7 @@ fn entity_at(text: &str, offset: usize) -> Option<(String, std::ops::Range<usize
     let before = text
         .get(offset.saturating_sub(NAME_WINDOW)..offset)
         .or_else(|| {
-            let mut s = offset.saturating_sub(NAME_WINDOW);
-            while !text.is_char_boundary(s) {
-                s += 1;
-            }
+            let s = crate::source::ceil_char(text, offset.saturating_sub(NAME_WINDOW));
             text.get(s..offset)
         })?;
     let amp = before.rfind('&')?;

@@ -35,10 +35,7 @@ impl LineIndex {
     /// The position of byte `offset` (clamped to the text, moved back to a
     /// character boundary).
     pub fn position(&self, text: &str, offset: usize, enc: Encoding) -> Position {
-        let mut offset = offset.min(self.len).min(text.len());
-        while !text.is_char_boundary(offset) {
-            offset -= 1;
-        }
+        let offset = crate::source::floor_char(text, offset.min(self.len));
         let line = match self.starts.binary_search(&offset) {
             Ok(i) => i,
             Err(i) => i.saturating_sub(1),

@@ -10,8 +10,8 @@ use crate::dtd::decl::{
 };
 use crate::gate::Place;
 use crate::load::{Chosen, ExtFile, Loader, display_join, refusal_diagnostic};
-use crate::source::piece;
 use crate::source::{FileId, Span};
+use crate::source::{ceil_char, floor_char, piece};
 use crate::xml::rules::{
     XML_BAD_ATTRIBUTE, XML_BAD_COMMENT, XML_BAD_NAME, XML_BARE_AMPERSAND, XML_CONTENT_AFTER_ROOT,
     XML_DEPTH_LIMIT, XML_DUPLICATE_ATTRIBUTE, XML_ENCODING, XML_ENTITY_LIMIT, XML_INVALID_CHAR,

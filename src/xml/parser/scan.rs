@@ -68,24 +68,6 @@ pub(super) fn doctype_len(s: &str) -> Option<usize> {
     None
 }
 
-/// `at`, or the start of the character it falls in.
-pub(super) fn floor_char(s: &str, at: usize) -> usize {
-    let mut at = at.min(s.len());
-    while !s.is_char_boundary(at) {
-        at -= 1;
-    }
-    at
-}
-
-/// `at`, or the end of the character it falls in.
-pub(super) fn ceil_char(s: &str, at: usize) -> usize {
-    let mut at = at.min(s.len());
-    while !s.is_char_boundary(at) {
-        at += 1;
-    }
-    at
-}
-
 /// Whether `s` may hold a character XML 1.0 forbids: one pass over the bytes,
 /// in blocks the compiler can vectorize. Control bytes other than tab, line
 /// feed and carriage return are forbidden characters; `0xEF` starts the
