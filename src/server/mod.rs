@@ -308,25 +308,27 @@ impl Server {
     fn main_loop(&mut self, connection: &Connection) -> Result<(), String> {
         let mut shut_down = false;
         loop {
-            let message = match self.pending.pop_front() {
-                Some(m) => m,
-                None => {
-                    if !shut_down && let Some(key) = self.dirty.pop_first() {
-                        self.guarded("check", |s| s.check_and_publish(&key));
-                        continue;
-                    }
-                    match connection.receiver.recv() {
-                        Ok(m) => m,
-                        Err(_) => return Ok(()),
-                    }
-                }
-            };
             // Everything already sent is read first: edits in a burst are
-            // checked once, cancellations seen before their request's turn.
+            // checked once, cancellations seen before their request's turn
+            // (the next request stays in the queue until they are noted).
             while let Ok(m) = connection.receiver.try_recv() {
                 self.pending.push_back(m);
             }
+            if self.pending.is_empty() {
+                if !shut_down && let Some(key) = self.dirty.pop_first() {
+                    self.guarded("check", |s| s.check_and_publish(&key));
+                    continue;
+                }
+                match connection.receiver.recv() {
+                    Ok(m) => self.pending.push_back(m),
+                    Err(_) => return Ok(()),
+                }
+                continue;
+            }
             self.note_cancellations();
+            let Some(message) = self.pending.pop_front() else {
+                continue;
+            };
             match message {
                 Message::Request(req) => {
                     if req.method == "shutdown" {
