@@ -23,18 +23,29 @@ impl Rule for AnchorUnique {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         use foldhash::{HashMap, HashMapExt};
-        // Every use of each name, in document order; names in the order of
-        // their first use.
-        let mut uses: HashMap<&str, Vec<&crate::model::Anchor>> =
-            HashMap::with_capacity(cx.xep.anchors.len());
+        // How many times each name is used: most documents use each once,
+        // and nothing more is gathered.
+        let anchors = &cx.xep.anchors;
+        let mut counts: HashMap<&str, usize> = HashMap::with_capacity(anchors.len());
+        for a in anchors {
+            *counts.entry(a.name(cx.tree)).or_default() += 1;
+        }
+        if counts.len() == anchors.len() {
+            return;
+        }
+        // Names used more than once, in the order of their first use, and
+        // their uses in document order.
+        let mut uses: HashMap<&str, Vec<&crate::model::Anchor>> = HashMap::new();
         let mut names = Vec::new();
-        for a in &cx.xep.anchors {
+        for a in anchors {
             let name = a.name(cx.tree);
-            let list = uses.entry(name).or_default();
-            if list.is_empty() {
-                names.push(name);
+            if counts.get(name).is_some_and(|&n| n > 1) {
+                let list = uses.entry(name).or_default();
+                if list.is_empty() {
+                    names.push(name);
+                }
+                list.push(a);
             }
-            list.push(a);
         }
         for name in names {
             let Some([first, second, rest @ ..]) = uses.get(name).map(Vec::as_slice) else {

@@ -52,16 +52,19 @@ impl Rule for InternalLink {
                 )
                 .label("this link leads nowhere");
             let from_entity = cx.tree.node(l.node).and_then(|n| n.origin).is_some();
-            d = match crate::suggest::closest(target, anchors.iter().copied()) {
+            d = if from_entity {
                 // Written in an entity's text (see the notes): what it means
                 // is up to the entity, not a typo of this document.
-                _ if from_entity => d.label("this link, from an entity's text, leads nowhere here").help(format!(
+                d.label("this link, from an entity's text, leads nowhere here").help(format!(
                     "the link is written in the entity (see the note below), for documents with a section anchored `{target}`: add one here, or do not use the entity"
-                )),
-                Some(best) => d.help(format!("did you mean `#{best}`?")),
-                None => d.help(format!(
-                    "add anchor='{target}' to the section this link means"
-                )),
+                ))
+            } else {
+                match crate::suggest::closest(target, anchors.iter().copied()) {
+                    Some(best) => d.help(format!("did you mean `#{best}`?")),
+                    None => d.help(format!(
+                        "add anchor='{target}' to the section this link means"
+                    )),
+                }
             };
             out.push(cx.for_node(d, l.node));
         }
