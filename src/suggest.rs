@@ -8,8 +8,9 @@ pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
     let lower = word.to_lowercase();
     // Compared as characters collected once: `strsim::jaro_winkler` on two
     // `&str` walks the second from its start again for each character of
-    // the first, decoding UTF-8 each time (a broken link in a XEP with 700
-    // anchors made that most of the rules' time).
+    // the first, decoding UTF-8 each time (over the corpus, where broken
+    // links are compared with every anchor of their XEP, 13.3 M of the
+    // rules' 88 M instructions; 9.1 M this way).
     let word_chars: Vec<char> = lower.chars().collect();
     let mut best: Option<(f64, &str)> = None;
     for cand in candidates {
